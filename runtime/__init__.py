@@ -1,0 +1,70 @@
+"""hebbkit.runtime: the Hebbian rule maths, the plastic network, the policy artifact and its backends.
+
+Imports NumPy only; the ONNX backend imports onnxruntime (and onnx) when it is first used.
+"""
+
+from .artifact import (
+    SCHEMA_VERSION,
+    PolicyArtifact,
+    load_artifact,
+    new_artifact,
+    read_metadata,
+    save_artifact,
+    tensor_checksum,
+    with_provenance,
+)
+from .errors import (
+    ArtifactChecksumError,
+    ArtifactCorruptError,
+    ArtifactError,
+    ArtifactNotFoundError,
+    ArtifactSchemaError,
+    ArtifactShapeError,
+    ArtifactValueError,
+    BackendUnavailableError,
+    ConfigError,
+    HebbkitError,
+    ObservationError,
+)
+from .network import NetworkSpec, WeightInit, reference_step
+from .policy import Policy, PolicyStats, load_policy
+from .profile import ANT28, BUILTIN_PROFILES, RobotProfile, generic_profile
+from .rules import DEFAULT_RULE, RULES, Rule, fold_coefficients, get_rule, hebbian_update
+
+__all__ = [
+    "ANT28",
+    "BUILTIN_PROFILES",
+    "DEFAULT_RULE",
+    "RULES",
+    "SCHEMA_VERSION",
+    "ArtifactChecksumError",
+    "ArtifactCorruptError",
+    "ArtifactError",
+    "ArtifactNotFoundError",
+    "ArtifactSchemaError",
+    "ArtifactShapeError",
+    "ArtifactValueError",
+    "BackendUnavailableError",
+    "ConfigError",
+    "HebbkitError",
+    "NetworkSpec",
+    "ObservationError",
+    "Policy",
+    "PolicyArtifact",
+    "PolicyStats",
+    "RobotProfile",
+    "Rule",
+    "WeightInit",
+    "fold_coefficients",
+    "generic_profile",
+    "get_rule",
+    "hebbian_update",
+    "load_artifact",
+    "load_policy",
+    "new_artifact",
+    "read_metadata",
+    "reference_step",
+    "save_artifact",
+    "tensor_checksum",
+    "with_provenance",
+]

@@ -1,0 +1,331 @@
+"""The policy artifact: trained coefficient tensors plus the JSON metadata that makes them usable on a robot.
+
+One `.npz` file (a zip of `.npy` members, read with `allow_pickle=False`, so loading never executes code):
+
+- `coefficients/<layer>`: float32 [in, out, k] per plastic layer (k = coefficients per synapse of the rule);
+- `static/<name>`: optional float32 tensors that are evolved directly and not plastic (e.g. a conv front end);
+- `__metadata__`: uint8 bytes of UTF-8 JSON (see `docs/artifact.md`), including a sha256 over every tensor.
+
+`load_artifact` validates everything and raises a typed `ArtifactError` that says what was expected and found.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .errors import (
+    ArtifactChecksumError,
+    ArtifactCorruptError,
+    ArtifactError,
+    ArtifactNotFoundError,
+    ArtifactSchemaError,
+    ArtifactShapeError,
+    ArtifactValueError,
+    ConfigError,
+)
+from .network import NetworkSpec
+from .profile import RobotProfile, generic_profile
+
+FORMAT_NAME = "hebbkit-policy"
+SCHEMA_VERSION = 1
+METADATA_KEY = "__metadata__"
+COEFFICIENT_PREFIX = "coefficients/"
+STATIC_PREFIX = "static/"
+PROVENANCE_FIELDS = ("command", "seed", "git_commit", "generations", "fitness", "created")
+
+
+@dataclass(frozen=True)
+class PolicyArtifact:
+    """Everything a runtime needs to run a trained rule: network spec, coefficients, robot profile, provenance.
+
+    coefficients: one float32 [in, out, k] tensor per plastic layer, k in the rule's storage order.
+    static_tensors: directly evolved, non-plastic tensors by name (empty for the Ant).
+    control_period: seconds between control steps the rule was trained at (0.0165 for the Ant).
+    provenance: how it was made: command, seed, git_commit, generations, fitness, created (and any extra keys).
+    """
+
+    network: NetworkSpec
+    coefficients: tuple[np.ndarray, ...]
+    profile: RobotProfile
+    control_period: float
+    provenance: Mapping[str, object] = field(default_factory=dict)
+    static_tensors: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "coefficients", tuple(np.ascontiguousarray(c, dtype=np.float32) for c in self.coefficients)
+        )
+        object.__setattr__(
+            self,
+            "static_tensors",
+            {name: np.ascontiguousarray(t, dtype=np.float32) for name, t in self.static_tensors.items()},
+        )
+        object.__setattr__(self, "provenance", dict(self.provenance))
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """Every tensor by its name in the file."""
+        named = {f"{COEFFICIENT_PREFIX}{layer}": c for layer, c in enumerate(self.coefficients)}
+        named.update({f"{STATIC_PREFIX}{name}": t for name, t in self.static_tensors.items()})
+        return named
+
+    def sha256(self) -> str:
+        """Checksum over the tensors (see `tensor_checksum`)."""
+        return tensor_checksum(self.tensors())
+
+    def metadata(self) -> dict:
+        """The JSON metadata block as it is written to the file."""
+        return {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "network": self.network.to_dict(),
+            "n_coefficients": self.network.n_coefficients,
+            "profile": self.profile.to_dict(),
+            "control_period": self.control_period,
+            "provenance": dict(self.provenance),
+            "tensors": {
+                name: {"shape": list(t.shape), "dtype": "float32"} for name, t in sorted(self.tensors().items())
+            },
+            "sha256": self.sha256(),
+        }
+
+    def validate(self) -> None:
+        """Raise an `ArtifactError` if tensors, spec and profile disagree or hold non-finite values."""
+        _check_coefficient_shapes(self.network, {f"{COEFFICIENT_PREFIX}{i}": c for i, c in
+                                                 enumerate(self.coefficients)})
+        _check_finite(self.tensors())
+        if self.profile.n_observations != self.network.n_inputs:
+            raise ArtifactShapeError(
+                f"profile {self.profile.name!r} has {self.profile.n_observations} observations, "
+                f"the network expects {self.network.n_inputs} inputs"
+            )
+        if self.profile.n_actions != self.network.n_outputs:
+            raise ArtifactShapeError(
+                f"profile {self.profile.name!r} has {self.profile.n_actions} actions, "
+                f"the network has {self.network.n_outputs} outputs"
+            )
+        if not (np.isfinite(self.control_period) and self.control_period > 0):
+            raise ArtifactValueError(f"control_period must be > 0 seconds, found {self.control_period!r}")
+
+
+def tensor_checksum(tensors: Mapping[str, np.ndarray]) -> str:
+    """sha256 over tensors in name order: for each, name, dtype, shape (as UTF-8 text lines), then raw bytes."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = np.ascontiguousarray(tensors[name])
+        header = f"{name}\n{tensor.dtype.newbyteorder('<').str}\n{list(tensor.shape)}\n"
+        digest.update(header.encode())
+        digest.update(tensor.astype(tensor.dtype.newbyteorder("<"), copy=False).tobytes())
+    return digest.hexdigest()
+
+
+def new_artifact(
+    network: NetworkSpec,
+    coefficients: list[np.ndarray] | None = None,
+    *,
+    profile: RobotProfile | None = None,
+    control_period: float = 0.0165,
+    seed: int = 0,
+    provenance: Mapping[str, object] | None = None,
+) -> PolicyArtifact:
+    """Build an artifact; without `coefficients`, draws them N(0, 1) from `seed` (the paper's ES initialisation).
+
+    A freshly drawn rule is untrained: its provenance says so.
+    """
+    if coefficients is None:
+        rng = np.random.default_rng(seed)
+        coefficients = [rng.standard_normal(shape).astype(np.float32) for shape in network.coefficient_shapes]
+        base = {"command": "new_artifact (untrained: coefficients ~ N(0, 1))", "seed": seed, "generations": 0}
+    else:
+        base = {}
+    base.update(provenance or {})
+    base.setdefault("created", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+    artifact = PolicyArtifact(
+        network=network,
+        coefficients=tuple(coefficients),
+        profile=profile or generic_profile(network.n_inputs, network.n_outputs),
+        control_period=control_period,
+        provenance=base,
+    )
+    artifact.validate()
+    return artifact
+
+
+def save_artifact(artifact: PolicyArtifact, path: str | os.PathLike) -> Path:
+    """Validate and write atomically (temporary file in the same folder, then rename). Returns the path."""
+    artifact.validate()
+    path = Path(path)
+    encoded = artifact_to_bytes(artifact)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(encoded)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """Read only the JSON metadata (no validation of the tensors)."""
+    metadata, _ = _read_members(Path(path), tensors=False)
+    return metadata
+
+
+def load_artifact(path: str | os.PathLike) -> PolicyArtifact:
+    """Read and fully validate an artifact. Raises a subclass of `ArtifactError` on any problem."""
+    path = Path(path)
+    metadata, arrays = _read_members(path, tensors=True)
+    return artifact_from_parts(metadata, arrays, source=str(path))
+
+
+def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source: str = "<memory>") -> PolicyArtifact:
+    """Validate metadata and tensors read from a file (or elsewhere) and assemble the artifact."""
+    _check_schema(metadata, source)
+    try:
+        network = NetworkSpec.from_dict(metadata["network"])
+        profile = RobotProfile.from_dict(metadata["profile"])
+        control_period = float(metadata["control_period"])
+        provenance = dict(metadata.get("provenance") or {})
+        declared = metadata["tensors"]
+        recorded_sha = str(metadata["sha256"])
+    except (KeyError, TypeError, ValueError, ConfigError) as error:
+        raise ArtifactSchemaError(f"{source}: malformed metadata ({type(error).__name__}: {error})") from error
+
+    found = sorted(arrays)
+    if sorted(declared) != found:
+        raise ArtifactShapeError(
+            f"{source}: metadata declares tensors {sorted(declared)}, the file holds {found}"
+        )
+    for name, array in arrays.items():
+        expected_shape = [int(n) for n in declared[name]["shape"]]
+        if list(array.shape) != expected_shape or array.dtype != np.float32:
+            raise ArtifactShapeError(
+                f"{source}: tensor {name!r} should be float32 {expected_shape}, "
+                f"found {array.dtype} {list(array.shape)}"
+            )
+    coefficient_tensors = {n: a for n, a in arrays.items() if n.startswith(COEFFICIENT_PREFIX)}
+    _check_coefficient_shapes(network, coefficient_tensors, source)
+    unknown = [n for n in arrays if not n.startswith((COEFFICIENT_PREFIX, STATIC_PREFIX))]
+    if unknown:
+        raise ArtifactShapeError(f"{source}: unknown tensors {unknown}; expected coefficients/* or static/*")
+
+    actual_sha = tensor_checksum(arrays)
+    if actual_sha != recorded_sha:
+        raise ArtifactChecksumError(
+            f"{source}: sha256 of the tensors is {actual_sha}, the metadata records {recorded_sha}; "
+            "the file was modified or damaged after it was written"
+        )
+    _check_finite(arrays, source)
+    artifact = PolicyArtifact(
+        network=network,
+        coefficients=tuple(coefficient_tensors[f"{COEFFICIENT_PREFIX}{i}"] for i in range(network.n_layers)),
+        profile=profile,
+        control_period=control_period,
+        provenance=provenance,
+        static_tensors={n[len(STATIC_PREFIX):]: a for n, a in arrays.items() if n.startswith(STATIC_PREFIX)},
+    )
+    try:
+        artifact.validate()
+    except ArtifactError as error:
+        raise type(error)(f"{source}: {error}") from error
+    return artifact
+
+
+def with_provenance(artifact: PolicyArtifact, **updates: object) -> PolicyArtifact:
+    """A copy of `artifact` with provenance fields added or replaced."""
+    return replace(artifact, provenance={**artifact.provenance, **updates})
+
+
+def _read_members(path: Path, tensors: bool) -> tuple[dict, dict[str, np.ndarray]]:
+    if not path.exists():
+        raise ArtifactNotFoundError(f"no policy artifact at {path}")
+    if path.is_dir():
+        raise ArtifactCorruptError(f"{path} is a directory; expected a .npz policy artifact file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = list(archive.files)
+            if METADATA_KEY not in names:
+                raise ArtifactSchemaError(
+                    f"{path}: no {METADATA_KEY!r} member; found {names}. Not a hebbkit policy artifact?"
+                )
+            raw = archive[METADATA_KEY]
+            arrays = {n: archive[n] for n in names if n != METADATA_KEY} if tensors else {}
+    except ArtifactError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
+        raise ArtifactCorruptError(
+            f"{path}: cannot read as a .npz policy artifact ({type(error).__name__}: {error}); "
+            "the file is truncated, damaged or of another format"
+        ) from error
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ArtifactSchemaError(f"{path}: {METADATA_KEY} should be 1-D uint8 JSON bytes, found {raw.dtype}")
+    try:
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArtifactCorruptError(f"{path}: metadata is not valid UTF-8 JSON ({error})") from error
+    if not isinstance(metadata, dict):
+        raise ArtifactSchemaError(f"{path}: metadata should be a JSON object, found {type(metadata).__name__}")
+    return metadata, arrays
+
+
+def _check_schema(metadata: dict, source: str) -> None:
+    if metadata.get("format") != FORMAT_NAME:
+        raise ArtifactSchemaError(
+            f"{source}: format should be {FORMAT_NAME!r}, found {metadata.get('format')!r}"
+        )
+    version = metadata.get("schema_version")
+    if version != SCHEMA_VERSION:
+        hint = " (written by a newer hebbkit: upgrade)" if isinstance(version, int) and version > SCHEMA_VERSION else ""
+        raise ArtifactSchemaError(
+            f"{source}: schema_version {version!r} is not supported; this hebbkit reads {SCHEMA_VERSION}{hint}"
+        )
+
+
+def _check_coefficient_shapes(network: NetworkSpec, tensors: Mapping[str, np.ndarray], source: str = "") -> None:
+    prefix = f"{source}: " if source else ""
+    expected = {f"{COEFFICIENT_PREFIX}{i}": shape for i, shape in enumerate(network.coefficient_shapes)}
+    if sorted(tensors) != sorted(expected):
+        raise ArtifactShapeError(
+            f"{prefix}network with {network.n_layers} layers needs tensors {sorted(expected)}, "
+            f"found {sorted(tensors)}"
+        )
+    for name, shape in expected.items():
+        if tuple(tensors[name].shape) != shape:
+            raise ArtifactShapeError(
+                f"{prefix}{name} should be [in, out, k] = {list(shape)} for layer sizes "
+                f"{list(network.layer_sizes)} and rule {network.rule} (k = {shape[2]}), "
+                f"found {list(tensors[name].shape)}"
+            )
+
+
+def _check_finite(tensors: Mapping[str, np.ndarray], source: str = "") -> None:
+    prefix = f"{source}: " if source else ""
+    for name, tensor in sorted(tensors.items()):
+        bad = int(np.size(tensor) - np.count_nonzero(np.isfinite(tensor)))
+        if bad:
+            raise ArtifactValueError(f"{prefix}{name} holds {bad} non-finite values (NaN/Inf); expected all finite")
+
+
+def artifact_to_bytes(artifact: PolicyArtifact) -> bytes:
+    """The exact bytes `save_artifact` would write (for embedding and tests)."""
+    buffer = io.BytesIO()
+    payload = dict(artifact.tensors())
+    payload[METADATA_KEY] = np.frombuffer(json.dumps(artifact.metadata(), indent=1).encode(), dtype=np.uint8)
+    np.savez(buffer, **payload)
+    return buffer.getvalue()

@@ -1,0 +1,235 @@
+"""Runtime-side `hebbkit` subcommands (new, inspect, export, bench) and the dataclass-to-argparse helper.
+
+Every subcommand is one frozen dataclass: its fields are the options, `metadata["help"]` their help text, and
+`metadata["positional"]` marks positional arguments. These commands need NumPy only (export and the onnx backend
+also need the `onnx` extra), so they work on a robot that installed the runtime alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_type: type) -> None:
+    """Add one argument per field of the dataclass `config_type`."""
+    hints = typing.get_type_hints(config_type)
+    for item in dataclasses.fields(config_type):
+        hint = hints[item.name]
+        help_text = item.metadata.get("help", "")
+        has_default = item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
+        default = item.default if item.default is not dataclasses.MISSING else (
+            item.default_factory() if item.default_factory is not dataclasses.MISSING else None
+        )
+        kwargs: dict[str, Any] = {"help": help_text + (f" (default: {default})" if has_default else "")}
+        origin = typing.get_origin(hint)
+        arguments = [a for a in typing.get_args(hint) if a is not type(None)]
+        if origin in (typing.Union, types.UnionType) and len(arguments) == 1:
+            hint, origin = arguments[0], typing.get_origin(arguments[0])
+        if hint is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif origin is tuple:
+            kwargs["nargs"] = "+"
+            kwargs["type"] = typing.get_args(hint)[0]
+        else:
+            kwargs["type"] = hint
+        if item.metadata.get("choices"):
+            kwargs["choices"] = item.metadata["choices"]
+        if item.metadata.get("positional"):
+            parser.add_argument(item.name, metavar=item.name.upper(), **kwargs)
+        else:
+            flag = "--" + item.name.replace("_", "-")
+            if has_default:
+                kwargs["default"] = default
+            else:
+                kwargs["required"] = True
+            parser.add_argument(flag, dest=item.name, **kwargs)
+
+
+def config_from_args(config_type: type, namespace: argparse.Namespace) -> Any:
+    """Build the frozen config from parsed arguments (lists become tuples)."""
+    values = {}
+    for item in dataclasses.fields(config_type):
+        value = getattr(namespace, item.name)
+        values[item.name] = tuple(value) if isinstance(value, list) else value
+    return config_type(**values)
+
+
+# ---------------------------------------------------------------------------------------------------- new
+
+
+@dataclass(frozen=True)
+class NewConfig:
+    """`hebbkit new`: write a freshly initialised (untrained) rule as a policy artifact."""
+
+    output: Path = field(metadata={"positional": True, "help": "where to write the .npz artifact"})
+    profile: str = field(default="ant28", metadata={"help": "robot profile: a built-in name, or 'generic'"})
+    rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule (see `hebbkit inspect --rules`)"})
+    hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
+    inputs: int = field(default=28, metadata={"help": "input size, for the 'generic' profile"})
+    outputs: int = field(default=8, metadata={"help": "output size, for the 'generic' profile"})
+    seed: int = field(default=0, metadata={"help": "seed of the N(0, 1) coefficients"})
+    control_period: float = field(default=0.0165, metadata={"help": "seconds per control step"})
+
+
+def run_new(config: NewConfig) -> int:
+    from . import BUILTIN_PROFILES, NetworkSpec, generic_profile, new_artifact, save_artifact
+
+    if config.profile == "generic":
+        profile = generic_profile(config.inputs, config.outputs)
+    elif config.profile in BUILTIN_PROFILES:
+        profile = BUILTIN_PROFILES[config.profile]
+    else:
+        print(f"error: unknown profile {config.profile!r}; expected 'generic' or one of "
+              f"{sorted(BUILTIN_PROFILES)}", file=sys.stderr)
+        return 2
+    sizes = (profile.n_observations, *config.hidden, profile.n_actions)
+    spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule)
+    artifact = new_artifact(
+        spec, profile=profile, control_period=config.control_period, seed=config.seed,
+        provenance={"command": " ".join(["hebbkit", *sys.argv[1:]]) or "hebbkit new"},
+    )
+    path = save_artifact(artifact, config.output)
+    print(f"wrote {path}: UNTRAINED rule {spec.rule} on {'-'.join(map(str, sizes))}, "
+          f"{spec.n_coefficients:,} coefficients ~ N(0, 1), seed {config.seed}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------- inspect
+
+
+@dataclass(frozen=True)
+class InspectConfig:
+    """`hebbkit inspect`: print an artifact's metadata, sizes, checksum and validation result."""
+
+    artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
+    json: bool = field(default=False, metadata={"help": "print metadata and validation result as JSON"})
+
+
+def run_inspect(config: InspectConfig) -> int:
+    from .artifact import load_artifact, read_metadata
+    from .errors import ArtifactError
+
+    path = config.artifact
+    try:
+        metadata: dict | None = read_metadata(path)
+    except ArtifactError as error:
+        metadata = None
+        read_error: ArtifactError | None = error
+    else:
+        read_error = None
+    try:
+        artifact = load_artifact(path)
+        valid, problem = True, None
+    except ArtifactError as error:
+        artifact, valid, problem = None, False, f"{type(error).__name__}: {error}"
+    if read_error is not None:
+        problem = f"{type(read_error).__name__}: {read_error}"
+    size = path.stat().st_size if path.is_file() else None
+    if config.json:
+        print(json.dumps({"path": str(path), "file_bytes": size, "valid": valid, "problem": problem,
+                          "metadata": metadata}, indent=2))
+        return 0 if valid else 1
+    print(f"artifact     {path} ({size:,} bytes)" if size is not None else f"artifact     {path}")
+    if metadata is not None:
+        network = metadata.get("network", {})
+        profile = metadata.get("profile", {})
+        print(f"format       {metadata.get('format')} schema v{metadata.get('schema_version')}")
+        print(f"network      {'-'.join(map(str, network.get('layer_sizes', [])))}, activations "
+              f"{network.get('activations')}, action head {network.get('action_head')}")
+        print(f"rule         {network.get('rule')}, {metadata.get('n_coefficients', 0):,} coefficients, "
+              f"init {network.get('init')}, normalize weights {network.get('normalize_weights')}")
+        print(f"profile      {profile.get('name')}: {len(profile.get('observation_names', []))} observations, "
+              f"{len(profile.get('action_names', []))} actions ({profile.get('action_mode')})")
+        print(f"control      every {metadata.get('control_period')} s")
+        for name, info in sorted(metadata.get("tensors", {}).items()):
+            print(f"tensor       {name}: {info.get('dtype')} {info.get('shape')}")
+        print(f"sha256       {metadata.get('sha256')}")
+        for key, value in (metadata.get("provenance") or {}).items():
+            print(f"provenance   {key}: {value}")
+    if artifact is not None:
+        stats = [(float(np.abs(c).mean()), float(np.abs(c).max())) for c in artifact.coefficients]
+        for layer, (mean, peak) in enumerate(stats):
+            print(f"coefficients layer {layer}: mean |c| {mean:.4g}, max |c| {peak:.4g}")
+    if valid:
+        print("validation   OK (checksum matches, shapes agree, all finite)")
+    else:
+        print(f"validation   FAILED: {problem}")
+    return 0 if valid else 1
+
+
+# ---------------------------------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """`hebbkit export`: write the ONNX twin of one control step, checked and verified against NumPy."""
+
+    artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
+    onnx: Path = field(metadata={"help": "output .onnx file"})
+    verify_steps: int = field(default=200, metadata={"help": "steps to compare ONNX Runtime with NumPy (0: skip)"})
+    seed: int = field(default=0, metadata={"help": "seed of the initial weights used to verify"})
+
+
+def run_export(config: ExportConfig) -> int:
+    from .artifact import load_artifact
+    from .onnx_graph import export_onnx
+
+    artifact = load_artifact(config.artifact)
+    path = export_onnx(artifact, config.onnx)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes): onnx.checker full check passed")
+    if config.verify_steps > 0:
+        report = verify_onnx_file(path, artifact, config.verify_steps, config.seed)
+        print(f"verified {config.verify_steps} steps in onnxruntime against the NumPy backend: max |action "
+              f"difference| {report['max_action_diff']:.2e}, max relative weight difference "
+              f"{report['max_weight_rel_diff']:.2e} (one step from the same state each time)")
+    return 0
+
+
+def verify_onnx_file(path: Path, artifact, steps: int, seed: int) -> dict:
+    """Run the exported file in a plain onnxruntime session, one step at a time from the NumPy backend's state."""
+    import onnxruntime
+
+    from .bench import observation_stream
+    from .onnx_graph import input_name, output_name
+    from .policy import Policy
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    policy = Policy(artifact, "numpy", seed=seed)
+    observations = observation_stream(artifact.network.n_inputs, steps, seed)
+    expected_outputs = ["action"] + [output_name(i) for i in range(artifact.network.n_layers)]
+    found_outputs = [o.name for o in session.get_outputs()]
+    if found_outputs != expected_outputs:
+        raise RuntimeError(f"{path}: graph outputs should be {expected_outputs}, found {found_outputs}")
+    worst_action = worst_weight = 0.0
+    for observation in observations:
+        feeds = {"obs": observation[None, :]}
+        feeds.update({input_name(i): w for i, w in enumerate(policy.weights)})
+        outputs = session.run(None, feeds)
+        action = policy.step(observation)
+        worst_action = max(worst_action, float(np.max(np.abs(outputs[0][0] - action))))
+        for layer, expected in enumerate(policy.backend.weights):
+            scale = max(float(np.max(np.abs(expected))), 1e-30)
+            got = outputs[1 + layer]
+            worst_weight = max(worst_weight, float(np.max(np.abs(got - expected))) / scale)
+    return {"max_action_diff": worst_action, "max_weight_rel_diff": worst_weight}
+
+
+# ---------------------------------------------------------------------------------------------------- bench
+
+
+def run_bench(config) -> int:
+    from .bench import format_report, run_benchmark
+
+    report = run_benchmark(config)
+    print(json.dumps(report, indent=2) if config.json else format_report(report))
+    return 0

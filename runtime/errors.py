@@ -1,0 +1,47 @@
+"""Typed exceptions of the runtime. Every message says what was expected and what was found."""
+
+from __future__ import annotations
+
+
+class HebbkitError(Exception):
+    """Base class of every error hebbkit raises on purpose."""
+
+
+class ConfigError(HebbkitError, ValueError):
+    """A network, rule or policy option is invalid."""
+
+
+class ArtifactError(HebbkitError, ValueError):
+    """A policy artifact cannot be used; the subclass says why."""
+
+
+class ArtifactNotFoundError(ArtifactError, FileNotFoundError):
+    """The artifact path does not exist."""
+
+
+class ArtifactCorruptError(ArtifactError):
+    """The file is missing, truncated, not an npz archive, or its metadata is not valid JSON."""
+
+
+class ArtifactChecksumError(ArtifactError):
+    """The sha256 recorded in the metadata does not match the tensors."""
+
+
+class ArtifactSchemaError(ArtifactError):
+    """Unknown format or schema version, or a missing/ill-typed metadata field."""
+
+
+class ArtifactShapeError(ArtifactError):
+    """A tensor's shape or dtype disagrees with the metadata."""
+
+
+class ArtifactValueError(ArtifactError):
+    """A tensor holds non-finite values."""
+
+
+class ObservationError(HebbkitError, ValueError):
+    """An observation has the wrong shape or holds NaN/Inf."""
+
+
+class BackendUnavailableError(HebbkitError, ImportError):
+    """The requested backend needs a package that is not installed."""

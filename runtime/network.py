@@ -1,0 +1,237 @@
+"""The plastic feed-forward network: its specification, activations and per-episode initial weights.
+
+Weights are stored [in, out] (row-vector products, `pre @ W`), the layout the ONNX twin uses too. A control step
+first acts with the current weights, then updates every layer with this step's pre/post activations. Weights,
+coefficients and activations are float32; the forward pass is computed in float64 and rounded once
+(`forward_layer`), so that every backend sees the same activations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .rules import DEFAULT_RULE, Rule, get_rule, hebbian_update
+
+ACTIVATIONS = ("tanh", "identity", "sigmoid", "relu")
+"""Per-layer activations. The activated output is both the next layer's input and the `post` of the update."""
+
+ACTION_HEADS = ("identity", "tanh", "sigmoid")
+"""Per-dimension transforms from the last layer's output to the action (CarRacing: tanh, sigmoid, sigmoid)."""
+
+INIT_DISTRIBUTIONS = ("uniform", "normal", "xavier_uniform", "zero")
+
+
+def apply_activation(name: str, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Apply a named activation (see `ACTIVATIONS`), in place into `out` when given."""
+    if out is None:
+        out = np.empty_like(values)
+    if name == "tanh":
+        return np.tanh(values, out=out)
+    if name == "identity":
+        if out is not values:
+            np.copyto(out, values)
+        return out
+    if name == "sigmoid":
+        np.negative(values, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
+    if name == "relu":
+        return np.maximum(values, 0.0, out=out)
+    raise ConfigError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+
+
+@dataclass(frozen=True)
+class WeightInit:
+    """Distribution of the random initial weights drawn at every episode start (and every robot boot).
+
+    `scale` is the half-width for "uniform" (U[-scale, scale], the paper's 0.1), the standard deviation for
+    "normal", and the gain for "xavier_uniform" (U[-g*sqrt(6/(in+out)), +...]); "zero" ignores it.
+    """
+
+    distribution: str = "uniform"
+    scale: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.distribution not in INIT_DISTRIBUTIONS:
+            raise ConfigError(
+                f"unknown weight init {self.distribution!r}; expected one of {INIT_DISTRIBUTIONS}"
+            )
+        if not (math.isfinite(self.scale) and self.scale >= 0):
+            raise ConfigError(f"weight init scale must be finite and >= 0, got {self.scale!r}")
+
+    def sample(self, rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
+        """Draw one [n_in, n_out] float32 weight matrix."""
+        if self.distribution == "uniform":
+            values = rng.uniform(-self.scale, self.scale, size=(n_in, n_out))
+        elif self.distribution == "normal":
+            values = rng.normal(0.0, self.scale, size=(n_in, n_out))
+        elif self.distribution == "xavier_uniform":
+            bound = self.scale * math.sqrt(6.0 / (n_in + n_out))
+            values = rng.uniform(-bound, bound, size=(n_in, n_out))
+        else:
+            values = np.zeros((n_in, n_out))
+        return values.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that defines the plastic network apart from its coefficients.
+
+    layer_sizes: neurons per layer, input first (the Ant: 28, 128, 64, 8).
+    activations: one per weight layer; the activated output is the `post` of that layer's update.
+    rule: name of the Hebbian rule (see `hebbkit.runtime.rules.RULES`).
+    init: the per-episode random initial weights.
+    normalize_weights: divide each layer by its max |w| after every update (the paper's CarRacing setting).
+    action_head: optional per-output transform to the action; None means the last activation is the action.
+    """
+
+    layer_sizes: tuple[int, ...] = (28, 128, 64, 8)
+    activations: tuple[str, ...] = ("tanh", "tanh", "tanh")
+    rule: str = DEFAULT_RULE
+    init: WeightInit = field(default_factory=WeightInit)
+    normalize_weights: bool = False
+    action_head: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layer_sizes", tuple(int(size) for size in self.layer_sizes))
+        object.__setattr__(self, "activations", tuple(self.activations))
+        if self.action_head is not None:
+            object.__setattr__(self, "action_head", tuple(self.action_head))
+        if len(self.layer_sizes) < 2 or any(size < 1 for size in self.layer_sizes):
+            raise ConfigError(f"layer_sizes needs >= 2 positive sizes, got {list(self.layer_sizes)}")
+        if len(self.activations) != self.n_layers:
+            raise ConfigError(
+                f"expected {self.n_layers} activations (one per weight layer), got {len(self.activations)}"
+            )
+        for name in self.activations:
+            if name not in ACTIVATIONS:
+                raise ConfigError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+        if self.action_head is not None:
+            if len(self.action_head) != self.layer_sizes[-1]:
+                raise ConfigError(
+                    f"action_head needs one transform per output ({self.layer_sizes[-1]}), "
+                    f"got {len(self.action_head)}"
+                )
+            for name in self.action_head:
+                if name not in ACTION_HEADS:
+                    raise ConfigError(f"unknown action head {name!r}; expected one of {ACTION_HEADS}")
+        get_rule(self.rule)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of plastic weight matrices."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def layer_shapes(self) -> list[tuple[int, int]]:
+        """[in, out] shape of every weight matrix."""
+        return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
+
+    @property
+    def rule_spec(self) -> Rule:
+        """The `Rule` named by `rule`."""
+        return get_rule(self.rule)
+
+    @property
+    def coefficient_shapes(self) -> list[tuple[int, int, int]]:
+        """[in, out, k] shape of every layer's coefficient tensor."""
+        k = self.rule_spec.n_coefficients
+        return [(n_in, n_out, k) for n_in, n_out in self.layer_shapes]
+
+    @property
+    def n_coefficients(self) -> int:
+        """Total number of evolved coefficients (61,440 for the Ant with ABCD_lr)."""
+        return sum(math.prod(shape) for shape in self.coefficient_shapes)
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layer_sizes[-1]
+
+    def initial_weights(self, seed: int | np.random.Generator | None) -> list[np.ndarray]:
+        """Random initial weights for one episode, layer by layer from one explicit seed."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        return [self.init.sample(rng, n_in, n_out) for n_in, n_out in self.layer_shapes]
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (stored in the artifact's metadata)."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activations": list(self.activations),
+            "rule": self.rule,
+            "init": {"distribution": self.init.distribution, "scale": self.init.scale},
+            "normalize_weights": self.normalize_weights,
+            "action_head": None if self.action_head is None else list(self.action_head),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NetworkSpec:
+        """Inverse of `to_dict`; raises `ConfigError` (or KeyError/TypeError) on malformed input."""
+        init = data["init"]
+        return cls(
+            layer_sizes=tuple(data["layer_sizes"]),
+            activations=tuple(data["activations"]),
+            rule=data["rule"],
+            init=WeightInit(distribution=init["distribution"], scale=float(init["scale"])),
+            normalize_weights=bool(data["normalize_weights"]),
+            action_head=None if data.get("action_head") is None else tuple(data["action_head"]),
+        )
+
+
+def apply_action_head(head: Sequence[str] | None, output: np.ndarray) -> np.ndarray:
+    """The action from the last layer's activated output (a copy, float32)."""
+    action = np.array(output, dtype=np.float32)
+    if head is None:
+        return action
+    for index, name in enumerate(head):
+        if name == "tanh":
+            action[index] = np.tanh(action[index])
+        elif name == "sigmoid":
+            action[index] = 1.0 / (1.0 + np.exp(-action[index]))
+    return action
+
+
+def reference_step(
+    spec: NetworkSpec, weights: list[np.ndarray], coefficients: list[np.ndarray], observation: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One control step with the reference maths: act with `weights`, then return the updated weights.
+
+    Pure (inputs are not modified); slow and literal on purpose. Every backend is tested against it.
+    """
+    rule = spec.rule_spec
+    pre = np.asarray(observation, dtype=np.float32)
+    new_weights = []
+    for layer, (activation, matrix) in enumerate(zip(spec.activations, weights, strict=True)):
+        post = forward_layer(activation, pre, matrix)
+        updated = hebbian_update(rule, matrix, coefficients[layer], pre, post)
+        if spec.normalize_weights:
+            updated = normalize_by_max_abs(updated)
+        new_weights.append(updated)
+        pre = post
+    return apply_action_head(spec.action_head, pre), new_weights
+
+
+def forward_layer(activation: str, pre: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """post = act(pre @ W), computed in float64 and rounded once to float32.
+
+    Every backend does this, so their `post` values agree exactly instead of depending on each BLAS library's
+    float32 summation order (which the plastic dynamics would amplify over an episode).
+    """
+    wide = apply_activation(activation, pre.astype(np.float64) @ weights.astype(np.float64))
+    return wide.astype(np.float32)
+
+
+def normalize_by_max_abs(matrix: np.ndarray) -> np.ndarray:
+    """Divide a weight matrix by its largest |w| (unchanged when all zero)."""
+    peak = np.max(np.abs(matrix))
+    return matrix / peak if peak > 0 else matrix
+

@@ -1,0 +1,159 @@
+"""The ONNX twin of one control step, built from a policy artifact.
+
+Inputs: `obs` [1, n_in] and `weights_<l>` [in, out] for every plastic layer. Outputs: `action` [1, n_out] and
+`next_weights_<l>` [in, out]. The folded coefficients are initializers; the artifact's metadata is in
+`metadata_props` (key `hebbkit.metadata`). Weights are [in, out] and multiplied as row vectors, the layout ONNX
+Runtime runs fastest. Node order per layer mirrors the NumPy backend:
+post = f32(act(f64(pre) @ f64(W))); next_W = W + (pre_col * (a * post + b) + (c * post + d)).
+
+The forward pass (MatMul and activation) runs in float64 and is rounded once to float32, in every twin. A float32
+dot product of 128 terms of |w| up to 1e4 carries a rounding error that depends on the summation order of the BLAS
+library, and the plastic dynamics amplify it; in float64 every twin gets the same correctly rounded float32 `post`,
+and the float32 update, done in the same order, then gives the same weights bit for bit in practice.
+
+Needs the `onnx` package (the `onnx` extra); it is imported when a graph is built, never at `hebbkit.runtime`
+import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .artifact import PolicyArtifact
+from .errors import BackendUnavailableError
+from .rules import fold_coefficients
+
+OPSET = 17
+IR_VERSION = 8
+METADATA_PROP = "hebbkit.metadata"
+_ONNX_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
+
+
+def input_name(layer: int) -> str:
+    """Graph input holding layer `layer`'s current weights."""
+    return f"weights_{layer}"
+
+
+def output_name(layer: int) -> str:
+    """Graph output holding layer `layer`'s updated weights."""
+    return f"next_weights_{layer}"
+
+
+def _import_onnx():
+    try:
+        import onnx
+    except ImportError as error:
+        raise BackendUnavailableError(
+            "building the ONNX graph needs the 'onnx' package: pip install 'hebbkit[onnx]'"
+        ) from error
+    return onnx
+
+
+def build_step_model(artifact: PolicyArtifact):
+    """The `onnx.ModelProto` of one control step (act, then update every layer)."""
+    _import_onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    spec = artifact.network
+    rule = spec.rule_spec
+    has = set(rule.coefficients)
+    use_b, use_c, use_d = "B" in has, "C" in has, bool(has & {"D", "D_out"})
+    nodes, initializers = [], []
+    inputs = [helper.make_tensor_value_info("obs", TensorProto.FLOAT, [1, spec.n_inputs])]
+    outputs = [helper.make_tensor_value_info("action", TensorProto.FLOAT, [1, spec.n_outputs])]
+
+    def node(op: str, operands: list[str], result: str, **attributes) -> str:
+        nodes.append(helper.make_node(op, operands, [result], name=result, **attributes))
+        return result
+
+    def constant(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
+        return name
+
+    pre = "obs"
+    for layer, ((n_in, n_out), activation) in enumerate(zip(spec.layer_shapes, spec.activations, strict=True)):
+        weights = input_name(layer)
+        inputs.append(helper.make_tensor_value_info(weights, TensorProto.FLOAT, [n_in, n_out]))
+        outputs.append(helper.make_tensor_value_info(output_name(layer), TensorProto.FLOAT, [n_in, n_out]))
+        folded = fold_coefficients(rule, artifact.coefficients[layer])
+        tag = f"l{layer}"
+        # forward pass in float64, rounded once to float32 (see the module docstring)
+        pre_wide = node("Cast", [pre], f"{tag}_pre_f64", to=TensorProto.DOUBLE)
+        weights_wide = node("Cast", [weights], f"{tag}_weights_f64", to=TensorProto.DOUBLE)
+        z = node("MatMul", [pre_wide, weights_wide], f"{tag}_z_f64")
+        if activation != "identity":
+            z = node(_ONNX_ACTIVATIONS[activation], [z], f"{tag}_post_f64")
+        post = node("Cast", [z], f"{tag}_post", to=TensorProto.FLOAT)
+        pre_col = node("Transpose", [pre], f"{tag}_pre_col", perm=[1, 0])
+        delta = node("Mul", [constant(f"{tag}_a", folded.a), post], f"{tag}_a_post")
+        if use_b:
+            delta = node("Add", [delta, constant(f"{tag}_b", folded.b)], f"{tag}_a_post_b")
+        delta = node("Mul", [delta, pre_col], f"{tag}_pre_term")
+        if use_c:
+            term = node("Mul", [constant(f"{tag}_c", folded.c), post], f"{tag}_c_post")
+            if use_d:
+                term = node("Add", [term, constant(f"{tag}_d", folded.d)], f"{tag}_c_post_d")
+            delta = node("Add", [delta, term], f"{tag}_delta")
+        elif use_d:
+            delta = node("Add", [delta, constant(f"{tag}_d", folded.d)], f"{tag}_delta")
+        if spec.normalize_weights:
+            summed = node("Add", [weights, delta], f"{tag}_summed")
+            peak = node("ReduceMax", [node("Abs", [summed], f"{tag}_abs")], f"{tag}_peak", keepdims=0)
+            floor = constant(f"{tag}_tiny", np.array(np.finfo(np.float32).tiny))
+            node("Div", [summed, node("Max", [peak, floor], f"{tag}_divisor")], output_name(layer))
+        else:
+            node("Add", [weights, delta], output_name(layer))
+        pre = post
+
+    if spec.action_head is None:
+        node("Identity", [pre], "action")
+    else:
+        head = np.array(spec.action_head)
+        tanh_mask = helper.make_tensor("head_tanh_mask", TensorProto.BOOL, [spec.n_outputs], head == "tanh")
+        sigmoid_mask = helper.make_tensor(
+            "head_sigmoid_mask", TensorProto.BOOL, [spec.n_outputs], head == "sigmoid"
+        )
+        initializers.extend([tanh_mask, sigmoid_mask])
+        squashed = node(
+            "Where",
+            ["head_sigmoid_mask", node("Sigmoid", [pre], "head_sigmoid"), pre],
+            "head_partial",
+        )
+        node("Where", ["head_tanh_mask", node("Tanh", [pre], "head_tanh"), squashed], "action")
+
+    graph = helper.make_graph(nodes, "hebbian_control_step", inputs, outputs, initializers)
+    graph.doc_string = (
+        f"One control step of a plastic {list(spec.layer_sizes)} network, rule {spec.rule}: "
+        "act with the input weights, output the Hebbian-updated weights."
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="hebbkit", ir_version=IR_VERSION
+    )
+    metadata = artifact.metadata()
+    props = {
+        METADATA_PROP: json.dumps(metadata),
+        "hebbkit.rule": spec.rule,
+        "hebbkit.schema_version": str(metadata["schema_version"]),
+        "hebbkit.sha256": metadata["sha256"],
+        "hebbkit.control_period": repr(artifact.control_period),
+    }
+    helper.set_model_props(model, props)
+    return model
+
+
+def export_onnx(artifact: PolicyArtifact, path: str | os.PathLike, check: bool = True) -> Path:
+    """Write the step graph to `path` (atomically) after `onnx.checker.check_model(full_check=True)`."""
+    onnx = _import_onnx()
+    model = build_step_model(artifact)
+    if check:
+        onnx.checker.check_model(model, full_check=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(model.SerializeToString())
+    os.replace(temporary, path)
+    return path

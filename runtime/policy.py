@@ -1,0 +1,151 @@
+"""`Policy`: a loaded artifact plus live plastic weights, stepped at the control rate.
+
+    policy = load_policy("models/ant.npz", backend="onnx")
+    policy.reset(seed=7)          # fresh random weights, as at every episode start and robot boot
+    action = policy.step(obs)     # act with the current weights, then apply the Hebbian update
+
+Observations are checked before they reach the network: a wrong shape always raises `ObservationError`; NaN/Inf
+raises too (nan_policy="raise") or returns the previous action without touching the weights (nan_policy="hold").
+After every update the guard checks each layer's Frobenius norm: a non-finite norm, or one above
+`max_weight_norm`, restores the episode's initial weights and is counted in `stats.guard_resets`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .artifact import PolicyArtifact, load_artifact
+from .backends import StepBackend, make_backend
+from .errors import ConfigError, ObservationError
+
+NAN_POLICIES = ("raise", "hold")
+
+
+@dataclass
+class PolicyStats:
+    """Counters since the last `reset` (steps) and since construction (the rest)."""
+
+    steps: int = 0
+    guard_resets: int = 0
+    rejected_observations: int = 0
+
+
+class Policy:
+    """A Hebbian policy: act, then learn, every `step`. Weights start random at every `reset`.
+
+    backend: "numpy" (reference-speed NumPy) or "onnx" (ONNX Runtime with bound buffers).
+    plastic: False freezes learning (weights stay as they are; actions still computed).
+    nan_policy: "raise" (default) or "hold" for non-finite observations.
+    max_weight_norm: per-layer Frobenius bound of the guard; default inf guards non-finite values only (trained
+        Ant rules legitimately reach |w| ~ 5e4).
+    """
+
+    def __init__(
+        self,
+        artifact: PolicyArtifact,
+        backend: str = "numpy",
+        *,
+        seed: int | None = 0,
+        plastic: bool = True,
+        nan_policy: str = "raise",
+        max_weight_norm: float = math.inf,
+        **backend_options: object,
+    ) -> None:
+        if nan_policy not in NAN_POLICIES:
+            raise ConfigError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+        if not max_weight_norm > 0:
+            raise ConfigError(f"max_weight_norm must be > 0 (inf to check finiteness only), got {max_weight_norm}")
+        self.artifact = artifact
+        self.spec = artifact.network
+        self.backend: StepBackend = make_backend(artifact, backend, **backend_options)
+        self.plastic = plastic
+        self.nan_policy = nan_policy
+        self.max_weight_norm = float(max_weight_norm)
+        self._max_sq_norm = self.max_weight_norm**2
+        self.stats = PolicyStats()
+        self._observation = np.zeros(self.spec.n_inputs, dtype=np.float32)
+        self._zeros = np.zeros(self.spec.n_inputs, dtype=np.float32)
+        self._last_action = np.zeros(self.spec.n_outputs, dtype=np.float32)
+        self._initial_weights: list[np.ndarray] = []
+        self.reset(seed)
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start an episode: draw fresh random initial weights from `seed` and clear the last action."""
+        self._initial_weights = self.spec.initial_weights(seed)
+        self.backend.load_weights(self._initial_weights)
+        self._last_action[:] = 0.0
+        self.stats.steps = 0
+
+    def step(self, observation: np.ndarray) -> np.ndarray:
+        """Act on `observation` ([n_in], finite) with the current weights, then update them if plastic."""
+        buffer = self._observation
+        if np.shape(observation) != buffer.shape:
+            raise ObservationError(
+                f"observation should have shape ({self.spec.n_inputs},), found {np.shape(observation)}"
+            )
+        try:
+            np.copyto(buffer, observation, casting="same_kind")
+        except (ValueError, TypeError) as error:
+            raise ObservationError(
+                f"observation should be real numbers, found dtype "
+                f"{getattr(observation, 'dtype', type(observation).__name__)}"
+            ) from error
+        # Non-finite values are this method's to report (ObservationError, the guard's counter), so NumPy's
+        # floating-point warnings are silenced here. finite * 0 == 0 exactly while NaN or Inf * 0 is NaN: one dot
+        # product checks every entry without overflowing on large finite values.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if buffer.dot(self._zeros) != 0.0:
+                self.stats.rejected_observations += 1
+                if self.nan_policy == "hold":
+                    return self._last_action.copy()
+                bad = np.flatnonzero(~np.isfinite(buffer)).tolist()
+                raise ObservationError(f"observation holds NaN/Inf at indices {bad}; expected finite values")
+            action = self.backend.step(buffer, self.plastic)
+            if self.plastic:
+                self._guard()
+        self.stats.steps += 1
+        np.copyto(self._last_action, action)
+        return self._last_action.copy()
+
+    def _guard(self) -> None:
+        for weights in self.backend.weights:
+            flat = weights.reshape(-1)
+            squared_norm = flat.dot(flat)
+            if not (math.isfinite(squared_norm) and squared_norm <= self._max_sq_norm):
+                self.stats.guard_resets += 1
+                self.backend.load_weights(self._initial_weights)
+                return
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """A copy of the current weights ([in, out] per layer)."""
+        return [w.copy() for w in self.backend.weights]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Overwrite the current weights (shapes must match the network)."""
+        expected = self.spec.layer_shapes
+        found = [tuple(np.shape(w)) for w in weights]
+        if found != expected:
+            raise ConfigError(f"weights should have shapes {expected}, found {found}")
+        self.backend.load_weights([np.asarray(w, dtype=np.float32) for w in weights])
+
+    @property
+    def initial_weights(self) -> list[np.ndarray]:
+        """The weights this episode started from (copies)."""
+        return [w.copy() for w in self._initial_weights]
+
+
+def load_policy(
+    source: str | os.PathLike | PolicyArtifact, backend: str = "numpy", **options: object
+) -> Policy:
+    """Load and validate an artifact (path or object) and wrap it in a `Policy` on `backend`."""
+    artifact = source if isinstance(source, PolicyArtifact) else load_artifact(source)
+    return Policy(artifact, backend, **options)

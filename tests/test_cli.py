@@ -1,0 +1,83 @@
+"""The `hebbkit` command: help everywhere, and new -> inspect -> export -> bench end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hebbkit.trainer.cli import COMMANDS, main
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hebbkit.trainer.cli", *arguments], capture_output=True, text=True)
+
+
+def test_top_level_help_lists_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: hebbkit" in capsys.readouterr().out
+
+
+def test_new_inspect_export(tmp_path, capsys):
+    artifact = tmp_path / "rule.npz"
+    assert main(["new", str(artifact), "--seed", "3"]) == 0
+    assert "UNTRAINED" in capsys.readouterr().out
+    assert main(["inspect", str(artifact)]) == 0
+    out = capsys.readouterr().out
+    assert "61,440 coefficients" in out and "validation   OK" in out and "sha256" in out
+    assert main(["inspect", str(artifact), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] and report["metadata"]["provenance"]["seed"] == 3
+    onnx_path = tmp_path / "rule.onnx"
+    assert main(["export", str(artifact), "--onnx", str(onnx_path), "--verify-steps", "50"]) == 0
+    out = capsys.readouterr().out
+    assert onnx_path.exists() and "full check passed" in out and "verified 50 steps" in out
+
+
+def test_inspect_reports_a_corrupt_file_and_exits_1(tmp_path, capsys):
+    artifact = tmp_path / "rule.npz"
+    main(["new", str(artifact)])
+    artifact.write_bytes(artifact.read_bytes()[:1000])
+    capsys.readouterr()
+    assert main(["inspect", str(artifact)]) == 1
+    assert "validation   FAILED: ArtifactCorruptError" in capsys.readouterr().out
+
+
+def test_export_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["export", str(tmp_path / "none.npz"), "--onnx", str(tmp_path / "x.onnx")]) == 1
+    assert "no policy artifact at" in capsys.readouterr().err
+
+
+def test_new_rejects_an_unknown_profile(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "x.npz"), "--profile", "hexapod"]) == 2
+    assert "unknown profile 'hexapod'" in capsys.readouterr().err
+
+
+def test_bench_json_with_a_tiny_budget():
+    result = run_cli("bench", "--json", "--episodes", "1", "--steps-per-episode", "60", "--warmup-steps", "10")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["backends"]) == {"numpy", "onnx"}
+    for figures in report["backends"].values():
+        assert figures["steps"] == 50 and figures["median_us"] > 0 and figures["p99_us"] >= figures["median_us"]
+        assert figures["speedup_vs_naive"] > 0
+    assert report["naive_numpy"]["median_us"] > 0
+
+
+def test_demo_runs_and_writes_its_files(tmp_path):
+    result = run_cli("demo", "--output", str(tmp_path), "--steps", "60", "--no-plot")
+    assert result.returncode == 0, result.stderr
+    assert "UNTRAINED RULE" in result.stdout
+    assert (tmp_path / "untrained_ant28.npz").exists() and (tmp_path / "untrained_ant28.onnx").exists()
