@@ -150,6 +150,8 @@ def new_artifact(
     else:
         base = {}
     base.update(provenance or {})
+    base.setdefault("git_commit", current_git_commit())
+    base.setdefault("fitness", None)
     base.setdefault("created", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     artifact = PolicyArtifact(
         network=network,
@@ -160,6 +162,23 @@ def new_artifact(
     )
     artifact.validate()
     return artifact
+
+
+def current_git_commit(folder: str | os.PathLike | None = None) -> str | None:
+    """The commit hash of the git checkout holding `folder` (default: this package), "+dirty" if modified; None
+    outside a checkout or without git."""
+    import subprocess
+
+    where = Path(folder) if folder is not None else Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                                capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
 def save_artifact(artifact: PolicyArtifact, path: str | os.PathLike) -> Path:
@@ -327,5 +346,5 @@ def artifact_to_bytes(artifact: PolicyArtifact) -> bytes:
     buffer = io.BytesIO()
     payload = dict(artifact.tensors())
     payload[METADATA_KEY] = np.frombuffer(json.dumps(artifact.metadata(), indent=1).encode(), dtype=np.uint8)
-    np.savez(buffer, **payload)
+    np.savez(buffer, **payload)  # type: ignore[arg-type]
     return buffer.getvalue()

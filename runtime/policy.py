@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class Policy:
         plastic: bool = True,
         nan_policy: str = "raise",
         max_weight_norm: float = math.inf,
-        **backend_options: object,
+        **backend_options: Any,
     ) -> None:
         if nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
@@ -144,7 +145,7 @@ class Policy:
 
 
 def load_policy(
-    source: str | os.PathLike | PolicyArtifact, backend: str = "numpy", **options: object
+    source: str | os.PathLike | PolicyArtifact, backend: str = "numpy", **options: Any
 ) -> Policy:
     """Load and validate an artifact (path or object) and wrap it in a `Policy` on `backend`."""
     artifact = source if isinstance(source, PolicyArtifact) else load_artifact(source)

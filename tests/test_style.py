@@ -16,3 +16,9 @@ def test_ruff_is_clean():
         pytest.fail("ruff is not installed: it is part of the 'dev' extra")
     result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_on_the_packages():
+    result = subprocess.run([sys.executable, "-m", "mypy", "runtime", "trainer", "firmware_bridge"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

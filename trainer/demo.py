@@ -49,7 +49,7 @@ def run_demo(config: DemoConfig) -> int:
     policies = {name: Policy(artifact, name, seed=config.seed) for name in ("numpy", "onnx")}
     norms = {name: np.zeros((config.steps + 1, artifact.network.n_layers)) for name in policies}
     snapshots = []
-    seconds = {name: [] for name in policies}
+    seconds: dict[str, list[float]] = {name: [] for name in policies}
     worst_action_gap = 0.0
     for name, policy in policies.items():
         norms[name][0] = [np.linalg.norm(w) for w in policy.backend.weights]

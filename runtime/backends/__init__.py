@@ -6,7 +6,7 @@ against `hebbkit.runtime.network.reference_step`.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,7 +35,7 @@ class StepBackend(Protocol):
         ...
 
 
-def make_backend(artifact: PolicyArtifact, backend: str, **options: object) -> StepBackend:
+def make_backend(artifact: PolicyArtifact, backend: str, **options: Any) -> StepBackend:
     """Instantiate a backend by name ("numpy" or "onnx"); the ONNX one imports onnxruntime only now."""
     if backend == "numpy":
         from .numpy_backend import NumpyBackend

@@ -70,7 +70,7 @@ def test_metadata_carries_everything_a_consumer_needs(saved):
     assert metadata["n_coefficients"] == 61_440
     assert metadata["profile"]["joint_names"][:2] == ["hip_1", "ankle_1"]
     assert metadata["control_period"] == 0.0165
-    assert {"command", "seed", "generations", "created"} <= set(metadata["provenance"])
+    assert {"command", "seed", "git_commit", "generations", "fitness", "created"} <= set(metadata["provenance"])
     assert metadata["tensors"]["coefficients/1"] == {"shape": [128, 64, 5], "dtype": "float32"}
 
 

@@ -20,6 +20,12 @@ from hebbkit.runtime import (
 from tests.conftest import random_observations
 
 BACKENDS = ["numpy", "onnx"]
+
+
+def assert_same_weights(got: list[np.ndarray], expected: list[np.ndarray]) -> None:
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
 HEAD = ("tanh", "sigmoid", "identity")
 
 
@@ -79,8 +85,7 @@ def test_plastic_false_leaves_weights_unchanged_but_still_acts(backend, ant_arti
     policy = Policy(ant_artifact, backend, seed=0, plastic=False)
     start = policy.weights
     actions = [policy.step(o) for o in random_observations(28, 30, seed=2)]
-    for got, expected in zip(policy.weights, start):
-        np.testing.assert_array_equal(got, expected)
+    assert_same_weights(policy.weights, start)
     # frozen weights: the same observation gives the same action
     observation = random_observations(28, 1, seed=3)[0]
     np.testing.assert_array_equal(policy.step(observation), policy.step(observation))
@@ -99,8 +104,7 @@ def test_guard_resets_to_the_initial_weights_when_a_weight_is_nan(backend, small
     policy.set_weights(broken)
     policy.step(np.ones(4, dtype=np.float32))
     assert policy.stats.guard_resets == 1
-    for got, expected in zip(policy.weights, initial):
-        np.testing.assert_array_equal(got, expected)
+    assert_same_weights(policy.weights, initial)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -136,8 +140,7 @@ def test_wrongly_shaped_observations_raise_and_change_nothing(backend, bad, ant_
     before = policy.weights
     with pytest.raises(ObservationError, match=r"shape \(28,\)"):
         policy.step(bad)
-    for got, expected in zip(policy.weights, before):
-        np.testing.assert_array_equal(got, expected)
+    assert_same_weights(policy.weights, before)
     assert policy.stats.steps == 0
 
 
@@ -150,8 +153,7 @@ def test_non_finite_observations_raise_by_default_and_never_reach_the_weights(ba
     observation[[3, 17]] = value
     with pytest.raises(ObservationError, match=r"NaN/Inf at indices \[3, 17\]"):
         policy.step(observation)
-    for got, expected in zip(policy.weights, before):
-        np.testing.assert_array_equal(got, expected)
+    assert_same_weights(policy.weights, before)
     assert policy.stats.rejected_observations == 1
 
 
@@ -165,8 +167,7 @@ def test_hold_policy_returns_the_last_action_and_skips_the_update(backend, ant_a
     bad[0] = np.nan
     held = policy.step(bad)
     np.testing.assert_array_equal(held, last)
-    for got, expected in zip(policy.weights, before):
-        np.testing.assert_array_equal(got, expected)
+    assert_same_weights(policy.weights, before)
     assert policy.stats.rejected_observations == 1 and policy.stats.steps == 1
 
 
