@@ -26,6 +26,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/runtime_step.py
+	$(BIN)/python benchmarks/env_step.py
 
 lint: install
 	$(BIN)/ruff check .

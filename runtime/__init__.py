@@ -28,7 +28,15 @@ from .errors import (
 )
 from .network import NetworkSpec, WeightInit, reference_step
 from .policy import Policy, PolicyStats, load_policy
-from .profile import ANT28, BUILTIN_PROFILES, RobotProfile, generic_profile
+from .profile import (
+    ANT28,
+    BUILTIN_PROFILES,
+    ObservationAssembler,
+    RobotProfile,
+    ant28_profile,
+    generic_profile,
+    proprio_profile,
+)
 from .rules import DEFAULT_RULE, RULES, Rule, fold_coefficients, get_rule, hebbian_update
 
 __all__ = [
@@ -48,6 +56,7 @@ __all__ = [
     "ConfigError",
     "HebbkitError",
     "NetworkSpec",
+    "ObservationAssembler",
     "ObservationError",
     "Policy",
     "PolicyArtifact",
@@ -55,6 +64,7 @@ __all__ = [
     "RobotProfile",
     "Rule",
     "WeightInit",
+    "ant28_profile",
     "fold_coefficients",
     "generic_profile",
     "get_rule",
@@ -62,6 +72,7 @@ __all__ = [
     "load_artifact",
     "load_policy",
     "new_artifact",
+    "proprio_profile",
     "read_metadata",
     "reference_step",
     "save_artifact",

@@ -1,17 +1,47 @@
 """Robot profiles: the one observation/action spec that the sim env, the ROS node and the bridge all read.
 
 A profile travels inside every policy artifact, so a consumer never guesses the joint order, the observation
-layout or the action's units.
+layout, the scales or the action's units. Observations are assembled from named raw measurements by
+`ObservationAssembler` and actions turned into physical commands by `RobotProfile.command_from_action`: the env,
+the ROS node and the bridge call these same functions.
+
+Raw measurements (SI units; every consumer provides the ones its profile's `observation_sources` name):
+
+| key | shape | meaning |
+|---|---|---|
+| `joint_position` | [n_joints] | rad, in `joint_names` order |
+| `joint_velocity` | [n_joints] | rad/s |
+| `roll_pitch_yaw` | [3] | rad, torso orientation (IMU) |
+| `angular_velocity` | [3] | rad/s, torso frame (IMU gyro) |
+| `foot_contact` | [n_feet] | 1.0 touching the ground, else 0.0 |
+| `linear_velocity_body` | [3] | m/s, world velocity rotated by -yaw (sim only) |
+| `height_above_start` | [1] | m, torso height minus its height at reset (sim only) |
+| `target_direction` | [2] | sin and cos of the angle from heading to the walk target (sim only) |
+
+Each observation entry is `clip(scale * measurement[source][index] + offset, -clip, clip)`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import ConfigError
+import numpy as np
+
+from .errors import ConfigError, ObservationError
 
 ACTION_MODES = ("torque", "position", "velocity")
+MEASUREMENTS = (
+    "joint_position",
+    "joint_velocity",
+    "roll_pitch_yaw",
+    "angular_velocity",
+    "foot_contact",
+    "linear_velocity_body",
+    "height_above_start",
+    "target_direction",
+)
 
 
 @dataclass(frozen=True)
@@ -21,12 +51,15 @@ class RobotProfile:
     name: profile id, e.g. "ant28".
     observation_names: one name per observation entry, in network-input order.
     action_names: one name per action entry, in network-output order.
-    action_mode: what an action entry commands: "torque", "position" or "velocity".
-    action_low, action_high: per-entry limits of the action, in the network's units (before `action_scale`).
-    action_scale: per-entry factor from the network's units to physical units (e.g. N*m or rad).
+    action_mode: what an action entry commands: "torque" (N*m), "position" (rad) or "velocity" (rad/s).
+    action_low, action_high: per-entry limits of the action in the network's units; actions are clipped to them.
+    action_scale, action_offset: command = offset + scale * clip(action): network units to physical units.
     joint_names: the actuated joints, in action order (empty when actions are not per joint).
-    observation_scale: per-entry factor applied to the raw measurement, or None if the producer already scales.
-    observation_clip: observations are clipped to [-clip, clip] by the producer; None for no clipping.
+    observation_sources: per entry, (measurement key, index) it is computed from (see the module docstring);
+        None when the producer hands over finished observations.
+    observation_scale, observation_offset: per entry, applied to the raw measurement.
+    observation_clip: observations are clipped to [-clip, clip]; None for no clipping.
+    foot_names: the links whose ground contact `foot_contact` reports, in order.
     """
 
     name: str
@@ -36,33 +69,45 @@ class RobotProfile:
     action_low: tuple[float, ...] | None = None
     action_high: tuple[float, ...] | None = None
     action_scale: tuple[float, ...] | None = None
+    action_offset: tuple[float, ...] | None = None
     joint_names: tuple[str, ...] = ()
+    observation_sources: tuple[tuple[str, int], ...] | None = None
     observation_scale: tuple[float, ...] | None = None
+    observation_offset: tuple[float, ...] | None = None
     observation_clip: float | None = None
+    foot_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("observation_names", "action_names", "joint_names"):
+        for name in ("observation_names", "action_names", "joint_names", "foot_names"):
             object.__setattr__(self, name, tuple(str(item) for item in getattr(self, name)))
-        for name in ("action_low", "action_high", "action_scale", "observation_scale"):
+        for name in ("action_low", "action_high", "action_scale", "action_offset", "observation_scale",
+                     "observation_offset"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, tuple(float(item) for item in value))
+        if self.observation_sources is not None:
+            object.__setattr__(
+                self, "observation_sources", tuple((str(key), int(index)) for key, index in self.observation_sources)
+            )
         if self.action_mode not in ACTION_MODES:
             raise ConfigError(f"unknown action_mode {self.action_mode!r}; expected one of {ACTION_MODES}")
-        n_actions = len(self.action_names)
-        for name in ("action_low", "action_high", "action_scale"):
+        n_actions, n_observations = self.n_actions, self.n_observations
+        for name in ("action_low", "action_high", "action_scale", "action_offset"):
             value = getattr(self, name)
             if value is not None and len(value) != n_actions:
                 raise ConfigError(f"profile {self.name!r}: {name} has {len(value)} entries, expected {n_actions}")
+        for name in ("observation_sources", "observation_scale", "observation_offset"):
+            value = getattr(self, name)
+            if value is not None and len(value) != n_observations:
+                raise ConfigError(
+                    f"profile {self.name!r}: {name} has {len(value)} entries, expected {n_observations}"
+                )
         if self.joint_names and len(self.joint_names) != n_actions:
-            raise ConfigError(
-                f"profile {self.name!r}: {len(self.joint_names)} joint_names for {n_actions} actions"
-            )
-        if self.observation_scale is not None and len(self.observation_scale) != self.n_observations:
-            raise ConfigError(
-                f"profile {self.name!r}: observation_scale has {len(self.observation_scale)} entries, "
-                f"expected {self.n_observations}"
-            )
+            raise ConfigError(f"profile {self.name!r}: {len(self.joint_names)} joint_names for {n_actions} actions")
+        if self.observation_sources is not None:
+            unknown = sorted({key for key, _ in self.observation_sources} - set(MEASUREMENTS))
+            if unknown:
+                raise ConfigError(f"profile {self.name!r}: unknown measurements {unknown}; known: {MEASUREMENTS}")
         if self.action_low is not None and self.action_high is not None:
             bad = [i for i, (lo, hi) in enumerate(zip(self.action_low, self.action_high, strict=True)) if not lo <= hi]
             if bad:
@@ -80,54 +125,221 @@ class RobotProfile:
     def n_actions(self) -> int:
         return len(self.action_names)
 
+    def command_from_action(self, action: np.ndarray) -> np.ndarray:
+        """Physical command (float64) for a network action: offset + scale * clip(action, low, high)."""
+        command = np.asarray(action, dtype=np.float64)
+        if command.shape != (self.n_actions,):
+            raise ObservationError(f"action should have shape ({self.n_actions},), found {command.shape}")
+        if self.action_low is not None and self.action_high is not None:
+            command = np.clip(command, self.action_low, self.action_high)
+        if self.action_scale is not None:
+            command = command * np.asarray(self.action_scale)
+        if self.action_offset is not None:
+            command = command + np.asarray(self.action_offset)
+        return command
+
     def to_dict(self) -> dict:
         """JSON-ready form (stored in the artifact's metadata)."""
-        return {
-            "name": self.name,
-            "observation_names": list(self.observation_names),
-            "action_names": list(self.action_names),
-            "action_mode": self.action_mode,
-            "action_low": None if self.action_low is None else list(self.action_low),
-            "action_high": None if self.action_high is None else list(self.action_high),
-            "action_scale": None if self.action_scale is None else list(self.action_scale),
-            "joint_names": list(self.joint_names),
-            "observation_scale": None if self.observation_scale is None else list(self.observation_scale),
-            "observation_clip": self.observation_clip,
-        }
+        data: dict = {}
+        for key in self.__dataclass_fields__:
+            value = getattr(self, key)
+            if key == "observation_sources" and value is not None:
+                value = [[source, index] for source, index in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[key] = value
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> RobotProfile:
-        """Inverse of `to_dict`."""
+    def from_dict(cls, data: Mapping) -> RobotProfile:
+        """Inverse of `to_dict`; unknown keys are ignored, missing optional ones take their defaults."""
         return cls(**{key: data[key] for key in data if key in cls.__dataclass_fields__})
+
+
+class ObservationAssembler:
+    """Builds a profile's observation vector from raw measurements, the same way on every consumer."""
+
+    def __init__(self, profile: RobotProfile) -> None:
+        if profile.observation_sources is None:
+            raise ConfigError(f"profile {profile.name!r} names no observation_sources to assemble from")
+        self.profile = profile
+        self.keys = tuple(dict.fromkeys(key for key, _ in profile.observation_sources))
+        self._sizes: dict[str, int] = {}
+        for key, index in profile.observation_sources:
+            self._sizes[key] = max(self._sizes.get(key, 0), index + 1)
+        offsets, start = {}, 0
+        for key in self.keys:
+            offsets[key] = start
+            start += self._sizes[key]
+        self._raw = np.zeros(start, dtype=np.float64)
+        self._slices = {key: slice(offsets[key], offsets[key] + self._sizes[key]) for key in self.keys}
+        self._gather = np.array([offsets[key] + index for key, index in profile.observation_sources], dtype=np.intp)
+        n = profile.n_observations
+        self._scale = np.asarray(profile.observation_scale if profile.observation_scale else np.ones(n))
+        self._offset = np.asarray(profile.observation_offset if profile.observation_offset else np.zeros(n))
+        self._clip = profile.observation_clip
+
+    def __call__(self, measurements: Mapping[str, Sequence[float] | np.ndarray]) -> np.ndarray:
+        """The float32 observation; raises `ObservationError` for a missing or too short measurement."""
+        for key in self.keys:
+            try:
+                values = np.asarray(measurements[key], dtype=np.float64).reshape(-1)
+            except KeyError:
+                raise ObservationError(f"profile {self.profile.name!r} needs measurement {key!r}") from None
+            size = self._sizes[key]
+            if values.size < size:
+                raise ObservationError(f"measurement {key!r} should have >= {size} entries, found {values.size}")
+            self._raw[self._slices[key]] = values[:size]
+        observation = self._raw[self._gather] * self._scale + self._offset
+        if self._clip is not None:
+            np.clip(observation, -self._clip, self._clip, out=observation)
+        return observation.astype(np.float32)
+
+
+def joint_position_normalisation(lower: float, upper: float) -> tuple[float, float]:
+    """(scale, offset) mapping [lower, upper] to [-1, 1]: 2 * (q - mid) / (upper - lower)."""
+    span = upper - lower
+    return 2.0 / span, -(upper + lower) / span
 
 
 ANT_JOINTS = ("hip_1", "ankle_1", "hip_2", "ankle_2", "hip_3", "ankle_3", "hip_4", "ankle_4")
 ANT_FEET = ("front_left_foot", "front_right_foot", "left_back_foot", "right_back_foot")
-
-ANT28 = RobotProfile(
-    name="ant28",
-    observation_names=(
-        "height_above_start",
-        "sin_angle_to_target",
-        "cos_angle_to_target",
-        "velocity_x_body",
-        "velocity_y_body",
-        "velocity_z_body",
-        "roll",
-        "pitch",
-        *(f"{joint}_{quantity}" for joint in ANT_JOINTS for quantity in ("position", "velocity")),
-        *(f"{foot}_contact" for foot in ANT_FEET),
-    ),
-    action_names=tuple(f"{joint}_torque" for joint in ANT_JOINTS),
-    action_mode="torque",
-    action_low=(-1.0,) * 8,
-    action_high=(1.0,) * 8,
-    action_scale=(375.0,) * 8,
-    joint_names=ANT_JOINTS,
-    observation_clip=5.0,
+_HIP = 0.6981317400932312  # 40 degrees, as PyBullet reads ant.xml
+ANT_JOINT_LIMITS = (
+    (-_HIP, _HIP), (0.5235987901687622, 1.7453292608261108),
+    (-_HIP, _HIP), (-1.7453292608261108, -0.5235987901687622),
+    (-_HIP, _HIP), (-1.7453292608261108, -0.5235987901687622),
+    (-_HIP, _HIP), (0.5235987901687622, 1.7453292608261108),
 )
-"""pybullet_envs' AntBulletEnv-v0 layout: 8 body entries, (position, velocity) per joint, 4 foot contacts.
-Actions in [-1, 1] scale to torque by power 2.5 x gear 150 = 375 (the env applies it)."""
+ANT_TORQUE_PER_ACTION = 250.0
+"""pybullet_envs applies power (2.5) x power_coef (100; the MJCF gear of 150 is not used) x clip(action, -1, 1)."""
+
+
+def ant28_profile(
+    joint_names: Sequence[str] = ANT_JOINTS,
+    joint_limits: Sequence[tuple[float, float]] = ANT_JOINT_LIMITS,
+    foot_names: Sequence[str] = ANT_FEET,
+    torque_per_action: float = ANT_TORQUE_PER_ACTION,
+    name: str = "ant28",
+) -> RobotProfile:
+    """pybullet_envs' AntBulletEnv-v0 observation (28 entries for 8 joints, 4 feet) with torque actions.
+
+    Layout: height above start, sin/cos of the angle to the target, 0.3 x body-frame velocity (3), roll, pitch,
+    then per joint its position scaled to [-1, 1] over its limits and 0.1 x its velocity, then foot contacts.
+    """
+    names: list[str] = ["height_above_start", "sin_angle_to_target", "cos_angle_to_target",
+                        "velocity_x_body", "velocity_y_body", "velocity_z_body", "roll", "pitch"]
+    sources: list[tuple[str, int]] = [("height_above_start", 0), ("target_direction", 0), ("target_direction", 1),
+                                      ("linear_velocity_body", 0), ("linear_velocity_body", 1),
+                                      ("linear_velocity_body", 2), ("roll_pitch_yaw", 0), ("roll_pitch_yaw", 1)]
+    scale = [1.0, 1.0, 1.0, 0.3, 0.3, 0.3, 1.0, 1.0]
+    offset = [0.0] * 8
+    for index, (joint, (lower, upper)) in enumerate(zip(joint_names, joint_limits, strict=True)):
+        joint_scale, joint_offset = joint_position_normalisation(lower, upper)
+        names += [f"{joint}_position", f"{joint}_velocity"]
+        sources += [("joint_position", index), ("joint_velocity", index)]
+        scale += [joint_scale, 0.1]
+        offset += [joint_offset, 0.0]
+    for index, foot in enumerate(foot_names):
+        names.append(f"{foot}_contact")
+        sources.append(("foot_contact", index))
+        scale.append(1.0)
+        offset.append(0.0)
+    n_joints = len(joint_names)
+    return RobotProfile(
+        name=name,
+        observation_names=tuple(names),
+        action_names=tuple(f"{joint}_torque" for joint in joint_names),
+        action_mode="torque",
+        action_low=(-1.0,) * n_joints,
+        action_high=(1.0,) * n_joints,
+        action_scale=(torque_per_action,) * n_joints,
+        action_offset=(0.0,) * n_joints,
+        joint_names=tuple(joint_names),
+        observation_sources=tuple(sources),
+        observation_scale=tuple(scale),
+        observation_offset=tuple(offset),
+        observation_clip=5.0,
+        foot_names=tuple(foot_names),
+    )
+
+
+def proprio_profile(
+    joint_names: Sequence[str],
+    joint_limits: Sequence[tuple[float, float]],
+    foot_names: Sequence[str] = (),
+    action_mode: str = "position",
+    torque_per_action: float = 1.0,
+    name: str = "proprio",
+) -> RobotProfile:
+    """What a servo quadruped can measure: joint positions (scaled to [-1, 1] over their limits) and velocities
+    (x 0.1), IMU roll, pitch and angular velocity (x 0.25), and, if `foot_names` is given, foot contacts. No
+    global position, height or body velocity.
+
+    action_mode "position": actions in [-1, 1] map linearly onto each joint's range; "torque": onto
+    +-torque_per_action N*m.
+    """
+    names: list[str] = []
+    sources: list[tuple[str, int]] = []
+    scale: list[float] = []
+    offset: list[float] = []
+    for index, (joint, (lower, upper)) in enumerate(zip(joint_names, joint_limits, strict=True)):
+        joint_scale, joint_offset = joint_position_normalisation(lower, upper)
+        names.append(f"{joint}_position")
+        sources.append(("joint_position", index))
+        scale.append(joint_scale)
+        offset.append(joint_offset)
+    for index, joint in enumerate(joint_names):
+        names.append(f"{joint}_velocity")
+        sources.append(("joint_velocity", index))
+        scale.append(0.1)
+        offset.append(0.0)
+    for index, axis in enumerate(("roll", "pitch")):
+        names.append(axis)
+        sources.append(("roll_pitch_yaw", index))
+        scale.append(1.0)
+        offset.append(0.0)
+    for index, axis in enumerate("xyz"):
+        names.append(f"angular_velocity_{axis}")
+        sources.append(("angular_velocity", index))
+        scale.append(0.25)
+        offset.append(0.0)
+    for index, foot in enumerate(foot_names):
+        names.append(f"{foot}_contact")
+        sources.append(("foot_contact", index))
+        scale.append(1.0)
+        offset.append(0.0)
+    n_joints = len(joint_names)
+    if action_mode == "position":
+        action_scale = tuple((upper - lower) / 2 for lower, upper in joint_limits)
+        action_offset = tuple((upper + lower) / 2 for lower, upper in joint_limits)
+        action_names = tuple(f"{joint}_position_target" for joint in joint_names)
+    elif action_mode == "torque":
+        action_scale = (torque_per_action,) * n_joints
+        action_offset = (0.0,) * n_joints
+        action_names = tuple(f"{joint}_torque" for joint in joint_names)
+    else:
+        raise ConfigError(f"proprio profiles support action modes 'position' and 'torque', not {action_mode!r}")
+    return RobotProfile(
+        name=name,
+        observation_names=tuple(names),
+        action_names=action_names,
+        action_mode=action_mode,
+        action_low=(-1.0,) * n_joints,
+        action_high=(1.0,) * n_joints,
+        action_scale=action_scale,
+        action_offset=action_offset,
+        joint_names=tuple(joint_names),
+        observation_sources=tuple(sources),
+        observation_scale=tuple(scale),
+        observation_offset=tuple(offset),
+        observation_clip=5.0,
+        foot_names=tuple(foot_names),
+    )
+
+
+ANT28 = ant28_profile()
+"""pybullet_envs' AntBulletEnv-v0 layout and action scaling, for the standard Ant."""
 
 BUILTIN_PROFILES = {ANT28.name: ANT28}
 

@@ -77,7 +77,9 @@ def test_bench_json_with_a_tiny_budget():
 
 
 def test_demo_runs_and_writes_its_files(tmp_path):
-    result = run_cli("demo", "--output", str(tmp_path), "--steps", "60", "--no-plot")
+    result = run_cli("demo", "--output", str(tmp_path), "--steps", "40", "--no-plot")
     assert result.returncode == 0, result.stderr
     assert "UNTRAINED RULE" in result.stdout
     assert (tmp_path / "untrained_ant28.npz").exists() and (tmp_path / "untrained_ant28.onnx").exists()
+    assert (tmp_path / "untrained_ant.gif").exists()
+    assert "episodes identical to the last bit: True" in result.stdout
