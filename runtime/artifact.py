@@ -115,6 +115,14 @@ class PolicyArtifact:
                 f"profile {self.profile.name!r} has {self.profile.n_actions} actions, "
                 f"the network has {self.network.n_outputs} outputs"
             )
+        if self.network.init.distribution == "stored":
+            for layer, shape in enumerate(self.network.layer_shapes):
+                stored = self.static_tensors.get(f"initial_weights/{layer}")
+                if stored is None or tuple(stored.shape) != shape:
+                    found = None if stored is None else list(stored.shape)
+                    raise ArtifactShapeError(
+                        f"stored initial weights static/initial_weights/{layer} should be {list(shape)}, found {found}"
+                    )
         if not (np.isfinite(self.control_period) and self.control_period > 0):
             raise ArtifactValueError(f"control_period must be > 0 seconds, found {self.control_period!r}")
 

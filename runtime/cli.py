@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, config_type: type) -> None:
-    """Add one argument per field of the dataclass `config_type`."""
+def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
+    """Add one argument per field of the dataclass `config_type`. With `suppress_defaults`, flags not given are
+    absent from the parsed namespace (so a preset can supply them)."""
     hints = typing.get_type_hints(config_type)
     for item in dataclasses.fields(config_type):
         hint = hints[item.name]
@@ -35,6 +36,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type) -> 
         arguments = [a for a in typing.get_args(hint) if a is not type(None)]
         if origin in (typing.Union, types.UnionType) and len(arguments) == 1:
             hint, origin = arguments[0], typing.get_origin(arguments[0])
+            if hint is Path or hint is str or hint is int or hint is float:
+                kwargs["type"] = hint
         if hint is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif origin is tuple:
@@ -49,7 +52,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type) -> 
         else:
             flag = "--" + item.name.replace("_", "-")
             if has_default:
-                kwargs["default"] = default
+                kwargs["default"] = argparse.SUPPRESS if suppress_defaults else default
             else:
                 kwargs["required"] = True
             parser.add_argument(flag, dest=item.name, **kwargs)

@@ -23,7 +23,7 @@ ACTIVATIONS = ("tanh", "identity", "sigmoid", "relu")
 ACTION_HEADS = ("identity", "tanh", "sigmoid")
 """Per-dimension transforms from the last layer's output to the action (CarRacing: tanh, sigmoid, sigmoid)."""
 
-INIT_DISTRIBUTIONS = ("uniform", "normal", "xavier_uniform", "zero")
+INIT_DISTRIBUTIONS = ("uniform", "normal", "xavier_uniform", "zero", "stored")
 
 
 def apply_activation(name: str, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -51,7 +51,8 @@ class WeightInit:
     """Distribution of the random initial weights drawn at every episode start (and every robot boot).
 
     `scale` is the half-width for "uniform" (U[-scale, scale], the paper's 0.1), the standard deviation for
-    "normal", and the gain for "xavier_uniform" (U[-g*sqrt(6/(in+out)), +...]); "zero" ignores it.
+    "normal", and the gain for "xavier_uniform" (U[-g*sqrt(6/(in+out)), +...]); "zero" ignores it. "stored" means
+    the initial weights are not random but stored in the artifact (`initial_weights/<l>`): the static baseline.
     """
 
     distribution: str = "uniform"
@@ -74,8 +75,10 @@ class WeightInit:
         elif self.distribution == "xavier_uniform":
             bound = self.scale * math.sqrt(6.0 / (n_in + n_out))
             values = rng.uniform(-bound, bound, size=(n_in, n_out))
-        else:
+        elif self.distribution == "zero":
             values = np.zeros((n_in, n_out))
+        else:
+            raise ConfigError("'stored' initial weights come from the artifact, not from a distribution")
         return values.astype(np.float32)
 
 
@@ -121,7 +124,8 @@ class NetworkSpec:
             for name in self.action_head:
                 if name not in ACTION_HEADS:
                     raise ConfigError(f"unknown action head {name!r}; expected one of {ACTION_HEADS}")
-        get_rule(self.rule)
+        if get_rule(self.rule).n_coefficients == 0 and self.normalize_weights:
+            raise ConfigError("a static network does not learn, so normalize_weights does not apply to it")
 
     @property
     def n_layers(self) -> int:
@@ -157,8 +161,15 @@ class NetworkSpec:
     def n_outputs(self) -> int:
         return self.layer_sizes[-1]
 
-    def initial_weights(self, seed: int | np.random.Generator | None) -> list[np.ndarray]:
-        """Random initial weights for one episode, layer by layer from one explicit seed."""
+    def initial_weights(
+        self, seed: int | np.random.Generator | None, stored: list[np.ndarray] | None = None
+    ) -> list[np.ndarray]:
+        """Initial weights for one episode: random, layer by layer from one explicit seed, or copies of `stored`
+        for the "stored" init (the seed is then irrelevant)."""
+        if self.init.distribution == "stored":
+            if stored is None:
+                raise ConfigError("this network's initial weights are stored in its artifact; none were given")
+            return [np.array(w, dtype=np.float32) for w in stored]
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return [self.init.sample(rng, n_in, n_out) for n_in, n_out in self.layer_shapes]
 

@@ -88,6 +88,10 @@ def build_step_model(artifact: PolicyArtifact):
         if activation != "identity":
             z = node(_ONNX_ACTIVATIONS[activation], [z], f"{tag}_post_f64")
         post = node("Cast", [z], f"{tag}_post", to=TensorProto.FLOAT)
+        if rule.n_coefficients == 0:  # a static network: the weights pass through unchanged
+            node("Identity", [weights], output_name(layer))
+            pre = post
+            continue
         pre_col = node("Transpose", [pre], f"{tag}_pre_col", perm=[1, 0])
         delta = node("Mul", [constant(f"{tag}_a", folded.a), post], f"{tag}_a_post")
         if use_b:

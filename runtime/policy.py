@@ -72,6 +72,7 @@ class Policy:
         self._zeros = np.zeros(self.spec.n_inputs, dtype=np.float32)
         self._last_action = np.zeros(self.spec.n_outputs, dtype=np.float32)
         self._initial_weights: list[np.ndarray] = []
+        self._stored_weights = stored_initial_weights(artifact)
         self.reset(seed)
 
     @property
@@ -80,7 +81,7 @@ class Policy:
 
     def reset(self, seed: int | None = None) -> None:
         """Start an episode: draw fresh random initial weights from `seed` and clear the last action."""
-        self._initial_weights = self.spec.initial_weights(seed)
+        self._initial_weights = self.spec.initial_weights(seed, self._stored_weights)
         self.backend.load_weights(self._initial_weights)
         self._last_action[:] = 0.0
         self.stats.steps = 0
@@ -142,6 +143,13 @@ class Policy:
     def initial_weights(self) -> list[np.ndarray]:
         """The weights this episode started from (copies)."""
         return [w.copy() for w in self._initial_weights]
+
+
+def stored_initial_weights(artifact: PolicyArtifact) -> list[np.ndarray] | None:
+    """The artifact's stored initial weights (`static/initial_weights/<l>`), or None for random ones."""
+    if artifact.network.init.distribution != "stored":
+        return None
+    return [artifact.static_tensors[f"initial_weights/{layer}"] for layer in range(artifact.network.n_layers)]
 
 
 def load_policy(

@@ -60,6 +60,7 @@ RULES: dict[str, Rule] = {
             ("A", "B", "C", "eta", "D", "D_out"),
             "eta*(A*pre*post + B*pre + C*post + D) + D_out",
         ),
+        Rule("static", (), "0 (no plasticity: the weights are evolved directly, the static baseline)"),
     )
 }
 DEFAULT_RULE = "ABCD_lr"

@@ -20,7 +20,12 @@ COMMANDS = {
     "inspect": ("hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact"),
     "export": ("hebbkit.runtime.cli", "ExportConfig", "run_export", "export the ONNX twin of a control step"),
     "bench": ("hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend"),
+    "train": ("hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)"),
+    "eval": ("hebbkit.trainer.evaluate", "EvalConfig", "run_eval", "evaluate an artifact from random weights"),
+    "plot": ("hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
 }
+# commands whose flags override a preset: unset flags stay unset instead of taking the dataclass default
+_PRESET_COMMANDS = {"train": "train_config_from_cli"}
 _RUNNERS = {"run_bench": "hebbkit.runtime.cli"}
 
 
@@ -36,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, config_name, _, summary) in COMMANDS.items():
         config_type = getattr(importlib.import_module(module), config_name)
         sub = commands.add_parser(name, help=summary, description=(config_type.__doc__ or summary).strip())
-        add_config_arguments(sub, config_type)
+        add_config_arguments(sub, config_type, suppress_defaults=name in _PRESET_COMMANDS)
     return parser
 
 
@@ -49,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module, config_name, run_name, _ = COMMANDS[arguments.command]
     config_type = getattr(importlib.import_module(module), config_name)
     try:
-        config = config_from_args(config_type, arguments)
+        if arguments.command in _PRESET_COMMANDS:
+            config = getattr(importlib.import_module(module), _PRESET_COMMANDS[arguments.command])(arguments)
+        else:
+            config = config_from_args(config_type, arguments)
         run = getattr(importlib.import_module(_RUNNERS.get(run_name, module)), run_name)
         return int(run(config) or 0)
     except HebbkitError as error:

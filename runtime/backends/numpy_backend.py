@@ -30,6 +30,7 @@ class NumpyBackend:
         self._use_b = "B" in has
         self._use_c = "C" in has
         self._use_d = bool(has & {"D", "D_out"})
+        self._learns = rule.n_coefficients > 0
         self._weights = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
         self._wide_weights = [np.zeros(shape, dtype=np.float64) for shape in spec.layer_shapes]
         self._wide_pre = [np.zeros(n_in, dtype=np.float64) for n_in, _ in spec.layer_shapes]
@@ -62,7 +63,7 @@ class NumpyBackend:
             if activation != "identity":
                 apply_activation(activation, wide_post, out=wide_post)
             np.copyto(post, wide_post)
-            if plastic:
+            if plastic and self._learns:
                 self._update(layer, weights, pre, post)
             pre = post
         return self._head(pre)

@@ -37,7 +37,7 @@ def test_backends_match_the_reference_step_for_every_rule(backend, rule, variant
         spec = NetworkSpec(layer_sizes=(6, 5, 3), activations=("tanh", "tanh"), rule=rule)
     else:  # raw output in the update, max-|w| normalisation, squashing action head
         spec = NetworkSpec(layer_sizes=(6, 5, 3), activations=("tanh", "identity"), rule=rule,
-                           normalize_weights=True, action_head=HEAD)
+                           normalize_weights=rule != "static", action_head=HEAD)
     artifact = new_artifact(spec, seed=5)
     policy = Policy(artifact, backend, seed=2)
     weights = policy.weights
@@ -208,3 +208,22 @@ def test_load_policy_accepts_a_path(tmp_path, small_artifact):
     path = save_artifact(small_artifact, tmp_path / "p.npz")
     policy = load_policy(path, backend="onnx", seed=1)
     assert policy.backend_name == "onnx" and policy.max_weight_norm == math.inf
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_static_network_starts_from_its_stored_weights_every_episode(backend, tmp_path):
+    from hebbkit.runtime import PolicyArtifact, WeightInit, save_artifact
+
+    spec = NetworkSpec(layer_sizes=(4, 6, 3), activations=("tanh", "tanh"), rule="static",
+                       init=WeightInit("stored"))
+    stored = [np.full((4, 6), 0.5, np.float32), np.full((6, 3), -0.25, np.float32)]
+    base = new_artifact(NetworkSpec(layer_sizes=(4, 6, 3), activations=("tanh", "tanh")), seed=0)
+    artifact = PolicyArtifact(spec, tuple(np.zeros((i, o, 0), np.float32) for i, o in spec.layer_shapes),
+                              base.profile, 0.01, {}, {f"initial_weights/{i}": w for i, w in enumerate(stored)})
+    policy = load_policy(save_artifact(artifact, tmp_path / "static.npz"), backend=backend, seed=123)
+    for observation in random_observations(4, 5, seed=0):
+        expected, _ = reference_step(spec, stored, list(artifact.coefficients), observation)
+        np.testing.assert_allclose(policy.step(observation), expected, atol=1e-6)
+    assert_same_weights(policy.weights, stored)
+    policy.reset(seed=999)
+    assert_same_weights(policy.weights, stored)

@@ -49,7 +49,8 @@ HAND_DELTAS = {
 
 
 def test_every_variant_of_the_original_work_is_in_the_table():
-    assert set(RULES) == set(HAND_DELTAS)
+    assert set(RULES) == set(HAND_DELTAS) | {"static"}
+    assert RULES["static"].n_coefficients == 0
     assert get_rule("ABCD_lr").coefficients == ("A", "B", "C", "eta", "D")
     assert get_rule("ABCD_lr_D_in_and_out").n_coefficients == 6
 
@@ -68,6 +69,11 @@ def test_hand_deltas_agree_with_each_rules_formula():
     }
     for name, expected in HAND_DELTAS.items():
         np.testing.assert_allclose(formulas[name], expected, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_static_rule_leaves_weights_unchanged():
+    updated = hebbian_update(get_rule("static"), W0, np.zeros((2, 2, 0), np.float32), PRE, POST)
+    np.testing.assert_array_equal(updated, W0)
 
 
 @pytest.mark.parametrize("rule_name", sorted(HAND_DELTAS))

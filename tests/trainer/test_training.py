@@ -1,0 +1,177 @@
+"""Training runs: CLI smoke runs on both backends, resume after SIGKILL, Ctrl-C, worker death, bad checkpoints,
+evaluation and plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hebbkit.runtime import load_artifact, load_policy
+from hebbkit.trainer.run import resolve_config, train
+from hebbkit.trainer.workers import LocalEvaluator, evaluate_chunk
+
+SMOKE = ["--config", "smoke", "--no-progress"]
+
+
+def hebbkit(*arguments: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hebbkit.trainer.cli", *arguments], capture_output=True, text=True,
+                          **kwargs)
+
+
+def final_mean(run_dir: Path) -> np.ndarray:
+    with np.load(run_dir / "checkpoint.npz") as checkpoint:
+        return checkpoint["mean"].copy()
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory) -> Path:
+    """An uninterrupted smoke run of 4 generations on the local backend."""
+    run_dir = tmp_path_factory.mktemp("runs") / "reference"
+    result = hebbkit("train", *SMOKE, "--generations", "4", "--run-dir", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+def test_smoke_run_writes_config_log_checkpoint_and_exports(reference_run):
+    config = json.loads((reference_run / "config.json").read_text())
+    assert config["config"] == "smoke" and config["population"] == 4 and config["max_steps"] == 50
+    rows = (reference_run / "log.csv").read_text().splitlines()
+    assert rows[0].startswith("generation,fitness_mean,fitness_max") and len(rows) == 5
+    for name in ("best", "latest"):
+        artifact = load_artifact(reference_run / f"{name}.npz")
+        assert artifact.provenance["config"] == "smoke" and artifact.provenance["seed"] == 0
+        assert artifact.provenance["generations"] >= 1 and "git_commit" in artifact.provenance
+    assert load_artifact(reference_run / "latest.npz").provenance["generations"] == 4
+
+
+def test_ray_backend_gives_the_same_run(reference_run, tmp_path):
+    result = hebbkit("train", *SMOKE, "--generations", "4", "--backend", "ray", "--run-dir", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(final_mean(tmp_path / "r"), final_mean(reference_run))
+
+
+def test_resume_after_sigkill_continues_bit_identically(tmp_path):
+    generations = "24"
+    arguments = ["train", *SMOKE, "--population", "8", "--max-steps", "120", "--generations", generations]
+    uninterrupted = tmp_path / "whole"
+    assert hebbkit(*arguments, "--run-dir", str(uninterrupted)).returncode == 0
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", *arguments, "--run-dir", str(killed)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = killed / "log.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (log.exists() and len(log.read_text().splitlines()) >= 4):
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the trainer and its workers, mid-run, no chance to clean up
+    process.wait()
+    done = len(log.read_text().splitlines()) - 1
+    assert 3 <= done < int(generations), f"the kill came too late to test anything ({done} generations done)"
+    result = hebbkit("train", "--resume", str(killed), "--generations", generations, "--no-progress")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(final_mean(killed), final_mean(uninterrupted))
+    assert len(log.read_text().splitlines()) == int(generations) + 1  # no duplicated or missing rows
+    whole_rows = [row.split(",")[:6] for row in (uninterrupted / "log.csv").read_text().splitlines()]
+    assert [row.split(",")[:6] for row in log.read_text().splitlines()] == whole_rows
+
+
+def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
+    run_dir = tmp_path / "interrupted"
+    process = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", "train", *SMOKE, "--generations", "500",
+                                "--max-steps", "120", "--run-dir", str(run_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (run_dir / "checkpoint.npz").exists():
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Resume with" in stderr and f"--resume {run_dir}" in stderr
+    with np.load(run_dir / "checkpoint.npz") as checkpoint:
+        assert int(checkpoint["generation"]) >= 1
+    load_artifact(run_dir / "latest.npz")
+
+
+def die_once(job):
+    """A chunk function whose first call kills its worker process (a stand-in for an OOM kill or a lost node)."""
+    marker = Path(os.environ["HEBBKIT_TEST_MARKER"])
+    if not marker.exists():
+        marker.write_text("died")
+        os._exit(9)
+    return evaluate_chunk(job)
+
+
+def test_a_worker_dying_mid_generation_costs_a_retry_not_the_run(reference_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("HEBBKIT_TEST_MARKER", str(tmp_path / "marker"))
+    evaluator = LocalEvaluator(workers=2, chunk_function=die_once)
+    config = resolve_config({"config": "smoke", "generations": 4, "run_dir": tmp_path / "run"})
+    train(config, evaluator=evaluator)
+    assert evaluator.retries >= 1 and (tmp_path / "marker").exists()
+    np.testing.assert_array_equal(final_mean(tmp_path / "run"), final_mean(reference_run))
+
+
+def test_a_ray_worker_dying_is_retried_too(reference_run, tmp_path, monkeypatch):
+    from hebbkit.trainer.workers import RayEvaluator
+
+    monkeypatch.setenv("HEBBKIT_TEST_MARKER", str(tmp_path / "marker"))
+    evaluator = RayEvaluator(workers=2, chunk_function=die_once)
+    config = resolve_config({"config": "smoke", "generations": 4, "run_dir": tmp_path / "run", "backend": "ray"})
+    train(config, evaluator=evaluator)
+    assert (tmp_path / "marker").exists()
+    np.testing.assert_array_equal(final_mean(tmp_path / "run"), final_mean(reference_run))
+
+
+def test_bad_checkpoints_and_directories_give_clear_errors(reference_run, tmp_path):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for name in ("config.json", "log.csv"):
+        (damaged / name).write_bytes((reference_run / name).read_bytes())
+    (damaged / "checkpoint.npz").write_bytes((reference_run / "checkpoint.npz").read_bytes()[:500])
+    result = hebbkit("train", "--resume", str(damaged), "--generations", "5")
+    assert result.returncode == 1 and "is damaged or not a hebbkit checkpoint" in result.stderr
+    result = hebbkit("train", "--resume", str(tmp_path), "--generations", "5")
+    assert result.returncode == 1 and "not a run directory" in result.stderr
+    result = hebbkit("train", *SMOKE, "--run-dir", str(reference_run))
+    assert result.returncode == 1 and "already holds a run" in result.stderr
+    result = hebbkit("train", "--config", "nope")
+    assert result.returncode == 1 and "unknown preset 'nope'" in result.stderr
+
+
+def test_static_baseline_trains_and_runs_on_the_runtime(tmp_path):
+    result = hebbkit("train", *SMOKE, "--rule", "static", "--run-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    policy = load_policy(tmp_path / "s" / "latest.npz", seed=3)
+    before = policy.weights
+    policy.step(np.zeros(28, dtype=np.float32))
+    for got, expected in zip(policy.weights, before):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_eval_json_schema(reference_run):
+    result = hebbkit("eval", str(reference_run / "latest.npz"), "--morphologies", "standard", "damaged_left_front",
+                     "--episodes", "2", "--max-steps", "80", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"artifact", "sha256", "config", "morphologies"}
+    for morphology in ("standard", "damaged_left_front"):
+        summary = report["morphologies"][morphology]
+        assert set(summary) == {"episodes", "distance_mean", "distance_std", "walk_step_median", "walked_fraction"}
+        assert [e["seed"] for e in summary["episodes"]] == [0, 1]
+        assert set(summary["episodes"][0]) == {"seed", "distance", "steps", "walk_step"}
+        assert summary["episodes"][0]["steps"] == 80
+    table = hebbkit("eval", str(reference_run / "latest.npz"), "--episodes", "1", "--max-steps", "60")
+    assert table.returncode == 0 and "distance" in table.stdout
+
+
+def test_plot_draws_the_training_curve(reference_run, tmp_path):
+    result = hebbkit("plot", str(reference_run), "--output", str(tmp_path / "curve.png"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "curve.png").stat().st_size > 10_000
+    assert hebbkit("plot", str(tmp_path)).returncode == 1

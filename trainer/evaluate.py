@@ -1,0 +1,120 @@
+"""`hebbkit eval`: the paper's evaluation of an artifact, fresh random weights every episode."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """`hebbkit eval`: run ARTIFACT for N episodes per morphology (fresh random weights and env seed each) and
+    report the distance walked (summed progress after burn-in) and how many steps it took to start walking."""
+
+    artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
+    morphologies: tuple[str, ...] = field(default=("standard",), metadata={"help": "morphologies to evaluate on"})
+    episodes: int = field(default=10, metadata={"help": "episodes per morphology"})
+    seed: int = field(default=0, metadata={"help": "episode i of a morphology uses seed + i"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
+    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
+    early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
+    backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy or onnx"})
+    json: bool = field(default=False, metadata={"help": "print the report as JSON"})
+
+
+def evaluate(config: EvalConfig) -> dict:
+    """Per-morphology episode results and summary statistics (the `--json` report)."""
+    from hebbkit.runtime import Policy, load_artifact
+
+    from .protocol import FitnessProtocol, run_episode
+
+    artifact = load_artifact(config.artifact)
+    profile = artifact.profile
+    observation = "ant28" if profile.name.startswith("ant28") else (
+        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
+    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
+    horizon = config.max_steps if not config.early_stop else 200
+    protocol = FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
+                               morphologies=config.morphologies, max_steps=config.max_steps,
+                               burn_in_steps=config.burn_in, early_stop_after=horizon if config.early_stop
+                               else config.max_steps)
+    policy = Policy(artifact, config.backend, seed=config.seed)
+    report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}, "morphologies": {}}
+    for morphology in config.morphologies:
+        episodes = [run_episode(artifact, protocol, morphology, config.seed + index, policy=policy)
+                    for index in range(config.episodes)]
+        distances = np.array([e.fitness for e in episodes])
+        walk_steps = [e.walk_step for e in episodes]
+        walked = [s for s in walk_steps if s is not None]
+        report["morphologies"][morphology] = {
+            "episodes": [{"seed": e.seed, "distance": round(e.fitness, 4), "steps": e.steps,
+                          "walk_step": e.walk_step} for e in episodes],
+            "distance_mean": float(distances.mean()),
+            "distance_std": float(distances.std()),
+            "walk_step_median": float(np.median(walked)) if walked else None,
+            "walked_fraction": len(walked) / len(episodes),
+        }
+    return report
+
+
+def run_eval(config: EvalConfig) -> int:
+    report = evaluate(config)
+    if config.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per morphology, "
+          f"fresh random weights each")
+    for morphology, summary in report["morphologies"].items():
+        distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
+        walk = summary["walk_step_median"]
+        print(f"{morphology:>22}: distance {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}   "
+              f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
+              f"{summary['walked_fraction']:.0%} of episodes)")
+        print(f"{'':>22}  per episode: {distances}")
+    return 0
+
+
+@dataclass(frozen=True)
+class PlotConfig:
+    """`hebbkit plot`: draw a run's training curve (population mean, max and centre fitness per generation)."""
+
+    run_dir: Path = field(metadata={"positional": True, "help": "a training run directory"})
+    output: Path | None = field(default=None, metadata={"help": "PNG path (default RUN_DIR/training_curve.png)"})
+
+
+def run_plot(config: PlotConfig) -> int:
+    import csv
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hebbkit.runtime.errors import ConfigError
+
+    log = Path(config.run_dir) / "log.csv"
+    if not log.exists():
+        raise ConfigError(f"no log.csv in {config.run_dir}: not a run directory, or no generation finished yet")
+    with log.open() as stream:
+        rows = list(csv.DictReader(stream))
+    if not rows:
+        raise ConfigError(f"{log} has no generations yet")
+    generation = [int(r["generation"]) for r in rows]
+    figure, axis = plt.subplots(figsize=(8, 4.5))
+    axis.fill_between(generation, [float(r["fitness_min"]) for r in rows], [float(r["fitness_max"]) for r in rows],
+                      alpha=0.2, label="population min-max")
+    axis.plot(generation, [float(r["fitness_mean"]) for r in rows], label="population mean")
+    axis.plot(generation, [float(r["center_fitness"]) for r in rows], label="ES mean (its own episodes)")
+    axis.set(xlabel="generation", ylabel="fitness (distance)", title=f"training curve: {Path(config.run_dir).name}")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    output = config.output or Path(config.run_dir) / "training_curve.png"
+    figure.tight_layout()
+    figure.savefig(output, dpi=110)
+    plt.close(figure)
+    print(f"wrote {output}")
+    return 0

@@ -1,0 +1,87 @@
+"""What the ES evolves, as one flat vector at the optimiser boundary, with named ravel/unravel.
+
+A Hebbian network evolves its coefficient tensors (`coefficients/<l>`, [in, out, k]); the static baseline evolves
+its weights directly (`initial_weights/<l>`, [in, out]). `ParameterLayout.to_artifact` turns a flat vector into a
+policy artifact, so every candidate runs through the same runtime `Policy` a robot uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from hebbkit.runtime.artifact import PolicyArtifact
+from hebbkit.runtime.errors import ConfigError
+from hebbkit.runtime.network import NetworkSpec
+from hebbkit.runtime.profile import RobotProfile
+
+
+@dataclass(frozen=True)
+class ParameterLayout:
+    """Names and shapes of the evolved tensors, in ravel order."""
+
+    network: NetworkSpec
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, network: NetworkSpec) -> ParameterLayout:
+        if network.rule_spec.n_coefficients == 0:
+            if network.init.distribution != "stored":
+                raise ConfigError("a static network evolves its weights: use WeightInit('stored')")
+            names = tuple(f"initial_weights/{layer}" for layer in range(network.n_layers))
+            shapes: tuple[tuple[int, ...], ...] = tuple(network.layer_shapes)
+        else:
+            names = tuple(f"coefficients/{layer}" for layer in range(network.n_layers))
+            shapes = tuple(network.coefficient_shapes)
+        return cls(network, names, shapes)
+
+    @property
+    def size(self) -> int:
+        """Length of the flat vector (61,440 for the Ant with ABCD_lr; 12,288 for its static baseline)."""
+        return sum(math.prod(shape) for shape in self.shapes)
+
+    def unravel(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Named float32 tensors from a flat vector."""
+        flat = np.asarray(flat)
+        if flat.shape != (self.size,):
+            raise ConfigError(f"parameter vector should have {self.size} entries, found {flat.shape}")
+        tensors, start = {}, 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            count = math.prod(shape)
+            tensors[name] = flat[start:start + count].reshape(shape).astype(np.float32)
+            start += count
+        return tensors
+
+    def ravel(self, tensors: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The flat float64 vector of named tensors (inverse of `unravel`)."""
+        parts = []
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            tensor = np.asarray(tensors[name])
+            if tensor.shape != shape:
+                raise ConfigError(f"{name} should have shape {shape}, found {tensor.shape}")
+            parts.append(tensor.reshape(-1))
+        return np.concatenate(parts).astype(np.float64)
+
+    def to_artifact(self, flat: np.ndarray, profile: RobotProfile, control_period: float,
+                    provenance: Mapping[str, object] | None = None) -> PolicyArtifact:
+        """The policy artifact of one parameter vector."""
+        tensors = self.unravel(flat)
+        if self.network.rule_spec.n_coefficients == 0:
+            coefficients = tuple(np.zeros((*shape, 0), np.float32) for shape in self.network.layer_shapes)
+            static = dict(tensors)
+        else:
+            coefficients = tuple(tensors[name] for name in self.names)
+            static = {}
+        return PolicyArtifact(self.network, coefficients, profile, control_period, dict(provenance or {}), static)
+
+    def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:
+        """The flat vector of an artifact of this layout (to continue training from it)."""
+        if artifact.network != self.network:
+            raise ConfigError("the artifact's network differs from this layout's")
+        if self.network.rule_spec.n_coefficients == 0:
+            return self.ravel(dict(artifact.static_tensors))
+        return self.ravel({name: c for name, c in zip(self.names, artifact.coefficients, strict=True)})

@@ -1,0 +1,109 @@
+"""The paper's fitness protocol for the Ant, as configuration, and the episode runner that applies it.
+
+Each episode starts from fresh random weights and a fresh env seed; the first `burn_in_steps` control steps apply
+zero actions (the Ant settles from its drop; they count towards the `max_steps` of the episode and the network is
+not stepped); from then on the runtime `Policy` acts and learns every step. Fitness is the sum of the env's
+`fitness_term` (the progress reward, i.e. distance walked towards the target) after burn-in. The episode stops at
+`max_steps`, or, only after `early_stop_after` steps, on termination or after more than `patience` consecutive
+steps of negative progress. The fitness of a candidate averages `episodes_per_morphology` episodes on every
+morphology listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hebbkit.runtime.artifact import PolicyArtifact
+from hebbkit.runtime.policy import Policy
+
+
+@dataclass(frozen=True)
+class FitnessProtocol:
+    """How one candidate is scored (defaults: the paper's Ant protocol)."""
+
+    robot: str = "ant"
+    observation: str = "ant28"
+    actuation: str = "torque"
+    morphologies: tuple[str, ...] = ("standard", "damaged_right_front")
+    episodes_per_morphology: int = 1
+    max_steps: int = 1000
+    burn_in_steps: int = 40
+    early_stop_after: int = 200
+    patience: int = 30
+    fitness_term: str = "progress"
+    walk_speed: float = 0.3  # m/s over `walk_window` steps: "the ant walks" (evaluation only)
+    walk_window: int = 10
+    perturbations: dict = field(default_factory=dict)  # Perturbations(**this) for every episode
+
+    def env_options(self, morphology: str) -> dict:
+        from hebbkit.trainer.envs import Perturbations
+
+        return {"robot": self.robot, "observation": self.observation, "actuation": self.actuation,
+                "morphology": morphology, "max_episode_steps": self.max_steps,
+                "perturbations": Perturbations(**self.perturbations)}
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One episode: fitness (summed progress), steps run, env steps simulated, first step the robot walked."""
+
+    fitness: float
+    steps: int
+    walk_step: int | None
+    morphology: str
+    seed: int
+
+
+_ENVS: dict[tuple, object] = {}
+
+
+def cached_env(protocol: FitnessProtocol, morphology: str):
+    """One env per (protocol, morphology) per process: worker processes reuse them across tasks."""
+    from hebbkit.trainer.envs import QuadrupedEnv
+
+    key = (protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
+           tuple(sorted(protocol.perturbations.items())))
+    if key not in _ENVS:
+        _ENVS[key] = QuadrupedEnv(**protocol.env_options(morphology))
+    return _ENVS[key]
+
+
+def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology: str, seed: int,
+                policy: Policy | None = None, record_distance: list[float] | None = None) -> EpisodeResult:
+    """One episode of `artifact` under `protocol` from `seed` (env seed and initial-weight seed)."""
+    env = cached_env(protocol, morphology)
+    if policy is None:
+        policy = Policy(artifact, "numpy", seed=seed)
+    else:
+        policy.reset(seed)
+    observation, _ = env.reset(seed=seed)
+    zeros = np.zeros(env.action_space.shape, dtype=np.float32)
+    fitness = 0.0
+    negative_streak = 0
+    walk_step = None
+    xs: list[float] = []
+    step = 0
+    for step in range(1, protocol.max_steps + 1):
+        burn_in = step <= protocol.burn_in_steps
+        action = zeros if burn_in else policy.step(observation)
+        observation, _, terminated, truncated, info = env.step(action)
+        if burn_in:
+            xs.append(info["torso_position"][0])
+            continue
+        gain = info[protocol.fitness_term]
+        fitness += gain
+        if record_distance is not None:
+            record_distance.append(fitness)
+        xs.append(info["torso_position"][0])
+        if walk_step is None and len(xs) > protocol.walk_window:
+            speed = (xs[-1] - xs[-1 - protocol.walk_window]) / (protocol.walk_window * env.dt)
+            if speed > protocol.walk_speed:
+                walk_step = step - protocol.burn_in_steps
+        negative_streak = negative_streak + 1 if gain < 0 else 0
+        if step > protocol.early_stop_after and (terminated or negative_streak > protocol.patience):
+            break
+        if truncated:
+            break
+    return EpisodeResult(float(fitness), step, walk_step, morphology, seed)

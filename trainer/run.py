@@ -1,0 +1,429 @@
+"""`hebbkit train`: evolve Hebbian rules (or static weights) with OpenAI-ES, resumably.
+
+A run directory holds everything: `config.json` (the resolved config), `log.csv` (one row per generation),
+`checkpoint.npz` (written atomically after every generation), `latest.npz` (the ES mean as a policy artifact) and
+`best.npz` (the mean that scored best on its own evaluation episodes). `--resume RUN_DIR` continues exactly as if the
+run had never stopped: the noise, the episode seeds and the ES state depend only on the seed and the generation.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from hebbkit.runtime.artifact import current_git_commit, save_artifact
+from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.network import NetworkSpec, WeightInit
+
+from .es import ESConfig, ESState, OpenAIES
+from .parameters import ParameterLayout
+from .protocol import FitnessProtocol
+
+LOG_FIELDS = ("generation", "fitness_mean", "fitness_max", "fitness_min", "center_fitness", "best_center_fitness",
+              "sigma", "learning_rate", "seconds", "env_steps", "env_steps_per_second", "retries")
+
+
+class CheckpointError(HebbkitError, ValueError):
+    """A checkpoint or run directory cannot be resumed; the message says why."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """`hebbkit train`: evolve Hebbian rules (or, with --rule static, weights) with OpenAI-ES.
+
+    Start from a preset (--config) and override any field; the resolved config is saved in the run directory.
+    """
+
+    config: str = field(default="ant-paper", metadata={"help": "preset: ant-paper, ant-static, servo-proprio, smoke"})
+    run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
+    resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
+    generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
+    population: int = field(default=128, metadata={"help": "candidates per generation (even)"})
+    sigma: float = field(default=0.1, metadata={"help": "initial noise scale"})
+    sigma_decay: float = field(default=0.999, metadata={"help": "sigma factor per generation"})
+    sigma_min: float = field(default=0.01, metadata={"help": "sigma stops decaying below this"})
+    learning_rate: float = field(default=0.2, metadata={"help": "initial step size"})
+    learning_rate_decay: float = field(default=0.995, metadata={"help": "learning-rate factor per generation"})
+    learning_rate_min: float = field(default=0.001, metadata={"help": "learning rate stops decaying below this"})
+    optimizer: str = field(default="sgd", metadata={"help": "sgd (the paper) or adam"})
+    weight_decay: float = field(default=0.0, metadata={"help": "L2 coefficient"})
+    init_std: float = field(default=1.0, metadata={"help": "initial parameters ~ N(0, init_std^2)"})
+    rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule, or 'static' for the static-weight baseline"})
+    hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
+    robot: str = field(default="ant", metadata={"help": "ant or servo_quadruped"})
+    observation: str = field(default="ant28", metadata={"help": "ant28, proprio or proprio_contacts"})
+    actuation: str = field(default="torque", metadata={"help": "torque or position"})
+    morphologies: tuple[str, ...] = field(default=("standard", "damaged_right_front"),
+                                          metadata={"help": "morphologies every candidate is scored on"})
+    episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
+    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
+    seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
+    backend: str = field(default="local", metadata={"help": "local (process pool) or ray"})
+    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
+    ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
+    chunks_per_worker: int = field(default=4, metadata={"help": "chunks per worker per generation (retry unit)"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar with ETA"})
+    tensorboard: bool = field(default=True, metadata={"help": "also log to RUN_DIR/tensorboard"})
+
+    def es_config(self) -> ESConfig:
+        return ESConfig(population=self.population, sigma=self.sigma, sigma_decay=self.sigma_decay,
+                        sigma_min=self.sigma_min, learning_rate=self.learning_rate,
+                        learning_rate_decay=self.learning_rate_decay, learning_rate_min=self.learning_rate_min,
+                        optimizer=self.optimizer, weight_decay=self.weight_decay, init_std=self.init_std)
+
+    def protocol(self) -> FitnessProtocol:
+        return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
+                               morphologies=self.morphologies, episodes_per_morphology=self.episodes,
+                               max_steps=self.max_steps, burn_in_steps=self.burn_in)
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        return {key: (str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value)
+                for key, value in data.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        values = {}
+        for item in dataclasses.fields(cls):
+            if item.name not in data:
+                continue
+            value = data[item.name]
+            if item.name in ("run_dir", "resume") and value is not None:
+                value = Path(value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            values[item.name] = value
+        return cls(**values)
+
+
+PRESETS: dict[str, dict] = {
+    "ant-paper": {},
+    "ant-static": {"rule": "static"},
+    "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
+                      "morphologies": ("standard",)},
+    "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
+              "hidden": (16,), "workers": 2, "progress": False},
+}
+
+
+def resolve_config(overrides: dict) -> TrainConfig:
+    """A preset (overrides["config"], default ant-paper) with explicit overrides applied."""
+    name = overrides.get("config", "ant-paper")
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; expected one of {sorted(PRESETS)}")
+    return TrainConfig(**{**PRESETS[name], **overrides, "config": name})
+
+
+def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSpec:
+    sizes = (n_inputs, *config.hidden, n_outputs)
+    activations = ("tanh",) * (len(sizes) - 1)
+    if config.rule == "static":
+        return NetworkSpec(layer_sizes=sizes, activations=activations, rule="static", init=WeightInit("stored"))
+    return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule)
+
+
+# ------------------------------------------------------------------------------------------------------ the run
+
+
+class Run:
+    """One training run in one directory: state, logging, checkpoints, exports."""
+
+    def __init__(self, config: TrainConfig, directory: Path, command: str) -> None:
+        from hebbkit.trainer.envs import QuadrupedEnv
+
+        self.config = config
+        self.directory = directory
+        self.command = command
+        self.protocol = config.protocol()
+        probe = QuadrupedEnv(**self.protocol.env_options(self.protocol.morphologies[0]))
+        self.profile, self.control_period = probe.profile, probe.dt
+        probe.close()
+        self.network = network_for(config, self.profile.n_observations, self.profile.n_actions)
+        self.layout = ParameterLayout.of(self.network)
+        self.strategy = OpenAIES(self.layout.size, config.es_config())
+        self.best_center_fitness = -np.inf
+        self.best_parameters: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ persistence
+
+    def save_checkpoint(self, state: ESState) -> None:
+        arrays = state.to_arrays()
+        arrays["best_center_fitness"] = np.array(self.best_center_fitness)
+        arrays["best_parameters"] = self.best_parameters if self.best_parameters is not None else state.mean
+        arrays["config"] = np.frombuffer(json.dumps(self.config.to_json()).encode(), dtype=np.uint8)
+        _atomic_savez(self.directory / "checkpoint.npz", arrays)
+
+    def load_checkpoint(self) -> ESState:
+        path = self.directory / "checkpoint.npz"
+        if not path.exists():
+            raise CheckpointError(f"no checkpoint.npz in {self.directory}: nothing to resume (did generation 1 "
+                                  "finish?)")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+            state = ESState.from_arrays(arrays)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise CheckpointError(f"{path} is damaged or not a hebbkit checkpoint ({type(error).__name__}: "
+                                  f"{error}); the previous generation's exports latest.npz/best.npz are intact") \
+                from error
+        if state.mean.shape != (self.layout.size,):
+            raise CheckpointError(f"{path} holds {state.mean.size} parameters, the config needs {self.layout.size}")
+        self.best_center_fitness = float(arrays["best_center_fitness"])
+        self.best_parameters = np.array(arrays["best_parameters"])
+        return state
+
+    def export(self, name: str, parameters: np.ndarray, state: ESState, fitness: float | None) -> Path:
+        provenance = {"command": self.command, "seed": self.config.seed, "git_commit": current_git_commit(),
+                      "generations": state.generation, "fitness": fitness, "config": self.config.config,
+                      "run_dir": self.directory.name,
+                      "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        artifact = self.layout.to_artifact(parameters, self.profile, self.control_period, provenance)
+        return save_artifact(artifact, self.directory / f"{name}.npz")
+
+    def truncate_log(self, generations: int) -> None:
+        """Keep the header and the first `generations` rows (a killed run may have logged past its checkpoint)."""
+        path = self.directory / "log.csv"
+        if not path.exists():
+            return
+        rows = path.read_text().splitlines()
+        path.write_text("\n".join(rows[: generations + 1]) + "\n")
+
+    def append_log(self, row: dict) -> None:
+        path = self.directory / "log.csv"
+        new = not path.exists()
+        with path.open("a", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=LOG_FIELDS)
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+    # ------------------------------------------------------------------ one generation
+
+    def jobs(self, state: ESState, candidates, workers: int):
+        from .workers import Job
+
+        n_episodes = len(self.protocol.morphologies) * self.protocol.episodes_per_morphology
+
+        def seeds(*key: int) -> tuple[int, ...]:
+            return tuple(int(s) for s in np.random.SeedSequence([state.seed, state.generation, *key])
+                         .generate_state(n_episodes))
+
+        items = [(candidate.index, candidate, seeds(1, candidate.pair)) for candidate in candidates]
+        items.append((len(candidates), None, seeds(2)))  # the centre (the mean itself), on its own episodes
+        n_chunks = max(1, min(len(items), workers * self.config.chunks_per_worker))
+        return [Job(state.mean, self.layout, self.profile, self.control_period, self.protocol,
+                    tuple(items[index::n_chunks])) for index in range(n_chunks)]
+
+
+def _atomic_savez(path: Path, arrays: dict) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(buffer.getvalue())
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
+    """A new run directory, or the resumed one, and the state to continue from."""
+    if config.resume is not None:
+        directory = Path(config.resume)
+        saved = directory / "config.json"
+        if not saved.exists():
+            raise CheckpointError(f"{directory} is not a run directory (no config.json)")
+        try:
+            stored = TrainConfig.from_json(json.loads(saved.read_text()))
+        except (json.JSONDecodeError, TypeError, ConfigError) as error:
+            raise CheckpointError(f"{saved} is damaged: {error}") from error
+        # what may change on resume: the budget and where/how it runs
+        resumed = replace(stored, generations=config.generations, backend=config.backend, workers=config.workers,
+                          ray_address=config.ray_address, progress=config.progress, resume=directory,
+                          run_dir=directory)
+        run = Run(resumed, directory, command)
+        state = run.load_checkpoint()
+        run.truncate_log(state.generation)
+        return run, state
+    directory = config.run_dir or Path("runs") / f"{config.config}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if (directory / "checkpoint.npz").exists():
+        raise CheckpointError(f"{directory} already holds a run: resume it with --resume {directory}, or choose "
+                              "another --run-dir")
+    directory.mkdir(parents=True, exist_ok=True)
+    config = replace(config, run_dir=directory)
+    run = Run(config, directory, command)
+    (directory / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    return run, run.strategy.initialize(config.seed)
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """What one generation did and what it cost (seconds: whole generation; es_seconds: ask, tell, job building
+    and exports, i.e. everything but the evaluations)."""
+
+    generation: int
+    fitness_mean: float
+    fitness_max: float
+    fitness_min: float
+    center_fitness: float
+    sigma: float
+    learning_rate: float
+    seconds: float
+    es_seconds: float
+    env_steps: int
+
+    @property
+    def env_steps_per_second(self) -> float:
+        return self.env_steps / self.seconds
+
+    def log_row(self, best_center_fitness: float, retries: int) -> dict:
+        return {"generation": self.generation, "fitness_mean": self.fitness_mean, "fitness_max": self.fitness_max,
+                "fitness_min": self.fitness_min, "center_fitness": self.center_fitness,
+                "best_center_fitness": best_center_fitness, "sigma": self.sigma,
+                "learning_rate": self.learning_rate, "seconds": round(self.seconds, 3), "env_steps": self.env_steps,
+                "env_steps_per_second": round(self.env_steps_per_second, 1), "retries": retries}
+
+
+def run_generation(run: Run, state: ESState, evaluator, export: bool = True) -> tuple[ESState, GenerationStats]:
+    """Ask, evaluate (candidates and the centre), tell, export best/latest; returns the new state and stats."""
+    started = time.perf_counter()
+    candidates = run.strategy.ask(state)
+    jobs = run.jobs(state, candidates, evaluator.workers)
+    evaluation_started = time.perf_counter()
+    results = evaluator.run(jobs)
+    evaluation_seconds = time.perf_counter() - evaluation_started
+    fitness = np.full(len(candidates) + 1, np.nan)
+    steps = 0
+    for slot, value, episode_steps in results:
+        fitness[slot] = value
+        steps += episode_steps
+    if np.isnan(fitness).any():
+        raise HebbkitError("some candidates came back without a fitness")
+    center = float(fitness[-1])
+    evaluated = state
+    state = run.strategy.tell(state, candidates, fitness[:-1])
+    if export:
+        if center > run.best_center_fitness:
+            run.best_center_fitness = center
+            run.best_parameters = evaluated.mean.copy()
+            run.export("best", evaluated.mean, evaluated, center)
+        run.export("latest", state.mean, state, None)
+    seconds = time.perf_counter() - started
+    population = fitness[:-1]
+    return state, GenerationStats(
+        generation=state.generation, fitness_mean=float(population.mean()), fitness_max=float(population.max()),
+        fitness_min=float(population.min()), center_fitness=center, sigma=evaluated.sigma,
+        learning_rate=evaluated.learning_rate, seconds=seconds, es_seconds=seconds - evaluation_seconds,
+        env_steps=steps)
+
+
+def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -> Path:
+    """Run (or resume) training until `config.generations`; returns the run directory."""
+    run, state = prepare_run(config, command)
+    config = run.config
+    if evaluator is None:
+        from .workers import make_evaluator
+
+        evaluator = make_evaluator(config.backend, config.workers or None, config.ray_address)
+    print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
+          f"population {config.population}, {evaluator.name} backend with {evaluator.workers} workers, "
+          f"generation {state.generation} -> {config.generations}", flush=True)
+    bar = _progress(config, state.generation)
+    board = _tensorboard(run.directory) if config.tensorboard else None
+    interrupted = False
+    previous_handler = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        while state.generation < config.generations:
+            state, stats = run_generation(run, state, evaluator)
+            row = stats.log_row(run.best_center_fitness, getattr(evaluator, "retries", 0))
+            run.append_log(row)
+            if board is not None:
+                for key, value in row.items():
+                    if key != "generation":
+                        board.add_scalar(f"train/{key}", value, state.generation)
+                board.flush()
+            run.save_checkpoint(state)
+            _advance(bar, state.generation, stats.fitness_mean, stats.center_fitness, stats.env_steps_per_second)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        if bar is not None:
+            bar.close()
+        if board is not None:
+            board.close()
+        evaluator.shutdown()
+    if interrupted:
+        print(f"\ninterrupted after generation {state.generation} (checkpointed). Resume with:\n"
+              f"  hebbkit train --resume {run.directory} --generations {config.generations}", file=sys.stderr)
+        raise KeyboardInterrupt
+    print(f"done: generation {state.generation}, best centre fitness {run.best_center_fitness:.2f}; "
+          f"{run.directory / 'best.npz'}, {run.directory / 'latest.npz'}")
+    return run.directory
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _tensorboard(directory: Path):
+    """A TensorBoard writer into RUN_DIR/tensorboard, or None (with a note) if tensorboard is not installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        print("(tensorboard not installed: logging to log.csv only; pip install tensorboard)", file=sys.stderr)
+        return None
+    return SummaryWriter(str(directory / "tensorboard"))
+
+
+def _progress(config: TrainConfig, start: int):
+    if not config.progress:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=config.generations, initial=start, unit="gen", dynamic_ncols=True)
+
+
+def _advance(bar, generation: int, mean: float, center: float, rate: float) -> None:
+    if bar is None:
+        print(f"generation {generation}: mean fitness {mean:.2f}, centre {center:.2f}, {rate:.0f} env steps/s",
+              flush=True)
+        return
+    bar.update(1)
+    bar.set_postfix(mean=f"{mean:.1f}", centre=f"{center:.1f}", steps_s=f"{rate:.0f}")
+
+
+def train_config_from_cli(namespace) -> TrainConfig:
+    """The explicitly given flags override the chosen preset's values."""
+    names = {item.name for item in dataclasses.fields(TrainConfig)}
+    given = {name: getattr(namespace, name) for name in names if hasattr(namespace, name)}
+    given = {name: tuple(value) if isinstance(value, list) else value for name, value in given.items()}
+    return resolve_config(given)
+
+
+def run_train(config: TrainConfig) -> int:
+    command = " ".join(["hebbkit", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("hebbkit") else \
+        "hebbkit train"
+    train(config, command)
+    return 0
