@@ -349,8 +349,11 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -
     bar = _progress(config, state.generation)
     board = _tensorboard(run.directory) if config.tensorboard else None
     interrupted = False
-    previous_handler = signal.getsignal(signal.SIGTERM)
+    # SIGTERM and SIGINT both stop the run after a checkpoint, also when a shell started it in the background
+    # (which makes it ignore SIGINT otherwise)
+    previous_handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while state.generation < config.generations:
             state, stats = run_generation(run, state, evaluator)
@@ -366,12 +369,13 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
         if bar is not None:
             bar.close()
         if board is not None:
             board.close()
-        evaluator.shutdown()
+        evaluator.shutdown(terminate=interrupted)
     if interrupted:
         print(f"\ninterrupted after generation {state.generation} (checkpointed). Resume with:\n"
               f"  hebbkit train --resume {run.directory} --generations {config.generations}", file=sys.stderr)

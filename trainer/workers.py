@@ -118,8 +118,12 @@ class LocalEvaluator:
                                         "time (out of memory? killed?)")
         return results
 
-    def shutdown(self) -> None:
+    def shutdown(self, terminate: bool = False) -> None:
+        """Stop the pool; `terminate` kills the workers at once instead of letting running chunks finish (Ctrl-C)."""
         if self._pool is not None:
+            if terminate:
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
@@ -167,7 +171,7 @@ class RayEvaluator:
             raise WorkerFailureError(f"a Ray task failed on every retry: {error}") from error
         return [result for chunk in chunks for result in chunk]
 
-    def shutdown(self) -> None:
+    def shutdown(self, terminate: bool = False) -> None:
         if self._owns_ray and self._ray.is_initialized():
             self._ray.shutdown()
 

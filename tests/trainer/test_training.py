@@ -84,14 +84,18 @@ def test_resume_after_sigkill_continues_bit_identically(tmp_path):
 
 def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
     run_dir = tmp_path / "interrupted"
+    # long chunks (1,000-step episodes): the trainer must not wait for running chunks to finish
     process = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", "train", *SMOKE, "--generations", "500",
-                                "--max-steps", "120", "--run-dir", str(run_dir)],
+                                "--max-steps", "1000", "--population", "16", "--run-dir", str(run_dir)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (run_dir / "checkpoint.npz").exists():
         time.sleep(0.02)
+    time.sleep(0.5)  # well inside the next generation
     process.send_signal(signal.SIGINT)
+    signalled = time.monotonic()
     _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - signalled < 10
     assert process.returncode == 130
     assert "Resume with" in stderr and f"--resume {run_dir}" in stderr
     with np.load(run_dir / "checkpoint.npz") as checkpoint:
