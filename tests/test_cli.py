@@ -77,9 +77,17 @@ def test_bench_json_with_a_tiny_budget():
 
 
 def test_demo_runs_and_writes_its_files(tmp_path):
-    result = run_cli("demo", "--output", str(tmp_path), "--steps", "40", "--no-plot")
+    result = run_cli("demo", "--output", str(tmp_path), "--steps", "60", "--episodes", "1", "--no-plot",
+                     "--model", str(tmp_path / "missing.npz"))
     assert result.returncode == 0, result.stderr
-    assert "UNTRAINED RULE" in result.stdout
-    assert (tmp_path / "untrained_ant28.npz").exists() and (tmp_path / "untrained_ant28.onnx").exists()
-    assert (tmp_path / "untrained_ant.gif").exists()
-    assert "episodes identical to the last bit: True" in result.stdout
+    assert "UNTRAINED rule" in result.stdout and "damaged_left_front (held out from training)" in result.stdout
+    assert (tmp_path / "untrained_ant28.npz").exists() and (tmp_path / "ant_walks_then_leg_breaks.gif").exists()
+
+
+def test_demo_runs_a_given_model(tmp_path):
+    assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
+    result = run_cli("demo", "--output", str(tmp_path / "out"), "--steps", "50", "--episodes", "1", "--no-gif",
+                     "--model", str(tmp_path / "rule.npz"))
+    assert result.returncode == 0, result.stderr
+    assert "UNTRAINED" not in result.stdout and "distance" in result.stdout
+    assert (tmp_path / "out" / "weights_trajectory.png").exists()

@@ -1,105 +1,117 @@
 """`hebbkit demo`: the main job in one command (`make demo`).
 
-Until a trained model ships in `models/`, the demo runs a freshly initialised, UNTRAINED rule and says so. It
-writes the policy artifact, inspects and exports it, then lets the rule drive the paper's Ant in PyBullet for one
-episode from random weights, with both runtime backends (which agree to the bit), and writes a GIF of the episode
-and a plot of the weights being reshaped. Output goes to `--output` (default `runs/demo`).
+Runs the shipped paper-faithful model (`models/ant-paper/model.npz`) headless in PyBullet, from fresh random weights
+every episode, on the standard body and on the damaged body the paper held out from training; prints distance and
+steps-to-walk; writes a GIF (the ant walking from random weights, then a leg breaking at step 500) and a plot of the
+weights travelling from their random start to where the rule takes them. If no model ships, it runs a freshly
+initialised, UNTRAINED rule and says so.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+SHIPPED_MODEL = Path("models/ant-paper/model.npz")
+
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """`hebbkit demo`: run the demo and write its artifact, ONNX graph, GIF and plot to OUTPUT."""
+    """`hebbkit demo`: run the shipped Ant model from random weights; write its GIF and plots to OUTPUT."""
 
-    output: Path = field(default=Path("runs/demo"), metadata={"help": "folder for the demo's files"})
-    steps: int = field(default=1000, metadata={"help": "control steps of the episode (the Ant's 1,000)"})
-    seed: int = field(default=0, metadata={"help": "seed of the coefficients, the initial weights and the env"})
-    plot: bool = field(default=True, metadata={"help": "save a plot of the weights' trajectory (matplotlib)"})
-    gif: bool = field(default=True, metadata={"help": "save a GIF of the episode (Pillow)"})
+    model: Path = field(default=SHIPPED_MODEL, metadata={"help": "policy artifact to run (untrained if missing)"})
+    output: Path = field(default=Path("runs/demo"), metadata={"help": "folder for the GIF, plots and files"})
+    episodes: int = field(default=3, metadata={"help": "episodes per body, fresh random weights each"})
+    steps: int = field(default=1000, metadata={"help": "control steps per episode, 40 burn-in included"})
+    seed: int = field(default=0, metadata={"help": "episode i uses seed + i"})
+    plot: bool = field(default=True, metadata={"help": "save the weights' trajectory plot (matplotlib)"})
+    gif: bool = field(default=True, metadata={"help": "save a GIF of an episode with a leg breaking (Pillow)"})
 
 
 def run_demo(config: DemoConfig) -> int:
-    from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact
-    from hebbkit.runtime.cli import InspectConfig, run_inspect
-    from hebbkit.runtime.onnx_graph import export_onnx
-    from hebbkit.trainer.envs import QuadrupedEnv
+    from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
 
-    banner = "UNTRAINED RULE: coefficients drawn N(0, 1). No trained model ships yet, so do not expect a walk."
-    print(f"{'=' * len(banner)}\n{banner}\n{'=' * len(banner)}")
-    artifact_path = config.output / "untrained_ant28.npz"
-    artifact = new_artifact(NetworkSpec(), profile=ANT28, seed=config.seed,
-                            provenance={"command": "hebbkit demo", "note": "untrained demo rule"})
-    save_artifact(artifact, artifact_path)
-    print(f"\n[1/4] wrote {artifact_path}\n")
-    run_inspect(InspectConfig(artifact=artifact_path))
-    onnx_path = export_onnx(load_artifact(artifact_path), config.output / "untrained_ant28.onnx")
-    print(f"\n[2/4] exported the ONNX twin of one control step: {onnx_path}")
+    from .protocol import FitnessProtocol, run_episode
 
-    print(f"\n[3/4] the rule drives hebbkit/AntBullet-v0 for up to {config.steps} steps from random weights "
-          "U[-0.1, 0.1], with both backends")
-    policies = {name: Policy(artifact, name, seed=config.seed) for name in ("numpy", "onnx")}
-    envs = {name: QuadrupedEnv(max_episode_steps=config.steps) for name in policies}
-    observations = {name: env.reset(seed=config.seed)[0] for name, env in envs.items()}
-    distance = {name: 0.0 for name in policies}
-    seconds: dict[str, list[float]] = {name: [] for name in policies}
-    norms, snapshots = [], []
-    done = False
-    step = 0
-    while not done:
-        step += 1
-        actions = {}
-        for name, policy in policies.items():
-            start = time.perf_counter()
-            actions[name] = policy.step(observations[name])
-            seconds[name].append(time.perf_counter() - start)
-            observations[name], _, terminated, truncated, info = envs[name].step(actions[name])
-            distance[name] += info["progress"]
-            done = done or terminated or truncated
-        weights = policies["numpy"].backend.weights
-        norms.append([np.linalg.norm(w) for w in weights])
-        if step % 10 == 0:
-            snapshots.append(np.concatenate([w.ravel() for w in weights]))
-        if step in (1, 10, 100) or step % 250 == 0 or done:
-            print(f"  step {step:5d}  |W| per layer [{', '.join(f'{n:9.1f}' for n in norms[-1])}]  "
-                  f"distance {distance['numpy']:7.2f}  torso x {info['torso_position'][0]:6.2f} m")
-    identical = np.array_equal(observations["numpy"], observations["onnx"])
-    print("\n[4/4] results")
-    for name in policies:
-        micros = np.array(seconds[name]) * 1e6
-        print(f"  {name:6s} backend: median {np.median(micros):6.1f} us per control step, p99 "
-              f"{np.percentile(micros, 99):6.1f} us; distance (summed progress) {distance[name]:.2f}")
-    print(f"  numpy and onnx episodes identical to the last bit: {identical}")
-    if config.plot and len(snapshots) >= 3:
-        _plot(config.output / "weights_trajectory.png", np.array(norms), np.array(snapshots))
+    config.output.mkdir(parents=True, exist_ok=True)
+    if config.model.exists():
+        artifact = load_artifact(config.model)
+        provenance = artifact.provenance
+        print(f"model {config.model}: rule {artifact.network.rule} on "
+              f"{'-'.join(map(str, artifact.network.layer_sizes))}, trained {provenance.get('generations')} "
+              f"generations ({provenance.get('command')}), sha256 {artifact.sha256()[:12]}")
+    else:
+        banner = (f"NO MODEL AT {config.model}: running an UNTRAINED rule (coefficients ~ N(0, 1)); "
+                  "do not expect a walk")
+        print(f"{'=' * len(banner)}\n{banner}\n{'=' * len(banner)}")
+        artifact = new_artifact(NetworkSpec(), profile=ANT28, seed=config.seed,
+                                provenance={"command": "hebbkit demo", "note": "untrained demo rule"})
+        save_artifact(artifact, config.output / "untrained_ant28.npz")
+    protocol = FitnessProtocol(morphologies=("standard", "damaged_left_front"), max_steps=config.steps,
+                               early_stop_after=config.steps)
+    print(f"\n{config.episodes} episodes per body, {config.steps} steps each (40 zero-action burn-in), fresh random "
+          "weights U[-0.1, 0.1] every episode, no reward signal to the network:", flush=True)
+    progress = _progress_bar(len(protocol.morphologies) * config.episodes * config.steps)
+    summary = {}
+    for morphology in protocol.morphologies:
+        results = []
+        for index in range(config.episodes):
+            distances: list[float] = []
+            results.append(run_episode(artifact, protocol, morphology, config.seed + index,
+                                       record_distance=distances))
+            if progress is not None:
+                progress.update(config.steps)
+        summary[morphology] = results
+    if progress is not None:
+        progress.close()
+    for morphology, results in summary.items():
+        distances = np.array([r.fitness for r in results])
+        walks = [r.walk_step for r in results if r.walk_step is not None]
+        held_out = " (held out from training)" if morphology == "damaged_left_front" else ""
+        walk = f"median {np.median(walks):.0f} steps after burn-in" if walks else "never (speed > 0.3 m/s)"
+        print(f"  {morphology}{held_out}: distance {distances.mean():.1f} +- {distances.std():.1f} "
+              f"[{', '.join(f'{d:.0f}' for d in distances)}]; starts walking: {walk}")
     if config.gif:
-        _gif(config.output / "untrained_ant.gif", artifact, config)
-    print("\nNo reward signal reached the network: the rule alone reshaped the random weights at every step.")
+        _gif(config.output / "ant_walks_then_leg_breaks.gif", artifact, config)
+    if config.plot:
+        _plot(config.output / "weights_trajectory.png", artifact, config)
+    print(f"\nfiles in {config.output}/")
     return 0
 
 
-def _gif(path: Path, artifact, config: DemoConfig) -> None:
+def _progress_bar(total: int):
     try:
-        from hebbkit.runtime import Policy
-        from hebbkit.trainer.envs import QuadrupedEnv
-        from hebbkit.trainer.envs.video import record_gif
+        from tqdm import tqdm
     except ImportError:
-        print("  (Pillow not installed: no GIF; pip install 'hebbkit[train]')")
-        return
+        return None
+    return tqdm(total=total, unit="step", unit_scale=True, desc="episodes", leave=False)
+
+
+def _gif(path: Path, artifact, config: DemoConfig) -> None:
+    from hebbkit.runtime import Policy
+    from hebbkit.trainer.envs import Perturbations, QuadrupedEnv, ScheduledEvent
+    from hebbkit.trainer.envs.video import record_gif
+
     policy = Policy(artifact, "numpy", seed=config.seed)
-    env = QuadrupedEnv(render_mode="rgb_array", render_size=(240, 180))
-    record_gif(env, policy.step, path, steps=min(config.steps, 300), every=3, seed=config.seed)
-    print(f"  GIF: {path}")
+    breaking = Perturbations(events=(ScheduledEvent(500, "break_segment", leg="front_left", segment="lower",
+                                                    scale=0.25),))
+    env = QuadrupedEnv(perturbations=breaking, render_mode="rgb_array", render_size=(240, 180),
+                       max_episode_steps=config.steps)
+    step_count = {"n": 0}
+
+    def act(observation):
+        step_count["n"] += 1
+        return np.zeros(8, dtype=np.float32) if step_count["n"] <= 40 else policy.step(observation)
+
+    record_gif(env, act, path, steps=config.steps, every=4, seed=config.seed)
+    env.close()
+    print(f"  GIF (front-left lower leg breaks at step 500): {path}")
 
 
-def _plot(path: Path, norms: np.ndarray, snapshots: np.ndarray) -> None:
+def _plot(path: Path, artifact, config: DemoConfig) -> None:
+    """Weights over an episode for several random inits, projected on the principal components of all of them."""
     try:
         import matplotlib
 
@@ -108,20 +120,39 @@ def _plot(path: Path, norms: np.ndarray, snapshots: np.ndarray) -> None:
     except ImportError:
         print("  (matplotlib not installed: no plot; pip install 'hebbkit[train]')")
         return
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for layer in range(norms.shape[1]):
-        left.plot(np.arange(1, len(norms) + 1), norms[:, layer], label=f"layer {layer}")
-    left.set(yscale="log", xlabel="control step", ylabel="Frobenius norm of W",
-             title="weight norms (untrained rule, Ant)")
+    from hebbkit.runtime import Policy
+
+    from .protocol import FitnessProtocol, cached_env
+
+    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.steps)
+    env = cached_env(protocol, "standard")
+    trajectories, norms = [], []
+    for init in range(3):
+        policy = Policy(artifact, "numpy", seed=config.seed + 100 + init)
+        observation, _ = env.reset(seed=config.seed + 100 + init)
+        snapshots, layer_norms = [], []
+        for step in range(1, config.steps + 1):
+            action = np.zeros(8, np.float32) if step <= 40 else policy.step(observation)
+            observation, *_ = env.step(action)
+            if step % 5 == 0:
+                weights = policy.backend.weights
+                snapshots.append(np.concatenate([w.ravel() for w in weights]))
+                layer_norms.append(sum(float(np.linalg.norm(w)) for w in weights))
+        trajectories.append(np.array(snapshots))
+        norms.append(layer_norms)
+    stacked = np.concatenate(trajectories)
+    centre = stacked.mean(axis=0)
+    _, _, components = np.linalg.svd(stacked - centre, full_matrices=False)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for index, (trajectory, layer_norms) in enumerate(zip(trajectories, norms, strict=True)):
+        projected = (trajectory - centre) @ components[:2].T
+        left.plot(projected[:, 0], projected[:, 1], "-", label=f"random init {index + 1}")
+        left.plot(projected[0, 0], projected[0, 1], "ko", markersize=4)
+        right.plot(np.arange(1, len(layer_norms) + 1) * 5, layer_norms)
+    left.set(xlabel="PC 1", ylabel="PC 2", title="weights during an episode (dots: random start)")
     left.legend()
-    centred = snapshots - snapshots.mean(axis=0)
-    _, _, components = np.linalg.svd(centred, full_matrices=False)
-    projected = centred @ components[:2].T
-    right.plot(projected[:, 0], projected[:, 1], "-", color="0.6")
-    points = right.scatter(projected[:, 0], projected[:, 1], c=np.arange(len(projected)) * 10, s=12)
-    right.set(xlabel="PC 1", ylabel="PC 2", title="weights over the episode (PCA)")
-    figure.colorbar(points, ax=right, label="control step")
+    right.set(xlabel="control step", ylabel="sum of layer norms |W|", yscale="log", title="weight growth")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-    print(f"  plot: {path}")
+    print(f"  plot of the weights' trajectories: {path}")

@@ -23,24 +23,20 @@ class EvalConfig:
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy or onnx"})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
+    suite: str | None = field(default=None, metadata={"help": "run a suite of conditions instead: sim2real"})
+    baseline: Path | None = field(default=None, metadata={"help": "suite: also run this artifact (e.g. static)"})
+    output: Path | None = field(default=None, metadata={"help": "suite: folder for suite.md/json and plots"})
+    workers: int = field(default=0, metadata={"help": "suite: worker processes (0: one per core)"})
 
 
 def evaluate(config: EvalConfig) -> dict:
     """Per-morphology episode results and summary statistics (the `--json` report)."""
     from hebbkit.runtime import Policy, load_artifact
 
-    from .protocol import FitnessProtocol, run_episode
+    from .protocol import run_episode
 
     artifact = load_artifact(config.artifact)
-    profile = artifact.profile
-    observation = "ant28" if profile.name.startswith("ant28") else (
-        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
-    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
-    horizon = config.max_steps if not config.early_stop else 200
-    protocol = FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
-                               morphologies=config.morphologies, max_steps=config.max_steps,
-                               burn_in_steps=config.burn_in, early_stop_after=horizon if config.early_stop
-                               else config.max_steps)
+    protocol = protocol_for(artifact, config.morphologies, config.max_steps, config.burn_in, config.early_stop)
     policy = Policy(artifact, config.backend, seed=config.seed)
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}, "morphologies": {}}
@@ -61,7 +57,23 @@ def evaluate(config: EvalConfig) -> dict:
     return report
 
 
+def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
+                 perturbations: dict | None = None):
+    """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
+    from .protocol import FitnessProtocol
+
+    profile = artifact.profile
+    observation = "ant28" if profile.name.startswith("ant28") else (
+        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
+    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
+    return FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
+                           morphologies=tuple(morphologies), max_steps=max_steps, burn_in_steps=burn_in,
+                           early_stop_after=200 if early_stop else max_steps, perturbations=dict(perturbations or {}))
+
+
 def run_eval(config: EvalConfig) -> int:
+    if config.suite is not None:
+        return run_suite_command(config)
     report = evaluate(config)
     if config.json:
         print(json.dumps(report, indent=2))
@@ -75,6 +87,32 @@ def run_eval(config: EvalConfig) -> int:
               f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
               f"{summary['walked_fraction']:.0%} of episodes)")
         print(f"{'':>22}  per episode: {distances}")
+    return 0
+
+
+def run_suite_command(config: EvalConfig) -> int:
+    from hebbkit.runtime.errors import ConfigError
+
+    from .suite import SUITES, run_suite, write_outputs
+
+    if config.suite not in SUITES:
+        raise ConfigError(f"unknown suite {config.suite!r}; expected one of {sorted(SUITES)}")
+    from hebbkit.runtime import load_artifact
+
+    artifacts = {"hebbian" if config.baseline is not None else config.artifact.stem: config.artifact}
+    if config.baseline is not None:
+        artifacts["static"] = config.baseline
+    for path in artifacts.values():
+        load_artifact(path)  # fail now, not after an hour of episodes
+    report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
+                       config.burn_in, workers=config.workers or None, progress=not config.json)
+    folder = config.output or Path("runs") / f"suite-{config.artifact.stem}"
+    written = write_outputs(report, folder)
+    if config.json:
+        print(json.dumps(report))
+    else:
+        print((folder / "suite.md").read_text())
+        print("wrote " + ", ".join(str(path) for path in written))
     return 0
 
 

@@ -11,6 +11,7 @@ morphology listed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,14 +36,16 @@ class FitnessProtocol:
     fitness_term: str = "progress"
     walk_speed: float = 0.3  # m/s over `walk_window` steps: "the ant walks" (evaluation only)
     walk_window: int = 10
-    perturbations: dict = field(default_factory=dict)  # Perturbations(**this) for every episode
+    perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
 
     def env_options(self, morphology: str) -> dict:
-        from hebbkit.trainer.envs import Perturbations
+        from hebbkit.trainer.envs import Perturbations, ScheduledEvent
 
+        options = dict(self.perturbations)
+        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
         return {"robot": self.robot, "observation": self.observation, "actuation": self.actuation,
                 "morphology": morphology, "max_episode_steps": self.max_steps,
-                "perturbations": Perturbations(**self.perturbations)}
+                "perturbations": Perturbations(**options)}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def cached_env(protocol: FitnessProtocol, morphology: str):
     from hebbkit.trainer.envs import QuadrupedEnv
 
     key = (protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
-           tuple(sorted(protocol.perturbations.items())))
+           json.dumps(protocol.perturbations, sort_keys=True))
     if key not in _ENVS:
         _ENVS[key] = QuadrupedEnv(**protocol.env_options(morphology))
     return _ENVS[key]

@@ -1,0 +1,44 @@
+"""A CI-sized slice of the sim-to-real adaptation suite, run against every shipped model.
+
+Each shipped model (`models/<name>/model.npz`) comes with the full suite it was evaluated on
+(`models/<name>/suite/suite.json`, from `hebbkit eval models/<name>/model.npz --suite sim2real --episodes N
+--output models/<name>/suite`). The slice replays four conditions with the first three seeds of that run and requires,
+per condition, a mean distance of at least half the full run's mean over the same seeds: a change that breaks
+adaptation (the rule maths, the runtime, the env's dynamics) drops the distance far below that, while the
+chaotic-but-healthy drift of a harmless numerical change does not. Half, because three episodes of a plastic
+controller on a chaotic simulator can legitimately move by tens of percent after any change to the float order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hebbkit.trainer.suite import SIM2REAL, run_suite
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+SHIPPED = sorted(path.parent for path in MODELS.glob("*/model.npz") if (path.parent / "suite" / "suite.json").exists())
+SLICE = ("standard", "damaged_left_front", "latency_1", "leg_breaks_at_500")
+EPISODES = 3
+FRACTION = 0.5
+
+
+def test_every_shipped_model_has_its_full_suite():
+    for model in MODELS.glob("*/model.npz"):
+        assert (model.parent / "suite" / "suite.json").exists(), f"{model.parent.name} ships without its suite"
+
+
+@pytest.mark.parametrize("model", SHIPPED, ids=lambda path: path.name)
+def test_slice_keeps_at_least_half_the_full_runs_distance(model):
+    full = json.loads((model / "suite" / "suite.json").read_text())
+    label = next(iter(full["results"]))
+    conditions = [c for c in SIM2REAL if c.name in SLICE]
+    report = run_suite({label: model / "model.npz"}, conditions, episodes=EPISODES, seed=full["seed"],
+                       max_steps=full["max_steps"], burn_in=full["burn_in"], workers=2, progress=False)
+    for condition in conditions:
+        reference = np.mean(full["results"][label][condition.name]["distances"][:EPISODES])
+        got = report["results"][label][condition.name]["distance_mean"]
+        assert got >= FRACTION * reference, (condition.name, got, reference)

@@ -1,0 +1,44 @@
+"""The sim-to-real suite machinery: conditions, recovery time, outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact
+from hebbkit.trainer.suite import SIM2REAL, recovery_steps, run_suite, write_outputs
+
+
+def test_the_suite_covers_the_issues_conditions():
+    names = {c.name for c in SIM2REAL}
+    assert {"standard", "damaged_right_front", "damaged_left_front", "actuators_x0.7", "actuators_x1.3",
+            "friction_x0.5", "friction_x1.5", "torso_mass_+30%", "obs_noise_0.05", "latency_1", "latency_2",
+            "leg_breaks_at_500"} == names
+
+
+def test_recovery_time():
+    walk = np.arange(900, dtype=float) * 0.1  # 0.1 per step throughout
+    assert recovery_steps(walk, 460) == 0
+    slowed = walk.copy()
+    slowed[460:] = slowed[460] + np.concatenate([np.zeros(100), np.arange(340) * 0.1])  # stops 100 steps
+    assert 60 <= recovery_steps(slowed, 460) <= 100
+    assert recovery_steps(np.full(900, 3.0), 460) is None  # never walked
+
+
+def test_suite_runs_and_writes_table_json_and_plots(tmp_path):
+    hebbian = save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=1), tmp_path / "h.npz")
+    conditions = [c for c in SIM2REAL if c.name in ("standard", "latency_2", "leg_breaks_at_500")]
+    report = run_suite({"hebbian": hebbian, "again": hebbian}, conditions, episodes=2, seed=5, max_steps=560,
+                       workers=2, progress=False)
+    assert set(report["results"]) == {"hebbian", "again"}
+    standard = report["results"]["hebbian"]["standard"]
+    assert len(standard["distances"]) == 2
+    assert report["results"]["hebbian"] == report["results"]["again"]  # same seeds, same episodes
+    breaking = report["results"]["hebbian"]["leg_breaks_at_500"]
+    assert len(breaking["mean_curve"]) == 520 and "recovery_steps" in breaking
+    written = write_outputs(report, tmp_path / "out")
+    assert {p.name for p in written} == {"suite.json", "suite.md", "distance_per_condition.png",
+                                         "damage_recovery.png"}
+    assert json.loads((tmp_path / "out" / "suite.json").read_text())["episodes"] == 2
+    assert "| leg_breaks_at_500 |" in (tmp_path / "out" / "suite.md").read_text()

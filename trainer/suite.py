@@ -1,0 +1,191 @@
+"""The sim-to-real adaptation suite: a matrix of conditions a real robot meets, N fresh-random-weight episodes each.
+
+    hebbkit eval models/ant-paper/best.npz --suite sim2real --baseline models/ant-static/best.npz --output out/
+
+writes `out/suite.md` (table), `out/suite.json` (every episode), `out/distance_per_condition.png` (Hebbian vs
+static per condition) and `out/damage_recovery.png` (distance over time around the leg breaking at step 500, with
+the recovery time: steps after the break until the speed over a 50-step window is back to 70% of its speed over the
+100 steps before the break).
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+BREAK_STEP = 500
+RECOVERY_WINDOW = 50
+RECOVERY_FRACTION = 0.7
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One row of the suite: a morphology and perturbations (keyword arguments of `Perturbations`)."""
+
+    name: str
+    morphology: str = "standard"
+    perturbations: dict = field(default_factory=dict)
+    description: str = ""
+
+
+SIM2REAL = (
+    Condition("standard", description="the nominal body"),
+    Condition("damaged_right_front", "damaged_right_front", description="seen in training (paper)"),
+    Condition("damaged_left_front", "damaged_left_front", description="held out from training (paper)"),
+    Condition("actuators_x0.7", perturbations={"actuator_strength": 0.7}, description="actuator torque x 0.7"),
+    Condition("actuators_x1.3", perturbations={"actuator_strength": 1.3}, description="actuator torque x 1.3"),
+    Condition("friction_x0.5", perturbations={"ground_friction": 0.5}, description="ground friction x 0.5"),
+    Condition("friction_x1.5", perturbations={"ground_friction": 1.5}, description="ground friction x 1.5"),
+    Condition("torso_mass_+30%", perturbations={"torso_mass": 1.3}, description="torso mass x 1.3"),
+    Condition("obs_noise_0.05", perturbations={"observation_noise": 0.05},
+              description="Gaussian observation noise, std 0.05"),
+    Condition("latency_1", perturbations={"action_latency": 1}, description="actions 1 control step late"),
+    Condition("latency_2", perturbations={"action_latency": 2}, description="actions 2 control steps late"),
+    Condition("leg_breaks_at_500", perturbations={"events": ({"step": BREAK_STEP, "kind": "break_segment",
+                                                              "leg": "front_left", "segment": "lower",
+                                                              "scale": 0.25},)},
+              description="front-left lower leg shortened to 25% at step 500"),
+)
+SUITES = {"sim2real": SIM2REAL}
+
+
+def _episode(task: tuple) -> dict:
+    """Worker: one episode of one artifact under one condition; returns distance, steps and the distance curve."""
+    from hebbkit.runtime import load_artifact
+
+    from .evaluate import protocol_for
+    from .protocol import run_episode
+
+    path, condition, seed, max_steps, burn_in = task
+    artifact = load_artifact(path)
+    protocol = protocol_for(artifact, (condition.morphology,), max_steps, burn_in, early_stop=False,
+                            perturbations=condition.perturbations)
+    curve: list[float] = []
+    result = run_episode(artifact, protocol, condition.morphology, seed, record_distance=curve)
+    return {"distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step, "curve": curve}
+
+
+def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 10, seed: int = 0,
+              max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True) -> dict:
+    """Every artifact x condition x episode; episode i uses seed + i (the same seeds for every artifact)."""
+    tasks = [(str(path), condition, seed + index, max_steps, burn_in)
+             for path in artifacts.values() for condition in conditions for index in range(episodes)]
+    import multiprocessing
+
+    from .workers import _limit_threads
+
+    _limit_threads()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_limit_threads) as pool:
+        iterator = pool.map(_episode, tasks, chunksize=max(1, len(tasks) // (4 * (workers or 2))))
+        if progress:
+            try:
+                from tqdm import tqdm
+
+                iterator = tqdm(iterator, total=len(tasks), unit="episode", desc="sim2real suite")
+            except ImportError:
+                pass
+        outcomes = list(iterator)
+    report: dict = {"episodes": episodes, "seed": seed, "max_steps": max_steps, "burn_in": burn_in,
+                    "break_step": BREAK_STEP, "artifacts": {label: str(path) for label, path in artifacts.items()},
+                    "conditions": [asdict(c) for c in conditions], "results": {}}
+    position = 0
+    for label in artifacts:
+        report["results"][label] = {}
+        for condition in conditions:
+            chunk = outcomes[position:position + episodes]
+            position += episodes
+            distances = np.array([o["distance"] for o in chunk])
+            walked = [o["walk_step"] for o in chunk if o["walk_step"] is not None]
+            summary = {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
+                       "distances": [round(float(d), 3) for d in distances],
+                       "walk_step_median": float(np.median(walked)) if walked else None}
+            if condition.name.startswith("leg_breaks"):
+                curves = np.array([np.pad(o["curve"], (0, max_steps - burn_in - len(o["curve"])), mode="edge")
+                                   for o in chunk])
+                summary["mean_curve"] = [round(float(v), 3) for v in curves.mean(axis=0)]
+                summary["recovery_steps"] = recovery_steps(curves.mean(axis=0), BREAK_STEP - burn_in)
+            report["results"][label][condition.name] = summary
+    return report
+
+
+def recovery_steps(curve: np.ndarray, break_index: int) -> int | None:
+    """Steps after the break until the 50-step speed is back to 70% of the 100 steps before it (None: never)."""
+    curve = np.asarray(curve)
+    if break_index < 100 or break_index + RECOVERY_WINDOW >= len(curve):
+        return None
+    before = (curve[break_index] - curve[break_index - 100]) / 100
+    if before <= 0:
+        return None
+    for offset in range(0, len(curve) - break_index - RECOVERY_WINDOW):
+        start = break_index + offset
+        speed = (curve[start + RECOVERY_WINDOW] - curve[start]) / RECOVERY_WINDOW
+        if speed >= RECOVERY_FRACTION * before:
+            return offset
+    return None
+
+
+def write_outputs(report: dict, folder: Path) -> list[Path]:
+    """suite.json, suite.md and the two plots."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "suite.json", folder / "suite.md"]
+    written[0].write_text(json.dumps(report, indent=1) + "\n")
+    labels = list(report["results"])
+    conditions = [c["name"] for c in report["conditions"]]
+    lines = [f"Sim-to-real suite: {report['episodes']} episodes per condition, fresh random weights each (seeds "
+             f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
+             f"{report['burn_in']} burn-in. Distance = summed progress.", "",
+             "| condition | " + " | ".join(f"{label} distance" for label in labels) + " |",
+             "|---|" + "---|" * len(labels)]
+    for name in conditions:
+        cells = []
+        for label in labels:
+            summary = report["results"][label][name]
+            cell = f"{summary['distance_mean']:.1f} +- {summary['distance_std']:.1f}"
+            if "recovery_steps" in summary:
+                recovery = summary["recovery_steps"]
+                cell += f" (recovers in {recovery} steps)" if recovery is not None else " (no recovery)"
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    written[1].write_text("\n".join(lines) + "\n")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return written
+    figure, axis = plt.subplots(figsize=(11, 4.5))
+    width = 0.8 / len(labels)
+    for offset, label in enumerate(labels):
+        means = [report["results"][label][n]["distance_mean"] for n in conditions]
+        stds = [report["results"][label][n]["distance_std"] for n in conditions]
+        axis.bar(np.arange(len(conditions)) + offset * width, means, width, yerr=stds, label=label, capsize=2)
+    axis.set_xticks(np.arange(len(conditions)) + width * (len(labels) - 1) / 2, conditions, rotation=35, ha="right")
+    axis.set(ylabel="distance (summed progress)", title="distance per condition")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(folder / "distance_per_condition.png", dpi=110)
+    plt.close(figure)
+    written.append(folder / "distance_per_condition.png")
+    breaking = [n for n in conditions if n.startswith("leg_breaks")]
+    if breaking:
+        figure, axis = plt.subplots(figsize=(8, 4.5))
+        for label in labels:
+            summary = report["results"][label][breaking[0]]
+            steps = np.arange(1, len(summary["mean_curve"]) + 1) + report["burn_in"]
+            recovery = summary.get("recovery_steps")
+            axis.plot(steps, summary["mean_curve"],
+                      label=f"{label} (" + (f"recovers in {recovery} steps" if recovery is not None else "no recovery") + ")")
+        axis.axvline(report["break_step"], color="red", linestyle="--", label="leg breaks")
+        axis.set(xlabel="control step", ylabel="distance so far", title="distance over time, leg breaking at step 500")
+        axis.legend()
+        figure.tight_layout()
+        figure.savefig(folder / "damage_recovery.png", dpi=110)
+        plt.close(figure)
+        written.append(folder / "damage_recovery.png")
+    return written
