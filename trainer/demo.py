@@ -58,21 +58,19 @@ def run_demo(config: DemoConfig) -> int:
     for morphology in protocol.morphologies:
         results = []
         for index in range(config.episodes):
-            distances: list[float] = []
-            results.append(run_episode(artifact, protocol, morphology, config.seed + index,
-                                       record_distance=distances))
+            results.append(run_episode(artifact, protocol, morphology, config.seed + index))
             if progress is not None:
                 progress.update(config.steps)
         summary[morphology] = results
     if progress is not None:
         progress.close()
     for morphology, results in summary.items():
-        distances = np.array([r.fitness for r in results])
+        finals = np.array([r.fitness for r in results])
         walks = [r.walk_step for r in results if r.walk_step is not None]
         held_out = " (held out from training)" if morphology == "damaged_left_front" else ""
         walk = f"median {np.median(walks):.0f} steps after burn-in" if walks else "never (speed > 0.3 m/s)"
-        print(f"  {morphology}{held_out}: distance {distances.mean():.1f} +- {distances.std():.1f} "
-              f"[{', '.join(f'{d:.0f}' for d in distances)}]; starts walking: {walk}")
+        print(f"  {morphology}{held_out}: distance {finals.mean():.1f} +- {finals.std():.1f} "
+              f"[{', '.join(f'{d:.0f}' for d in finals)}]; starts walking: {walk}")
     if config.gif:
         _gif(config.output / "ant_walks_then_leg_breaks.gif", artifact, config)
     if config.plot:

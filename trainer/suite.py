@@ -179,8 +179,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
             summary = report["results"][label][breaking[0]]
             steps = np.arange(1, len(summary["mean_curve"]) + 1) + report["burn_in"]
             recovery = summary.get("recovery_steps")
-            axis.plot(steps, summary["mean_curve"],
-                      label=f"{label} (" + (f"recovers in {recovery} steps" if recovery is not None else "no recovery") + ")")
+            outcome = f"recovers in {recovery} steps" if recovery is not None else "no recovery"
+            axis.plot(steps, summary["mean_curve"], label=f"{label} ({outcome})")
         axis.axvline(report["break_step"], color="red", linestyle="--", label="leg breaks")
         axis.set(xlabel="control step", ylabel="distance so far", title="distance over time, leg breaking at step 500")
         axis.legend()
