@@ -37,15 +37,20 @@ class FitnessProtocol:
     walk_speed: float = 0.3  # m/s over `walk_window` steps: "the ant walks" (evaluation only)
     walk_window: int = 10
     perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
+    randomization: tuple = ()  # ((field, (low, high)), ...): domain randomisation, drawn every episode
 
     def env_options(self, morphology: str) -> dict:
         from hebbkit.trainer.envs import Perturbations, ScheduledEvent
+        from hebbkit.trainer.envs.perturbations import RandomizedPerturbations
 
         options = dict(self.perturbations)
         options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
+        perturbations = Perturbations(**options)
+        if self.randomization:
+            fixed = tuple((key, value) for key, value in options.items() if key not in dict(self.randomization))
+            perturbations = RandomizedPerturbations(tuple(self.randomization), fixed)  # type: ignore[assignment]
         return {"robot": self.robot, "observation": self.observation, "actuation": self.actuation,
-                "morphology": morphology, "max_episode_steps": self.max_steps,
-                "perturbations": Perturbations(**options)}
+                "morphology": morphology, "max_episode_steps": self.max_steps, "perturbations": perturbations}
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def cached_env(protocol: FitnessProtocol, morphology: str):
     from hebbkit.trainer.envs import QuadrupedEnv
 
     key = (protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
-           json.dumps(protocol.perturbations, sort_keys=True))
+           json.dumps(protocol.perturbations, sort_keys=True), repr(protocol.randomization))
     if key not in _ENVS:
         _ENVS[key] = QuadrupedEnv(**protocol.env_options(morphology))
     return _ENVS[key]

@@ -76,6 +76,9 @@ class TrainConfig:
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
     ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
     chunks_per_worker: int = field(default=4, metadata={"help": "chunks per worker per generation (retry unit)"})
+    domain_randomization: bool = field(default=False, metadata={
+        "help": "draw actuator strength, ground friction, torso mass, observation noise and latency per episode "
+                "(ranges: hebbkit.trainer.envs.perturbations.SIM2REAL_RANGES)"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar with ETA"})
     tensorboard: bool = field(default=True, metadata={"help": "also log to RUN_DIR/tensorboard"})
 
@@ -86,9 +89,12 @@ class TrainConfig:
                         optimizer=self.optimizer, weight_decay=self.weight_decay, init_std=self.init_std)
 
     def protocol(self) -> FitnessProtocol:
+        from .envs.perturbations import SIM2REAL_RANGES
+
         return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
                                morphologies=self.morphologies, episodes_per_morphology=self.episodes,
-                               max_steps=self.max_steps, burn_in_steps=self.burn_in)
+                               max_steps=self.max_steps, burn_in_steps=self.burn_in,
+                               randomization=SIM2REAL_RANGES if self.domain_randomization else ())
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
@@ -114,7 +120,8 @@ PRESETS: dict[str, dict] = {
     "ant-paper": {},
     "ant-static": {"rule": "static"},
     "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
-                      "morphologies": ("standard",)},
+                      "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
+    "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }

@@ -143,3 +143,19 @@ def test_invalid_perturbations_are_refused():
         Perturbations(observation_dropout=1.0)
     with pytest.raises(ConfigError, match="event kind"):
         ScheduledEvent(step=3, kind="earthquake")
+
+
+def test_domain_randomisation_draws_within_its_ranges_reproducibly():
+    from hebbkit.trainer.envs.perturbations import SIM2REAL_RANGES, RandomizedPerturbations
+
+    randomise = RandomizedPerturbations(SIM2REAL_RANGES)
+    env = QuadrupedEnv(perturbations=randomise)
+    draws = []
+    for seed in (1, 2, 1):
+        env.reset(seed=seed)
+        draws.append(env.perturbations)
+    assert draws[0] == draws[2] and draws[0] != draws[1]
+    for drawn in draws:
+        for name, (low, high) in SIM2REAL_RANGES:
+            assert low <= getattr(drawn, name) <= high
+    assert isinstance(draws[0].action_latency, int)

@@ -91,3 +91,34 @@ class Perturbations:
 
 
 NOMINAL = Perturbations()
+
+
+@dataclass(frozen=True)
+class RandomizedPerturbations:
+    """Domain randomisation: a callable drawing new `Perturbations` at every reset from the env's seeded RNG.
+
+    ranges: field name -> (low, high), drawn uniformly (`action_latency`: an integer in [low, high]).
+    fixed: fields that stay as given (e.g. events).
+    """
+
+    ranges: tuple[tuple[str, tuple[float, float]], ...]
+    fixed: tuple[tuple[str, object], ...] = ()
+
+    def __call__(self, rng) -> Perturbations:
+        values: dict[str, object] = dict(self.fixed)
+        for name, (low, high) in self.ranges:
+            if name == "action_latency":
+                values[name] = int(rng.integers(int(low), int(high) + 1))
+            else:
+                values[name] = float(rng.uniform(low, high))
+        return Perturbations(**values)  # type: ignore[arg-type]
+
+
+SIM2REAL_RANGES = (
+    ("actuator_strength", (0.7, 1.3)),
+    ("ground_friction", (0.5, 1.5)),
+    ("torso_mass", (1.0, 1.3)),
+    ("observation_noise", (0.0, 0.05)),
+    ("action_latency", (0, 2)),
+)
+"""The ranges the deployable model is trained over: the sim-to-real suite's conditions are their corners."""
