@@ -1,0 +1,119 @@
+"""ControllerCore: every safety behaviour, with a real Policy (no ROS)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hebbkit.runtime import NetworkSpec, Policy, new_artifact, proprio_profile
+from hebbkit.runtime.safety import ControllerCore, SafetyConfig
+
+JOINTS = tuple(f"j{i}" for i in range(8))
+LIMITS = tuple((-1.0, 1.0) for _ in range(8))
+
+
+def core_for(action_mode="position", **safety) -> ControllerCore:
+    profile = proprio_profile(JOINTS, LIMITS, (), action_mode, torque_per_action=2.0)
+    spec = NetworkSpec(layer_sizes=(profile.n_observations, 16, 8), activations=("tanh", "tanh"))
+    policy = Policy(new_artifact(spec, profile=profile, seed=3), seed=0)
+    return ControllerCore(policy, SafetyConfig(**safety))
+
+
+def measurements(position=0.1, roll=0.0):
+    return {"joint_position": np.full(8, position), "joint_velocity": np.full(8, 0.5),
+            "roll_pitch_yaw": np.array([roll, 0.0, 0.3]), "angular_velocity": np.zeros(3)}
+
+
+def test_soft_start_fades_from_holding_the_pose_to_the_policy():
+    core = core_for(soft_start_time=1.0)
+    core.activate(0.0, seed=1)
+    first = core.update(0.0, measurements())
+    np.testing.assert_allclose(first, np.full(8, 0.1))  # hold the measured pose
+    reference = core_for(soft_start_time=0.0)
+    reference.activate(0.0, seed=1)
+    policy_command = reference.update(0.0, measurements())
+    for now in (0.02, 0.5):
+        reference.update(now, measurements())
+    halfway = core.update(0.5, measurements())
+    assert not np.allclose(halfway, first)
+    core.update(1.0, measurements())
+    np.testing.assert_allclose(core.update(2.0, measurements()), reference.update(2.0, measurements()))
+    assert not np.allclose(policy_command, first)
+
+
+def test_watchdog_holds_on_stale_sensors_and_resumes_when_they_return():
+    core = core_for(sensor_timeout=0.1, soft_start_time=0.0)
+    core.activate(0.0)
+    fresh = {key: 0.0 for key in measurements()}
+    core.update(0.05, measurements(), fresh)
+    stale = core.update(0.5, measurements(position=0.3), fresh)
+    np.testing.assert_allclose(stale, np.full(8, 0.3))  # holds the pose
+    assert core.state == "watchdog" and core.stats.watchdog_trips == 1
+    steps = core.policy.stats.steps
+    core.update(0.6, measurements(), {key: 0.6 for key in fresh})
+    assert core.state == "active" and core.policy.stats.steps == steps + 1
+
+
+def test_emergency_stop_latches_until_reset():
+    core = core_for(soft_start_time=0.0)
+    core.activate(0.0)
+    core.emergency_stop()
+    for now in (0.1, 0.2, 5.0):
+        np.testing.assert_allclose(core.update(now, measurements(position=-0.2)), np.full(8, -0.2))
+    assert core.state == "estop"
+    core.reset(6.0)
+    assert core.state == "active"
+
+
+def test_a_fall_latches_the_safe_state():
+    core = core_for(tilt_limit=0.8, soft_start_time=0.0)
+    core.activate(0.0)
+    core.update(0.0, measurements(roll=1.2))
+    assert core.state == "fallen" and core.stats.falls == 1
+    np.testing.assert_allclose(core.update(0.1, measurements(roll=0.0)), np.full(8, 0.1))
+    assert core.state == "fallen"
+
+
+@pytest.mark.parametrize("bad", ["nan", "missing", "short"])
+def test_bad_input_never_reaches_the_policy(bad):
+    core = core_for(soft_start_time=0.0)
+    core.activate(0.0)
+    data = measurements()
+    if bad == "nan":
+        data["angular_velocity"] = np.array([np.nan, 0, 0])
+    elif bad == "missing":
+        del data["angular_velocity"]
+    else:
+        data["joint_velocity"] = np.zeros(3)
+    command = core.update(0.0, data)
+    assert np.isfinite(command).all() and core.policy.stats.steps == 0 and core.stats.rejected_inputs == 1
+    np.testing.assert_allclose(command, np.full(8, 0.1))
+
+
+def test_torque_safe_state_damps_and_commands_are_clamped_and_slew_limited():
+    core = core_for("torque", soft_start_time=0.0, damping=3.0, max_slew=10.0)
+    core.emergency_stop()
+    np.testing.assert_allclose(core.update(0.0, measurements()), np.full(8, -1.5))  # -3 * 0.5
+    core.reset(0.0)
+    command = core.update(0.01, measurements())
+    assert np.all(np.abs(command - (-1.5)) <= 0.1 + 1e-12)  # 10 N*m/s for 0.01 s
+    assert np.all(np.abs(command) <= 2.0)  # torque_per_action
+    for step in range(2, 200):
+        command = core.update(step * 0.01, {**measurements(), "joint_velocity": np.full(8, -100.0)})
+        assert np.all(command <= 2.0) and np.all(command >= -2.0) and np.isfinite(command).all()
+
+
+def test_position_commands_stay_inside_the_joint_limits_minus_the_margin():
+    core = core_for(soft_start_time=0.0, position_margin=0.1)
+    core.activate(0.0)
+    for step in range(50):
+        command = core.update(step * 0.02, measurements(position=5.0))  # a wild reading is held within limits
+        assert np.all(command <= 0.9 + 1e-12) and np.all(command >= -0.9 - 1e-12)
+
+
+def test_invalid_safety_config():
+    with pytest.raises(Exception, match="invalid safety config"):
+        SafetyConfig(sensor_timeout=0)
+    assert math.isinf(SafetyConfig().max_slew)
