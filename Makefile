@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= onnx,train,ray,dev
+EXTRAS ?= onnx,train,ray,ros,serial,dev
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
 PIP_FLAGS ?= --quiet --disable-pip-version-check

@@ -82,7 +82,7 @@ class ControllerCore:
         self.profile = policy.artifact.profile
         self.config = config
         self.assemble = ObservationAssembler(self.profile)
-        self.needed = tuple(self.assemble.keys) + ("joint_position", "joint_velocity", "roll_pitch_yaw")
+        self.needed = tuple(dict.fromkeys((*self.assemble.keys, "joint_position", "joint_velocity", "roll_pitch_yaw")))
         n = self.profile.n_actions
         low = np.asarray(self.profile.action_low or (-1.0,) * n)
         high = np.asarray(self.profile.action_high or (1.0,) * n)
@@ -145,7 +145,7 @@ class ControllerCore:
                 self.stats.falls += 1
                 self._latched = True
                 self._set_state("fallen")
-        safe = self._safe_command(measurements)
+        safe = self._safe_command(measurements, fresh=problem != "stale")
         if self.state == "active" and problem is None:
             action = self.policy.step(self.assemble(measurements))
             self.stats.policy_steps += 1
@@ -178,7 +178,7 @@ class ControllerCore:
             return "malformed"
         return None
 
-    def _safe_command(self, measurements) -> np.ndarray:
+    def _safe_command(self, measurements, fresh: bool = True) -> np.ndarray:
         n = self.profile.n_actions
         if self.profile.action_mode == "position":
             positions = np.asarray(measurements.get("joint_position", np.full(n, np.nan)), dtype=np.float64)
@@ -187,8 +187,8 @@ class ControllerCore:
             return self._last_command.copy() if self._last_command is not None else (
                 (self.command_low + self.command_high) / 2)
         velocities = np.asarray(measurements.get("joint_velocity", np.zeros(n)), dtype=np.float64)
-        if velocities.shape != (n,) or not np.isfinite(velocities).all():
-            return np.zeros(n)
+        if not fresh or velocities.shape != (n,) or not np.isfinite(velocities).all():
+            return np.zeros(n)  # no trustworthy velocity to damp: no torque
         return -self.config.damping * velocities
 
     def _limit(self, now: float, command: np.ndarray) -> np.ndarray:

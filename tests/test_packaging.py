@@ -28,9 +28,10 @@ def test_wheel_holds_only_the_hebbkit_namespace(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     top_levels = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert top_levels == {"hebbkit"}
+    assert top_levels == {"hebbkit", "hebb_runtime"}  # hebb_runtime: the ROS 2 nodes, for pip-only users
     for module in ("hebbkit/runtime/__init__.py", "hebbkit/runtime/backends/onnx_backend.py",
-                   "hebbkit/trainer/cli.py", "hebbkit/firmware_bridge/__init__.py"):
+                   "hebbkit/trainer/cli.py", "hebbkit/trainer/envs/quadruped.py", "hebbkit/firmware_bridge/__init__.py",
+                   "hebb_runtime/controller_node.py"):
         assert module in names
     assert "hebbkit/__init__.py" not in names  # implicit namespace package
     metadata = next(n for n in names if n.endswith("METADATA"))

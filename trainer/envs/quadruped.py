@@ -99,6 +99,8 @@ class QuadrupedEnv(gym.Env):
         self._pending_actions: deque[np.ndarray] = deque()
         self._last_observation = np.zeros(self.profile.n_observations, dtype=np.float32)
         self._events: list[ScheduledEvent] = []
+        self.last_measurements: dict[str, np.ndarray] = {}
+        """The raw measurements behind the last observation (profile keys, SI units): what a ROS sim node publishes."""
 
     # ------------------------------------------------------------------------------------------------ world
 
@@ -378,4 +380,5 @@ class QuadrupedEnv(gym.Env):
         if perturbations.observation_noise > 0 and self.profile.observation_clip:
             np.clip(observation, -self.profile.observation_clip, self.profile.observation_clip, out=observation)
         self._last_observation = observation.copy()
+        self.last_measurements = measurements
         return observation

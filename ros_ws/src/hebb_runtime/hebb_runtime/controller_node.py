@@ -1,0 +1,259 @@
+"""`hebb_controller`: a lifecycle node that runs an evolved Hebbian rule at the control rate, safely.
+
+configure: load and validate the artifact, check the joint names against its profile, build the Policy and the
+safety core (hebbkit.runtime.safety). activate: fresh random weights, soft start, control loop on. deactivate: one
+safe command, loop off. Subscribes joint_states, imu (sensor-data QoS), sim_measurements (sim only) and
+emergency_stop; publishes joint_commands and /diagnostics; services ~/emergency_stop and ~/reset (std_srvs/Trigger).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.executors import ExternalShutdownException
+from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Imu, JointState
+from std_msgs.msg import Empty, Float64MultiArray
+from std_srvs.srv import Trigger
+
+from hebbkit.runtime import ArtifactError, Policy, load_artifact
+from hebbkit.runtime.errors import HebbkitError, ObservationError
+from hebbkit.runtime.safety import ControllerCore, SafetyConfig
+
+from .conversions import command_message, imu_measurements, joint_state_measurements, measurements_from_message
+
+PARAMETERS = {
+    # name: (default, description, range)
+    "model_path": ("", "policy artifact (.npz) to run", None),
+    "backend": ("numpy", "runtime backend: numpy or onnx", None),
+    "control_rate": (0.0, "Hz; 0 uses the artifact's control period", (0.0, 1000.0)),
+    "joint_names": ([""], "joints in action order; must match the artifact's profile (empty: take the profile's)",
+                    None),
+    "seed": (0, "seed of the initial random weights at activation", (0, 2**31 - 1)),
+    "plastic": (True, "apply the Hebbian updates (false freezes learning)", None),
+    "trigger": ("timer", "timer: command at the control rate; state: one command as soon as every sensor topic "
+                "has delivered a new message (lockstep simulation)", None),
+    "sensor_timeout": (0.1, "s; older sensor data trips the watchdog", (0.001, 10.0)),
+    "soft_start_time": (1.0, "s; the policy's command fades in over this time after activation", (0.0, 60.0)),
+    "tilt_limit": (1.0, "rad of |roll| or |pitch| that counts as a fall", (0.05, 3.2)),
+    "max_slew": (1e9, "largest command change per second (rad/s or N*m/s)", (1e-6, 1e12)),
+    "damping": (5.0, "N*m*s/rad of the safe state's damping torque (torque actuation)", (0.0, 1e4)),
+    "position_margin": (0.0, "rad kept clear of the joint limits (position actuation)", (0.0, 1.0)),
+    "max_weight_norm": (1e30, "Hebbian guard: per-layer norm bound; divergence resets the weights", (1e-6, 1e30)),
+    "diagnostics_period": (1.0, "s between /diagnostics messages", (0.05, 60.0)),
+}
+
+
+class HebbController(LifecycleNode):
+    """Thin ROS plumbing around hebbkit.runtime's Policy and ControllerCore."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("hebb_controller", **kwargs)
+        for name, (default, description, limits) in PARAMETERS.items():
+            descriptor = ParameterDescriptor(description=description)
+            if isinstance(limits, tuple) and isinstance(default, float):
+                descriptor.floating_point_range = [FloatingPointRange(from_value=limits[0], to_value=limits[1])]
+            elif isinstance(limits, tuple) and isinstance(default, int) and not isinstance(default, bool):
+                descriptor.integer_range = [IntegerRange(from_value=limits[0], to_value=limits[1], step=1)]
+            self.declare_parameter(name, default, descriptor)
+        self.core: ControllerCore | None = None
+        self._timer = None
+        self._measurements: dict[str, np.ndarray] = {}
+        self._stamps: dict[str, float] = {}
+        self._loop_times: list[float] = []
+        self._latencies: list[float] = []
+        self._overruns = 0
+        self._last_command_at = -math.inf
+        self.create_subscription(JointState, "joint_states", self._on_joint_states, qos_profile_sensor_data)
+        self.create_subscription(Imu, "imu", self._on_imu, qos_profile_sensor_data)
+        self.create_subscription(Float64MultiArray, "sim_measurements", self._on_measurements,
+                                 qos_profile_sensor_data)
+        self.create_subscription(Empty, "emergency_stop", lambda _: self._emergency_stop("emergency_stop topic"), 10)
+        self.create_service(Trigger, "~/emergency_stop", self._on_estop_service)
+        self.create_service(Trigger, "~/reset", self._on_reset_service)
+        self._commands = self.create_publisher(Float64MultiArray, "joint_commands", 10)
+        self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+
+    def parameter(self, name: str):
+        return self.get_parameter(name).value
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        path = Path(self.parameter("model_path"))
+        try:
+            artifact = load_artifact(path)
+        except ArtifactError as error:
+            self.get_logger().error(f"cannot configure: {error}")
+            return TransitionCallbackReturn.FAILURE
+        profile = artifact.profile
+        names = [name for name in self.parameter("joint_names") if name]
+        if names and tuple(names) != profile.joint_names:
+            self.get_logger().error(f"cannot configure: joint_names {names} do not match the artifact's profile "
+                                    f"{profile.name!r} joints {list(profile.joint_names)} (same names, same order)")
+            return TransitionCallbackReturn.FAILURE
+        self.joint_names = profile.joint_names
+        try:
+            policy = Policy(artifact, self.parameter("backend"), seed=self.parameter("seed"),
+                            plastic=self.parameter("plastic"), max_weight_norm=self.parameter("max_weight_norm"))
+            safety = SafetyConfig(sensor_timeout=self.parameter("sensor_timeout"),
+                                  soft_start_time=self.parameter("soft_start_time"),
+                                  tilt_limit=self.parameter("tilt_limit"), max_slew=self.parameter("max_slew"),
+                                  damping=self.parameter("damping"),
+                                  position_margin=self.parameter("position_margin"))
+        except HebbkitError as error:
+            self.get_logger().error(f"cannot configure: {error}")
+            return TransitionCallbackReturn.FAILURE
+        self.core = ControllerCore(policy, safety)
+        rate = self.parameter("control_rate") or 1.0 / artifact.control_period
+        self.period = 1.0 / rate
+        self.get_logger().info(f"configured {path.name}: {profile.name}, {profile.action_mode} commands for "
+                               f"{len(self.joint_names)} joints at {rate:.1f} Hz ({self.parameter('backend')})")
+        self._diagnostics_timer = self.create_timer(self.parameter("diagnostics_period"), self._publish_diagnostics)
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        self.core.activate(time.monotonic(), seed=self.parameter("seed"))
+        if self.parameter("trigger") == "timer":
+            self._timer = self.create_timer(self.period, self._control_step)
+        self._last_tick = None
+        self.get_logger().info("active: fresh random weights, soft start")
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+            self._timer = None
+        self.core.deactivate()
+        self._publish(self.core.update(time.monotonic(), self._measurements, self._stamps))  # one safe command
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self.core = None
+        return TransitionCallbackReturn.SUCCESS
+
+    # ------------------------------------------------------------------ inputs
+
+    def _on_joint_states(self, message: JointState) -> None:
+        if self.core is None:
+            return
+        try:
+            self._store(joint_state_measurements(message, self.joint_names))
+        except ObservationError as error:
+            self.core.stats.rejected_inputs += 1
+            self.core.stats.last_problem = str(error)
+            self._measurements.pop("joint_position", None)
+        self._maybe_step_on_state()
+
+    def _on_imu(self, message: Imu) -> None:
+        self._store(imu_measurements(message))
+        self._maybe_step_on_state()
+
+    def _on_measurements(self, message: Float64MultiArray) -> None:
+        try:
+            self._store(measurements_from_message(message))
+        except ObservationError as error:
+            self.get_logger().warning(str(error), throttle_duration_sec=5.0)
+        self._maybe_step_on_state()
+
+    def _maybe_step_on_state(self) -> None:
+        """trigger "state": command once every needed measurement is newer than the last command."""
+        if self.core is None or self.core.state == "inactive" or self.parameter("trigger") != "state":
+            return
+        if all(self._stamps.get(key, -math.inf) > self._last_command_at for key in self.core.needed):
+            self._control_step()
+
+    def _store(self, measurements: dict[str, np.ndarray]) -> None:
+        now = time.monotonic()
+        for key, values in measurements.items():
+            self._measurements[key] = values
+            self._stamps[key] = now
+
+    def _emergency_stop(self, source: str) -> None:
+        if self.core is not None:
+            self.core.emergency_stop()
+            self.get_logger().warning(f"EMERGENCY STOP ({source}): safe state latched until ~/reset")
+
+    def _on_estop_service(self, request, response):
+        self._emergency_stop("~/emergency_stop service")
+        response.success, response.message = self.core is not None, "safe state latched until ~/reset"
+        return response
+
+    def _on_reset_service(self, request, response):
+        if self.core is None or self.core.state == "inactive":
+            response.success, response.message = False, "not active"
+            return response
+        self.core.reset(time.monotonic(), seed=self.parameter("seed"))
+        response.success, response.message = True, "reset: fresh random weights, soft start"
+        return response
+
+    # ------------------------------------------------------------------ control
+
+    def _control_step(self) -> None:
+        started = time.monotonic()
+        if self._last_tick is not None:
+            interval = started - self._last_tick
+            self._loop_times.append(interval)
+            if interval > 1.5 * self.period and self.parameter("trigger") == "timer":
+                self._overruns += 1
+        self._last_tick = started
+        command = self.core.update(started, self._measurements, self._stamps)
+        self._last_command_at = time.monotonic()
+        self._publish(command)
+        newest = max(self._stamps.values(), default=started)
+        self._latencies.append(time.monotonic() - newest)
+
+    def _publish(self, command: np.ndarray) -> None:
+        if np.isfinite(command).all():  # the core guarantees it; this is the last line of defence
+            self._commands.publish(command_message(command))
+
+    def _publish_diagnostics(self) -> None:
+        if self.core is None:
+            return
+        core, stats = self.core, self.core.stats
+        intervals = np.array(self._loop_times[-1000:]) if self._loop_times else np.array([math.nan])
+        latencies = np.array(self._latencies[-1000:]) if self._latencies else np.array([math.nan])
+        norms = [float(np.linalg.norm(w)) for w in core.policy.backend.weights]
+        level = {"active": DiagnosticStatus.OK, "inactive": DiagnosticStatus.OK,
+                 "watchdog": DiagnosticStatus.ERROR, "estop": DiagnosticStatus.WARN,
+                 "fallen": DiagnosticStatus.ERROR}[core.state]
+        values = {
+            "state": core.state, "loop_rate_hz": f"{1.0 / np.mean(intervals):.2f}",
+            "jitter_p99_ms": f"{1e3 * np.percentile(np.abs(intervals - self.period), 99):.3f}",
+            "overruns": str(self._overruns), "sensor_to_command_p99_ms": f"{1e3 * np.percentile(latencies, 99):.3f}",
+            "weight_norms": ", ".join(f"{n:.1f}" for n in norms),
+            "guard_resets": str(core.policy.stats.guard_resets), "watchdog_trips": str(stats.watchdog_trips),
+            "estop": str(core.state == "estop"), "falls": str(stats.falls),
+            "rejected_inputs": str(stats.rejected_inputs), "last_problem": stats.last_problem,
+            "policy_steps": str(stats.policy_steps),
+        }
+        status = DiagnosticStatus(level=level, name="hebb_controller", message=core.state,
+                                  hardware_id=self.get_fully_qualified_name(),
+                                  values=[KeyValue(key=k, value=v) for k, v in values.items()])
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self._diagnostics.publish(array)
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = HebbController()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+if __name__ == "__main__":
+    main()

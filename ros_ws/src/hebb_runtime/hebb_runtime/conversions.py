@@ -1,0 +1,84 @@
+"""ROS messages <-> the raw measurements and commands of `hebbkit.runtime.profile` (no node state here)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sensor_msgs.msg import Imu, JointState
+from std_msgs.msg import Float64MultiArray, MultiArrayDimension
+
+from hebbkit.runtime.errors import ObservationError
+
+
+def quaternion_to_roll_pitch_yaw(x: float, y: float, z: float, w: float) -> tuple[float, float, float]:
+    """Z-Y-X Euler angles (roll about x, pitch about y, yaw about z), as PyBullet's getEulerFromQuaternion."""
+    roll = math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
+    sine_pitch = max(-1.0, min(1.0, 2.0 * (w * y - z * x)))
+    pitch = math.asin(sine_pitch)
+    yaw = math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    return roll, pitch, yaw
+
+
+def roll_pitch_yaw_to_quaternion(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
+    """Inverse of `quaternion_to_roll_pitch_yaw`: (x, y, z, w)."""
+    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
+    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
+    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
+    return (sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy,
+            cr * cp * cy + sr * sp * sy)
+
+
+def joint_state_measurements(message: JointState, joint_names: Sequence[str]) -> dict[str, np.ndarray]:
+    """joint_position and joint_velocity in `joint_names` order, mapped by name (not index)."""
+    index = {name: i for i, name in enumerate(message.name)}
+    missing = [name for name in joint_names if name not in index]
+    if missing:
+        raise ObservationError(f"joint_states lacks joints {missing}; it has {list(message.name)}")
+    positions = np.asarray(message.position, dtype=np.float64)
+    velocities = np.asarray(message.velocity, dtype=np.float64)
+    if positions.size != len(message.name) or velocities.size != len(message.name):
+        raise ObservationError("joint_states needs one position and one velocity per joint name")
+    order = [index[name] for name in joint_names]
+    return {"joint_position": positions[order], "joint_velocity": velocities[order]}
+
+
+def imu_measurements(message: Imu) -> dict[str, np.ndarray]:
+    """roll_pitch_yaw from the orientation and angular_velocity (torso frame) from the gyro."""
+    q = message.orientation
+    return {"roll_pitch_yaw": np.array(quaternion_to_roll_pitch_yaw(q.x, q.y, q.z, q.w)),
+            "angular_velocity": np.array([message.angular_velocity.x, message.angular_velocity.y,
+                                          message.angular_velocity.z])}
+
+
+def measurements_message(measurements: Mapping[str, np.ndarray]) -> Float64MultiArray:
+    """Extra measurements (sim only: height, target direction, body velocity, foot contacts) as one labelled array:
+    one layout dimension per key, `size` entries each, in order."""
+    message = Float64MultiArray()
+    data: list[float] = []
+    for key, values in measurements.items():
+        flat = np.asarray(values, dtype=np.float64).reshape(-1)
+        message.layout.dim.append(MultiArrayDimension(label=key, size=int(flat.size), stride=int(flat.size)))
+        data.extend(float(v) for v in flat)
+    message.data = data
+    return message
+
+
+def measurements_from_message(message: Float64MultiArray) -> dict[str, np.ndarray]:
+    """Inverse of `measurements_message`."""
+    values = np.asarray(message.data, dtype=np.float64)
+    result, start = {}, 0
+    for dimension in message.layout.dim:
+        result[dimension.label] = values[start:start + dimension.size]
+        start += dimension.size
+    if start != values.size:
+        raise ObservationError(f"measurement layout covers {start} values, the message has {values.size}")
+    return result
+
+
+def command_message(command: np.ndarray) -> Float64MultiArray:
+    """joint_commands in the forward_command_controller convention: one value per joint, profile order."""
+    message = Float64MultiArray()
+    message.data = [float(v) for v in command]
+    return message

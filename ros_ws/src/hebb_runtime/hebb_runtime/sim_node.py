@@ -1,0 +1,142 @@
+"""`pybullet_sim`: the trainer's quadruped env as a ROS 2 node, the same topics a real robot's bridge offers.
+
+Publishes joint_states and imu (and sim_measurements: the sim-only quantities of the faithful ant28 observation,
+and ~/distance: the summed progress), applies joint_commands (physical units, profile order) at the control rate.
+mode "realtime": a timer steps the physics at the control rate with the latest command. mode "lockstep": one
+physics step per received command, as fast as the controller answers (deterministic; for tests and benchmarks).
+With publish_clock, /clock carries the simulated time (for use_sim_time).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import Imu, JointState
+from std_msgs.msg import Float64, Float64MultiArray
+
+from .conversions import measurements_message, roll_pitch_yaw_to_quaternion
+
+SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
+
+
+class PyBulletSim(Node):
+    """Thin ROS plumbing around hebbkit.trainer.envs.QuadrupedEnv."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("pybullet_sim", **kwargs)
+        for name, default in (("robot", "ant"), ("morphology", "standard"), ("observation", "ant28"),
+                              ("actuation", "torque"), ("mode", "realtime"), ("seed", 0), ("burn_in_steps", 40),
+                              ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False)):
+            self.declare_parameter(name, default)
+        from hebbkit.trainer.envs import Perturbations, QuadrupedEnv, ScheduledEvent
+
+        options = json.loads(self.get_parameter("perturbations").value or "{}")
+        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
+        self.env = QuadrupedEnv(robot=self.get_parameter("robot").value,
+                                morphology=self.get_parameter("morphology").value,
+                                observation=self.get_parameter("observation").value,
+                                actuation=self.get_parameter("actuation").value,
+                                perturbations=Perturbations(**options),
+                                max_episode_steps=self.get_parameter("max_episode_steps").value)
+        self.profile = self.env.profile
+        self._scale = np.asarray(self.profile.action_scale or np.ones(self.profile.n_actions))
+        self._offset = np.asarray(self.profile.action_offset or np.zeros(self.profile.n_actions))
+        self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
+        self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
+        self._extras = self.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
+        self._distance = self.create_publisher(Float64, "~/distance", 10)
+        self._clock_publisher = self.create_publisher(Clock, "/clock", 10) if self.get_parameter("publish_clock").value else None
+        self.create_subscription(Float64MultiArray, "joint_commands", self._on_command, 10)
+        self.distance = 0.0
+        self.sim_time = 0.0
+        self.steps = 0
+        self._action = np.zeros(self.profile.n_actions, dtype=np.float32)
+        self.env.reset(seed=self.get_parameter("seed").value)
+        for _ in range(self.get_parameter("burn_in_steps").value):  # let the body settle, as in training
+            self.env.step(self._action)
+            self.sim_time += self.env.dt
+        self.lockstep = self.get_parameter("mode").value == "lockstep"
+        if self.lockstep:
+            self._publish_state()
+            self.create_timer(0.5, self._republish_if_idle)  # late joiners get the current state
+            self._idle = 0
+        else:
+            self.create_timer(self.env.dt, self._tick)
+        self.get_logger().info(f"{self.env.body.name} ({self.get_parameter('morphology').value}), profile "
+                               f"{self.profile.name}, {'lockstep' if self.lockstep else 'real time'} at "
+                               f"{1 / self.env.dt:.1f} Hz")
+
+    def _on_command(self, message: Float64MultiArray) -> None:
+        command = np.asarray(message.data, dtype=np.float64)
+        if command.shape != (self.profile.n_actions,) or not np.isfinite(command).all():
+            self.get_logger().warning(f"ignoring malformed joint_commands ({command.shape})",
+                                      throttle_duration_sec=5.0)
+            return
+        self._action = ((command - self._offset) / self._scale).astype(np.float32)
+        if self.lockstep:
+            self._idle = 0
+            self._step()
+
+    def _tick(self) -> None:
+        self._step()
+
+    def _republish_if_idle(self) -> None:
+        self._idle += 1
+        if self._idle >= 2:
+            self._publish_state()
+
+    def _step(self) -> None:
+        _, _, _, _, info = self.env.step(self._action)
+        self.distance += info["progress"]
+        self.sim_time += self.env.dt
+        self.steps += 1
+        self._publish_state()
+
+    def _publish_state(self) -> None:
+        measurements = self.env.last_measurements
+        stamp = self.get_clock().now().to_msg()
+        joints = JointState()
+        joints.header.stamp = stamp
+        joints.name = list(self.profile.joint_names)
+        joints.position = [float(v) for v in measurements["joint_position"]]
+        joints.velocity = [float(v) for v in measurements["joint_velocity"]]
+        imu = Imu()
+        imu.header.stamp = stamp
+        imu.header.frame_id = "torso"
+        x, y, z, w = roll_pitch_yaw_to_quaternion(*(float(v) for v in measurements["roll_pitch_yaw"]))
+        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
+        gyro = measurements["angular_velocity"]
+        imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = (float(v) for v in gyro)
+        self._extras.publish(measurements_message({key: measurements[key] for key in SIM_ONLY}))
+        self._imu.publish(imu)
+        self._joint_states.publish(joints)  # last: a state-triggered controller then has everything
+        self._distance.publish(Float64(data=self.distance))
+        if self._clock_publisher is not None:
+            clock = Clock()
+            clock.clock.sec = int(self.sim_time)
+            clock.clock.nanosec = int((self.sim_time % 1) * 1e9)
+            self._clock_publisher.publish(clock)
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = PyBulletSim()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.env.close()
+        node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""The ROS 2 nodes as separate processes over real DDS (rclpy wheels from PyPI): every safety behaviour of the
+controller, and the simulated ant walking through ROS topics."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="the `ros` extra is not installed")  # installed in CI: never skipped there
+
+from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
+from hebb_runtime.conversions import (  # noqa: E402
+    imu_measurements,
+    measurements_message,
+    roll_pitch_yaw_to_quaternion,
+)
+from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop  # noqa: E402
+from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from sensor_msgs.msg import Imu, JointState  # noqa: E402
+from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
+from std_srvs.srv import Trigger  # noqa: E402
+
+from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
+from hebbkit.runtime.profile import ANT_JOINTS  # noqa: E402
+from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ros_domain():
+    """An isolated DDS domain for this module, shared by the test process and the nodes it starts."""
+    previous = os.environ.get("ROS_DOMAIN_ID")
+    os.environ["ROS_DOMAIN_ID"] = str(40 + os.getpid() % 50)
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+    if previous is None:
+        os.environ.pop("ROS_DOMAIN_ID", None)
+    else:
+        os.environ["ROS_DOMAIN_ID"] = previous
+
+
+@pytest.fixture(scope="module")
+def untrained(tmp_path_factory) -> Path:
+    return save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=4),
+                         tmp_path_factory.mktemp("model") / "ant.npz")
+
+
+class FakeRobot:
+    """The test's side of the topics: publishes sensor data, records commands and diagnostics."""
+
+    def __init__(self) -> None:
+        self.node = rclpy.create_node(f"fake_robot_{time.monotonic_ns()}")
+        self.joints = self.node.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
+        self.imu = self.node.create_publisher(Imu, "imu", qos_profile_sensor_data)
+        self.extras = self.node.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
+        self.estop = self.node.create_publisher(Empty, "emergency_stop", 10)
+        self.commands: list[np.ndarray] = []
+        self.diagnostics: list[dict] = []
+        self.node.create_subscription(Float64MultiArray, "joint_commands",
+                                      lambda m: self.commands.append(np.array(m.data)), 10)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+
+    def _on_diagnostics(self, message: DiagnosticArray) -> None:
+        for status in message.status:
+            if status.name == "hebb_controller":
+                self.diagnostics.append({"level": int.from_bytes(status.level, "little") if isinstance(
+                    status.level, bytes) else int(status.level), **{kv.key: kv.value for kv in status.values}})
+
+    def publish(self, position=0.1, velocity=0.5, roll=0.0) -> None:
+        imu = Imu()
+        x, y, z, w = roll_pitch_yaw_to_quaternion(roll, 0.0, 0.0)
+        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
+        self.imu.publish(imu)
+        self.extras.publish(measurements_message({
+            "height_above_start": np.zeros(1), "target_direction": np.array([0.0, 1.0]),
+            "linear_velocity_body": np.zeros(3), "foot_contact": np.ones(4)}))
+        joints = JointState()  # with trigger "state" the controller answers once all three have arrived
+        joints.name = list(ANT_JOINTS)
+        joints.position = [float(position)] * 8
+        joints.velocity = [float(velocity)] * 8
+        self.joints.publish(joints)
+
+    def spin(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rclpy.spin_once(self.node, timeout_sec=0.01)
+
+    def step(self, settle: float = 0.15, **state) -> np.ndarray:
+        """Publish one state and return the newest command after the controller answered."""
+        count = len(self.commands)
+        self.publish(**state)
+        deadline = time.monotonic() + 5
+        while len(self.commands) == count and time.monotonic() < deadline:
+            rclpy.spin_once(self.node, timeout_sec=0.01)
+        self.spin(settle)
+        assert len(self.commands) > count, "the controller did not answer"
+        return self.commands[-1]
+
+    def call(self, service: str) -> bool:
+        client = self.node.create_client(Trigger, service)
+        assert client.wait_for_service(timeout_sec=10)
+        future = client.call_async(Trigger.Request())
+        rclpy.spin_until_future_complete(self.node, future, timeout_sec=10)
+        return future.result().success
+
+
+def controller(model: Path, **overrides):
+    return node_process("controller_node", DEFAULT_PARAMS, {"model_path": str(model), **overrides},
+                        "hebb_controller")
+
+
+def test_missing_model_file_fails_configuration_with_a_clear_message(tmp_path):
+    process = controller(tmp_path / "missing.npz")
+    try:
+        with pytest.raises(RuntimeError, match="lifecycle transition 1 failed"):
+            change_state("hebb_controller", (1,))
+    finally:
+        (output,) = stop([process])
+    assert "no policy artifact at" in output
+
+
+def test_wrong_joint_names_fail_configuration(untrained):
+    names = "[" + ",".join(f"'{name}'" for name in reversed(ANT_JOINTS)) + "]"
+    process = controller(untrained, joint_names=names)
+    try:
+        with pytest.raises(RuntimeError, match="lifecycle transition 1 failed"):
+            change_state("hebb_controller", (1,))
+    finally:
+        (output,) = stop([process])
+    assert "do not match the artifact's profile" in output
+
+
+def test_estop_latch_reset_fall_and_nan_input(untrained):
+    # sensor_timeout 2 s: the topics arrive in any order, and the previous step's imu must not count as stale
+    process = controller(untrained, trigger="state", soft_start_time=0.0, damping=2.0, tilt_limit=0.8,
+                         diagnostics_period=0.2, sensor_timeout=2.0)
+    robot = FakeRobot()
+    try:
+        change_state("hebb_controller", (1, 3))
+        safe = np.full(8, -2.0 * 0.5)  # damping x velocity
+        for _ in range(5):  # discovery: the first best-effort messages of a new topic may be lost
+            policy_command = robot.step()
+        assert np.isfinite(policy_command).all() and not np.allclose(policy_command, safe)
+
+        nan_command = robot.step(position=float("nan"))  # never reaches the policy, never published as NaN
+        np.testing.assert_allclose(nan_command, safe)
+
+        robot.estop.publish(Empty())
+        robot.spin(0.2)
+        for _ in range(3):
+            np.testing.assert_allclose(robot.step(), safe)  # latched
+        assert robot.call("/hebb_controller/reset")
+        assert not np.allclose(robot.step(), safe)
+
+        robot.publish(roll=1.2)  # the imu reports the fall; the next state is answered with the safe command
+        robot.spin(0.2)
+        np.testing.assert_allclose(robot.step(roll=1.2), safe)  # a fall
+        np.testing.assert_allclose(robot.step(roll=0.0), safe)  # latched
+        assert robot.call("/hebb_controller/emergency_stop")
+        assert robot.call("/hebb_controller/reset")
+        assert not np.allclose(robot.step(), safe)
+
+        robot.spin(0.5)
+        latest = robot.diagnostics[-1]
+        assert {"loop_rate_hz", "jitter_p99_ms", "overruns", "sensor_to_command_p99_ms", "weight_norms",
+                "guard_resets", "watchdog_trips", "estop", "falls", "rejected_inputs"} <= set(latest)
+        assert int(latest["falls"]) == 1 and int(latest["rejected_inputs"]) >= 1
+    finally:
+        robot.node.destroy_node()
+        stop([process])
+
+
+def test_watchdog_stops_commanding_when_sensors_go_quiet(untrained):
+    process = controller(untrained, trigger="timer", sensor_timeout=0.1, soft_start_time=0.0,
+                         diagnostics_period=0.2)
+    robot = FakeRobot()
+    try:
+        change_state("hebb_controller", (1, 3))
+        for _ in range(20):
+            robot.publish()
+            robot.spin(0.01)
+        assert not np.allclose(robot.commands[-1], 0.0)
+        robot.spin(0.6)  # no sensor data for 0.6 s
+        np.testing.assert_allclose(robot.commands[-1], np.zeros(8))  # torque actuation: no torque
+        assert robot.diagnostics[-1]["state"] == "watchdog" and robot.diagnostics[-1]["level"] == 2
+        for _ in range(10):
+            robot.publish()
+            robot.spin(0.02)
+        assert robot.diagnostics[-1]["state"] == "active" or robot.spin(0.3) or \
+            robot.diagnostics[-1]["state"] == "active"
+    finally:
+        robot.node.destroy_node()
+        stop([process])
+
+
+def reference_distance(model: Path, steps: int, seed: int) -> float:
+    """The same pipeline in one process: env -> ROS message conversions -> ControllerCore -> env."""
+    from hebb_runtime.sim_node import SIM_ONLY
+
+    from hebbkit.trainer.envs import QuadrupedEnv
+
+    artifact = load_artifact(model)
+    env = QuadrupedEnv(max_episode_steps=10**6)
+    env.reset(seed=seed)
+    for _ in range(40):
+        env.step(np.zeros(8, dtype=np.float32))
+    core = ControllerCore(Policy(artifact, seed=seed), SafetyConfig(soft_start_time=0.0, sensor_timeout=1e9))
+    core.activate(0.0, seed=seed)
+    profile = artifact.profile
+    distance = 0.0
+    for step in range(steps):
+        raw = env.last_measurements
+        imu_message = Imu()
+        q = roll_pitch_yaw_to_quaternion(*raw["roll_pitch_yaw"])
+        imu_message.orientation.x, imu_message.orientation.y, imu_message.orientation.z, imu_message.orientation.w = q
+        imu_message.angular_velocity.x, imu_message.angular_velocity.y, imu_message.angular_velocity.z = (
+            float(v) for v in raw["angular_velocity"])
+        measurements = {"joint_position": raw["joint_position"], "joint_velocity": raw["joint_velocity"],
+                        **imu_measurements(imu_message), **{key: raw[key] for key in SIM_ONLY}}
+        command = core.update(step * env.dt, measurements)
+        action = (command - np.asarray(profile.action_offset)) / np.asarray(profile.action_scale)
+        _, _, _, _, info = env.step(action.astype(np.float32))
+        distance += info["progress"]
+    return distance
+
+
+@pytest.mark.skipif(not WALKING_MODEL.exists(), reason="no shipped model yet")
+def test_the_simulated_ant_walks_through_ros_topics():
+    steps, seed = 600, 0
+    expected = reference_distance(WALKING_MODEL, steps, seed)
+    sim = node_process("sim_node", DEFAULT_PARAMS, {"mode": "lockstep", "seed": seed}, "pybullet_sim")
+    process = controller(WALKING_MODEL, trigger="state", soft_start_time=0.0, seed=seed, sensor_timeout=5.0)
+    watcher = rclpy.create_node("distance_watcher")
+    distances: list[float] = []
+    watcher.create_subscription(Float64, "/pybullet_sim/distance", lambda m: distances.append(m.data), 100)
+    try:
+        change_state("hebb_controller", (1, 3))
+        deadline = time.monotonic() + 120
+        while len(distances) < steps and time.monotonic() < deadline:
+            rclpy.spin_once(watcher, timeout_sec=0.05)
+    finally:
+        watcher.destroy_node()
+        stop([process, sim])
+    assert len(distances) >= steps, f"only {len(distances)} steps in lockstep"
+    walked = distances[steps - 1] if len(distances) > steps else distances[-1]
+    assert expected > 20, f"the shipped model should walk in-process ({expected:.1f})"
+    assert walked >= 0.7 * expected, (walked, expected)
