@@ -51,7 +51,8 @@ class PyBulletSim(Node):
         self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
         self._extras = self.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
         self._distance = self.create_publisher(Float64, "~/distance", 10)
-        self._clock_publisher = self.create_publisher(Clock, "/clock", 10) if self.get_parameter("publish_clock").value else None
+        publish_clock = self.get_parameter("publish_clock").value
+        self._clock_publisher = self.create_publisher(Clock, "/clock", 10) if publish_clock else None
         self.create_subscription(Float64MultiArray, "joint_commands", self._on_command, 10)
         self.distance = 0.0
         self.sim_time = 0.0
