@@ -16,6 +16,7 @@ import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
 from rclpy.qos import qos_profile_sensor_data
@@ -122,7 +123,9 @@ class HebbController(LifecycleNode):
     def on_activate(self, state: State) -> TransitionCallbackReturn:
         self.core.activate(time.monotonic(), seed=self.parameter("seed"))
         if self.parameter("trigger") == "timer":
-            self._timer = self.create_timer(self.period, self._control_step)
+            use_sim_time = self.get_parameter("use_sim_time").value
+            clock = self.get_clock() if use_sim_time else Clock(clock_type=ClockType.STEADY_TIME)  # monotonic
+            self._timer = self.create_timer(self.period, self._control_step, clock=clock)
         self._last_tick = None
         self.get_logger().info("active: fresh random weights, soft start")
         return super().on_activate(state)
