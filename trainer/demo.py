@@ -103,7 +103,7 @@ def _gif(path: Path, artifact, config: DemoConfig) -> None:
         step_count["n"] += 1
         return np.zeros(8, dtype=np.float32) if step_count["n"] <= 40 else policy.step(observation)
 
-    record_gif(env, act, path, steps=config.steps, every=4, seed=config.seed)
+    record_gif(env, act, path, steps=config.steps, every=5, seed=config.seed, stop_on_termination=False)
     env.close()
     print(f"  GIF (front-left lower leg breaks at step 500): {path}")
 

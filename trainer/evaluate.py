@@ -147,7 +147,9 @@ def run_plot(config: PlotConfig) -> int:
                       alpha=0.2, label="population min-max")
     axis.plot(generation, [float(r["fitness_mean"]) for r in rows], label="population mean")
     axis.plot(generation, [float(r["center_fitness"]) for r in rows], label="ES mean (its own episodes)")
-    axis.set(xlabel="generation", ylabel="fitness (distance)", title=f"training curve: {Path(config.run_dir).name}")
+    run_dir = Path(config.run_dir).resolve()
+    name = run_dir.parent.name if run_dir.name == "checkpoint" else run_dir.name
+    axis.set(xlabel="generation", ylabel="fitness (distance)", title=f"training curve: {name}")
     axis.legend()
     axis.grid(alpha=0.3)
     output = config.output or Path(config.run_dir) / "training_curve.png"

@@ -17,10 +17,12 @@ def record_gif(
     every: int = 2,
     seed: int | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
+    stop_on_termination: bool = True,
 ) -> Path:
     """Run `act(observation) -> action` for up to `steps` control steps, keep every `every`-th frame, write a GIF.
 
-    The GIF plays in real time (frame duration = env's control period x `every`). Returns the path written.
+    The GIF plays in real time (frame duration = env's control period x `every`). With `stop_on_termination`
+    False the episode goes on after a fall (as the paper's protocol does before step 200). Returns the path.
     """
     from PIL import Image
 
@@ -35,7 +37,7 @@ def record_gif(
             if on_frame is not None:
                 on_frame(step, frame)
             frames.append(Image.fromarray(frame))
-        if terminated or truncated:
+        if truncated or (terminated and stop_on_termination):
             break
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
