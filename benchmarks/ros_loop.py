@@ -29,12 +29,12 @@ def main() -> None:
     arguments = parser.parse_args()
     os.environ.setdefault("ROS_DOMAIN_ID", "77")
     import rclpy
+    from hebb_runtime.conversions import measurements_message
+    from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop
     from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import Imu, JointState
     from std_msgs.msg import Float64MultiArray
 
-    from hebb_runtime.conversions import measurements_message
-    from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop
     from hebbkit.runtime import load_artifact
 
     artifact = load_artifact(arguments.model)
