@@ -24,6 +24,7 @@ COMMANDS = {
     "eval": ("hebbkit.trainer.evaluate", "EvalConfig", "run_eval", "evaluate an artifact from random weights"),
     "plot": ("hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
     "ros-demo": ("hebbkit.trainer.ros_demo", "RosDemoConfig", "run_ros_demo", "the ROS 2 nodes without ros2 launch"),
+    "bridge": ("hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge", "ping or monitor the robot's firmware"),
 }
 # commands whose flags override a preset: unset flags stay unset instead of taking the dataclass default
 _PRESET_COMMANDS = {"train": "train_config_from_cli"}

@@ -1,0 +1,42 @@
+"""`hebbkit bridge ping|monitor|stats --port URL`: talk to the robot's microcontroller from a terminal."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """`hebbkit bridge`: ping (handshake and round-trip time), monitor (print STATE frames), stats (link counters
+    after listening for a while). PORT is any pyserial URL: /dev/ttyACM0, /dev/pts/3, loop://, rfc2217://..."""
+
+    action: str = field(metadata={"positional": True, "help": "ping, monitor or stats",
+                                  "choices": ("ping", "monitor", "stats")})
+    port: str = field(default="/dev/ttyACM0", metadata={"help": "serial port or pyserial URL"})
+    baudrate: int = field(default=1_000_000, metadata={"help": "baud rate"})
+    seconds: float = field(default=5.0, metadata={"help": "how long to monitor or listen"})
+    count: int = field(default=10, metadata={"help": "ping: handshakes to time"})
+
+
+def run_bridge(config: BridgeConfig) -> int:
+    from .link import Link
+
+    with Link(config.port, baudrate=config.baudrate, timeout=1.0) as link:
+        if config.action == "ping":
+            for _ in range(config.count):
+                answer = link.hello()
+            rtt = np.array(link.stats.round_trips) * 1e3
+            print(f"{config.port}: firmware {answer.firmware_version}, protocol {answer.protocol_version}, "
+                  f"{answer.n_joints} joints; round trip median {np.median(rtt):.2f} ms, max {rtt.max():.2f} ms")
+            return 0
+        deadline = time.monotonic() + config.seconds
+        while time.monotonic() < deadline:
+            for message in link.poll():
+                if config.action == "monitor":
+                    print(message, flush=True)
+            time.sleep(0.001)
+        print(link.stats if config.action == "stats" else f"-- {link.stats}")
+    return 0

@@ -1,0 +1,211 @@
+"""The host side of the serial link: a `Link` over any pyserial URL (a real port, `loop://`, a pty).
+
+Transport (pyserial) is kept apart from framing (`protocol`): every read has a timeout, garbage is skipped at the
+next frame delimiter, sequence numbers are tracked (lost, duplicated, out of order), heartbeats keep the firmware's
+watchdog fed, a silent firmware is reported as link loss, and commands are clamped to the configured joint limits
+before they leave the host.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hebbkit.runtime.errors import HebbkitError
+
+from . import protocol
+from .protocol import Ack, Command, Configure, Enable, Error, EStop, Heartbeat, Hello, HelloAck, State, StreamDecoder
+
+
+class BridgeError(HebbkitError, RuntimeError):
+    """Base class of the link's errors."""
+
+
+class PortError(BridgeError, OSError):
+    """The serial port cannot be opened, or disappeared."""
+
+
+class LinkTimeoutError(BridgeError, TimeoutError):
+    """No answer within the timeout."""
+
+
+class FirmwareError(BridgeError):
+    """The firmware refused a request (an ERROR frame)."""
+
+
+@dataclass
+class LinkStats:
+    """Counters of the link (sent/received frames, faults, round-trip times in seconds)."""
+
+    sent: int = 0
+    received: int = 0
+    crc_errors: int = 0
+    malformed: int = 0
+    resyncs: int = 0
+    timeouts: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    out_of_order: int = 0
+    clamped: int = 0
+    round_trips: list[float] = field(default_factory=list)
+
+
+class Link:
+    """A framed, checksummed, sequenced link to the robot's microcontroller."""
+
+    def __init__(self, url: str, baudrate: int = 1_000_000, timeout: float = 0.2,
+                 state_period: float = 0.01, missed_periods: int = 3) -> None:
+        import serial
+
+        try:
+            self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0, write_timeout=timeout)
+        except (serial.SerialException, OSError, ValueError) as error:
+            raise PortError(f"cannot open {url}: {error}") from error
+        self.url = url
+        self.timeout = timeout
+        self.state_period = state_period
+        self.missed_periods = missed_periods
+        self.decoder = StreamDecoder()
+        self.stats = LinkStats()
+        self.seq = 0
+        self.lower: np.ndarray | None = None
+        self.upper: np.ndarray | None = None
+        self.last_state: State | None = None
+        self.last_state_at: float | None = None
+        self._expected_seq: int | None = None
+        self._inbox: list = []
+
+    # ------------------------------------------------------------------ transport
+
+    def send(self, message) -> int:
+        """Frame and write one message; returns its sequence number."""
+        import serial
+
+        seq = self.seq
+        self.seq = (self.seq + 1) & 0xFFFF
+        try:
+            self.port.write(protocol.encode(message, seq))
+        except (serial.SerialException, OSError) as error:
+            raise PortError(f"{self.url}: write failed ({error}); the port disappeared?") from error
+        self.stats.sent += 1
+        return seq
+
+    def poll(self) -> list:
+        """Read what has arrived (never blocks) and return the typed messages, oldest first."""
+        import serial
+
+        try:
+            data = self.port.read(self.port.in_waiting or 1)
+        except (serial.SerialException, OSError, TypeError) as error:
+            raise PortError(f"{self.url}: read failed ({error}); the port disappeared?") from error
+        messages = []
+        for frame in self.decoder.feed(data):
+            self._track(frame.seq)
+            try:
+                message = protocol.parse(frame)
+            except protocol.ProtocolError:
+                self.stats.malformed += 1
+                continue
+            self.stats.received += 1
+            if isinstance(message, State):
+                self.last_state, self.last_state_at = message, time.monotonic()
+            messages.append(message)
+        decoder = self.decoder.stats
+        self.stats.crc_errors, self.stats.resyncs = decoder.crc_errors, decoder.resyncs
+        self.stats.malformed = max(self.stats.malformed, decoder.malformed)
+        self._inbox.extend(messages)
+        return messages
+
+    def _track(self, seq: int) -> None:
+        if self._expected_seq is not None and seq != self._expected_seq:
+            gap = (seq - self._expected_seq) & 0xFFFF
+            if gap == 0xFFFF:
+                self.stats.duplicated += 1
+                return
+            if gap > 0x8000:
+                self.stats.out_of_order += 1
+                return
+            self.stats.lost += gap
+        self._expected_seq = (seq + 1) & 0xFFFF
+
+    def wait_for(self, kind: type, timeout: float | None = None):
+        """The next message of type `kind` (earlier ones of other types stay in the inbox)."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            for index, message in enumerate(self._inbox):
+                if isinstance(message, kind):
+                    return self._inbox.pop(index)
+                if isinstance(message, Error):
+                    self._inbox.pop(index)
+                    raise FirmwareError(f"firmware refused: {protocol.ErrorCode(message.code).name} for message "
+                                        f"type 0x{message.refused_type:02X}")
+            if time.monotonic() > deadline:
+                self.stats.timeouts += 1
+                raise LinkTimeoutError(f"{self.url}: no {kind.__name__} within {timeout or self.timeout:.3f} s")
+            self.poll()
+            time.sleep(0.0005)
+
+    # ------------------------------------------------------------------ requests
+
+    def hello(self) -> HelloAck:
+        """Protocol version handshake."""
+        started = time.monotonic()
+        self._inbox.clear()
+        self.send(Hello())
+        answer = self.wait_for(HelloAck)
+        self.stats.round_trips.append(time.monotonic() - started)
+        if answer.protocol_version != protocol.PROTOCOL_VERSION:
+            raise BridgeError(f"firmware speaks protocol {answer.protocol_version}, "
+                              f"this host {protocol.PROTOCOL_VERSION}")
+        return answer
+
+    def configure(self, lower: Sequence[float], upper: Sequence[float], watchdog_ms: int = 100,
+                  state_rate_hz: int = 100) -> None:
+        """Send joint limits, watchdog timeout and state rate; wait for the ACK."""
+        self.lower, self.upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+        self.state_period = 1.0 / state_rate_hz
+        self.send(Configure(tuple(float(v) for v in lower), tuple(float(v) for v in upper), watchdog_ms,
+                            state_rate_hz))
+        self.wait_for(Ack)
+
+    def enable(self, enabled: bool = True) -> None:
+        self.send(Enable(enabled))
+        self.wait_for(Ack)
+
+    def emergency_stop(self, latched: bool = True) -> None:
+        self.send(EStop(latched))
+        self.wait_for(Ack)
+
+    def heartbeat(self) -> None:
+        self.send(Heartbeat(int(time.monotonic() * 1e6)))
+
+    def command(self, values: Sequence[float], mode: int = protocol.CommandMode.POSITION) -> np.ndarray:
+        """Clamp to the configured limits (position mode), refuse NaN/Inf, send; returns what was sent."""
+        command = np.asarray(values, dtype=np.float64)
+        if not np.isfinite(command).all():
+            raise BridgeError(f"refusing to send a non-finite command: {command}")
+        if mode == protocol.CommandMode.POSITION and self.lower is not None and self.upper is not None:
+            clamped = np.clip(command, self.lower, self.upper)
+            if not np.array_equal(clamped, command):
+                self.stats.clamped += 1
+            command = clamped
+        self.send(Command(int(mode), tuple(float(v) for v in command)))
+        return command
+
+    @property
+    def link_alive(self) -> bool:
+        """A STATE arrived within `missed_periods` state periods."""
+        return self.last_state_at is not None and (
+            time.monotonic() - self.last_state_at <= self.missed_periods * self.state_period)
+
+    def close(self) -> None:
+        self.port.close()
+
+    def __enter__(self) -> Link:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
