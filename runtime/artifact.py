@@ -192,13 +192,17 @@ def current_git_commit(folder: str | os.PathLike | None = None) -> str | None:
 def save_artifact(artifact: PolicyArtifact, path: str | os.PathLike) -> Path:
     """Validate and write atomically (temporary file in the same folder, then rename). Returns the path."""
     artifact.validate()
-    path = Path(path)
-    encoded = artifact_to_bytes(artifact)
+    return atomic_write_bytes(Path(path), artifact_to_bytes(artifact))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, fsync, then rename over `path`: readers see the old file or
+    the new one, never a partial one, whatever kills the writer."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(encoded)
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .artifact import PolicyArtifact
+from .artifact import PolicyArtifact, atomic_write_bytes
 from .errors import BackendUnavailableError
 from .rules import fold_coefficients
 
@@ -155,9 +155,4 @@ def export_onnx(artifact: PolicyArtifact, path: str | os.PathLike, check: bool =
     model = build_step_model(artifact)
     if check:
         onnx.checker.check_model(model, full_check=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(model.SerializeToString())
-    os.replace(temporary, path)
-    return path
+    return atomic_write_bytes(Path(path), model.SerializeToString())

@@ -202,6 +202,16 @@ def joint_position_normalisation(lower: float, upper: float) -> tuple[float, flo
     return 2.0 / span, -(upper + lower) / span
 
 
+def _add_foot_contacts(foot_names: Sequence[str], names: list[str], sources: list[tuple[str, int]],
+                       scale: list[float], offset: list[float]) -> None:
+    """Append one unscaled `foot_contact` entry per foot to a profile under construction."""
+    for index, foot in enumerate(foot_names):
+        names.append(f"{foot}_contact")
+        sources.append(("foot_contact", index))
+        scale.append(1.0)
+        offset.append(0.0)
+
+
 ANT_JOINTS = ("hip_1", "ankle_1", "hip_2", "ankle_2", "hip_3", "ankle_3", "hip_4", "ankle_4")
 ANT_FEET = ("front_left_foot", "front_right_foot", "left_back_foot", "right_back_foot")
 _HIP = 0.6981317400932312  # 40 degrees, as PyBullet reads ant.xml
@@ -240,11 +250,7 @@ def ant28_profile(
         sources += [("joint_position", index), ("joint_velocity", index)]
         scale += [joint_scale, 0.1]
         offset += [joint_offset, 0.0]
-    for index, foot in enumerate(foot_names):
-        names.append(f"{foot}_contact")
-        sources.append(("foot_contact", index))
-        scale.append(1.0)
-        offset.append(0.0)
+    _add_foot_contacts(foot_names, names, sources, scale, offset)
     n_joints = len(joint_names)
     return RobotProfile(
         name=name,
@@ -304,11 +310,7 @@ def proprio_profile(
         sources.append(("angular_velocity", index))
         scale.append(0.25)
         offset.append(0.0)
-    for index, foot in enumerate(foot_names):
-        names.append(f"{foot}_contact")
-        sources.append(("foot_contact", index))
-        scale.append(1.0)
-        offset.append(0.0)
+    _add_foot_contacts(foot_names, names, sources, scale, offset)
     n_joints = len(joint_names)
     if action_mode == "position":
         action_scale = tuple((upper - lower) / 2 for lower, upper in joint_limits)

@@ -12,10 +12,8 @@ import csv
 import dataclasses
 import io
 import json
-import os
 import signal
 import sys
-import tempfile
 import time
 import zipfile
 import zlib
@@ -24,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hebbkit.runtime.artifact import current_git_commit, save_artifact
+from hebbkit.runtime.artifact import atomic_write_bytes, current_git_commit, save_artifact
 from hebbkit.runtime.errors import ConfigError, HebbkitError
 from hebbkit.runtime.network import NetworkSpec, WeightInit
 
@@ -239,16 +237,7 @@ class Run:
 def _atomic_savez(path: Path, arrays: dict) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(buffer.getvalue())
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
