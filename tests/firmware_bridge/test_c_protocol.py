@@ -105,3 +105,17 @@ def test_random_garbage_never_yields_a_frame_and_real_frames_survive_it(library)
         received += decoder.feed(os.urandom(rng.randrange(0, 64)))
         received += decoder.feed(good)
     assert [r[:2] for r in received if r[1] == 5] == [(0x02, 5)] * 200
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_million_faulty_frames_under_sanitizers(tmp_path, seed):
+    """No crash, no sanitizer report, no corrupted frame accepted, every intact frame delivered (see the
+    harness's header for the fault classes)."""
+    subprocess.run(["make", "-C", str(FIRMWARE), f"BUILD={tmp_path}", f"{tmp_path}/fuzz_decoder"], check=True,
+                   capture_output=True, text=True)
+    result = subprocess.run([str(tmp_path / "fuzz_decoder"), "1000000", str(seed)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = dict(zip(result.stdout.split()[::2], map(int, result.stdout.split()[1::2])))
+    assert counts["frames"] == 1_000_000 and counts["corrupted_accepted"] == 0
+    assert counts["mutated"] > 250_000 and counts["crc_errors"] > 100_000
