@@ -1,0 +1,175 @@
+#include "hebb_firmware.h"
+
+#include <string.h>
+
+static void send(hebb_firmware *fw, uint8_t type, const uint8_t *payload, size_t length) {
+    uint8_t wire[HEBB_MAX_WIRE];
+    size_t size = hebb_encode_frame(type, fw->seq++, payload, length, wire);
+    fw->hal.uart_write(wire, size, fw->hal.context);
+}
+
+static void send_error(hebb_firmware *fw, uint8_t code, uint8_t refused) {
+    uint8_t payload[2] = {code, refused};
+    send(fw, HEBB_ERROR, payload, 2);
+}
+
+static void send_ack(hebb_firmware *fw, const hebb_frame *frame) {
+    uint8_t payload[3] = {frame->type, 0, 0};
+    hebb_put_u16(payload + 1, frame->seq);
+    send(fw, HEBB_ACK, payload, 3);
+}
+
+uint16_t hebb_servo_pulse(const hebb_servo *servo, float angle) {
+    float pulse = (float)servo->center_us + (float)servo->direction * (angle - servo->offset) * servo->us_per_rad;
+    if (pulse < (float)servo->min_us) pulse = (float)servo->min_us;
+    if (pulse > (float)servo->max_us) pulse = (float)servo->max_us;
+    return (uint16_t)(pulse + 0.5f);
+}
+
+void hebb_firmware_init(hebb_firmware *fw, const hebb_hal *hal, uint8_t n_joints) {
+    memset(fw, 0, sizeof *fw);
+    fw->hal = *hal;
+    fw->n_joints = n_joints > HEBB_MAX_JOINTS ? HEBB_MAX_JOINTS : n_joints;
+    hebb_decoder_init(&fw->decoder);
+    fw->watchdog_us = 100000u;
+    fw->state_period_us = 10000u;
+    for (uint8_t j = 0; j < fw->n_joints; ++j) {
+        hebb_servo servo = {(int8_t)((j % 2) ? -1 : 1), 0.0f, 1500u, 500u, 2500u, 2000.0f / 3.14159265f};
+        fw->servos[j] = servo;
+        fw->lower[j] = -1.5f;
+        fw->upper[j] = 1.5f;
+    }
+}
+
+static void apply_outputs(hebb_firmware *fw) {
+    int active = fw->enabled && !fw->estop;
+    for (uint8_t j = 0; j < fw->n_joints; ++j) {
+        fw->hal.servo_pulse(j, active ? hebb_servo_pulse(&fw->servos[j], fw->targets[j]) : 0u, fw->hal.context);
+    }
+}
+
+static void hold_current_pose(hebb_firmware *fw) {
+    float positions[HEBB_MAX_JOINTS], velocities[HEBB_MAX_JOINTS];
+    fw->hal.read_joints(positions, velocities, fw->n_joints, fw->hal.context);
+    memcpy(fw->targets, positions, sizeof(float) * fw->n_joints);
+}
+
+static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) {
+    const uint8_t *p = frame->payload;
+    uint16_t length = frame->length;
+    fw->frames_ok++;
+    switch (frame->type) {
+    case HEBB_HELLO: {
+        if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        uint8_t payload[10] = {HEBB_PROTOCOL_VERSION};
+        strncpy((char *)payload + 1, HEBB_FIRMWARE_VERSION, 8);
+        payload[9] = fw->n_joints;
+        send(fw, HEBB_HELLO_ACK, payload, 10);
+        return;
+    }
+    case HEBB_HEARTBEAT:
+        if (length != 4) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        fw->last_valid_us = now_us;
+        fw->watchdog_tripped = 0;
+        return;
+    case HEBB_CONFIGURE: {
+        if (length < 5 || p[0] != fw->n_joints || length != 5u + 8u * p[0]) {
+            send_error(fw, length < 5 ? HEBB_ERR_BAD_LENGTH : HEBB_ERR_BAD_VALUE, frame->type);
+            return;
+        }
+        uint16_t watchdog_ms = hebb_get_u16(p + 1), rate = hebb_get_u16(p + 3);
+        if (watchdog_ms == 0 || rate == 0 || rate > 1000) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        for (uint8_t j = 0; j < fw->n_joints; ++j) {
+            float lower = hebb_get_f32(p + 5 + 4 * j), upper = hebb_get_f32(p + 5 + 4 * (fw->n_joints + j));
+            if (!(lower <= upper)) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+            fw->lower[j] = lower;
+            fw->upper[j] = upper;
+        }
+        fw->watchdog_us = 1000u * watchdog_ms;
+        fw->state_period_us = 1000000u / rate;
+        fw->configured = 1;
+        send_ack(fw, frame);
+        return;
+    }
+    case HEBB_ENABLE:
+        if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        if (p[0] && !fw->enabled) hold_current_pose(fw);
+        fw->enabled = p[0] ? 1 : 0;
+        fw->last_valid_us = now_us;
+        fw->watchdog_tripped = 0;
+        send_ack(fw, frame);
+        apply_outputs(fw);
+        return;
+    case HEBB_ESTOP:
+        if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        fw->estop = p[0] ? 1 : 0;
+        if (fw->estop) hold_current_pose(fw);
+        send_ack(fw, frame);
+        apply_outputs(fw);
+        return;
+    case HEBB_COMMAND: {
+        if (length < 2 || length != 2u + 4u * p[1]) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        if (fw->estop) { send_error(fw, HEBB_ERR_ESTOP_ACTIVE, frame->type); return; }
+        if (!fw->configured) { send_error(fw, HEBB_ERR_NOT_CONFIGURED, frame->type); return; }
+        if (p[0] != 0 || p[1] != fw->n_joints) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        fw->clamped = 0;
+        for (uint8_t j = 0; j < fw->n_joints; ++j) {
+            float value = hebb_get_f32(p + 2 + 4 * j);
+            if (value != value) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; } /* NaN */
+            if (value < fw->lower[j]) { value = fw->lower[j]; fw->clamped = 1; }
+            if (value > fw->upper[j]) { value = fw->upper[j]; fw->clamped = 1; }
+            fw->targets[j] = value;
+        }
+        fw->last_valid_us = now_us;
+        fw->watchdog_tripped = 0;
+        apply_outputs(fw);
+        return;
+    }
+    default:
+        send_error(fw, HEBB_ERR_UNKNOWN_TYPE, frame->type);
+    }
+}
+
+void hebb_firmware_receive(hebb_firmware *fw, const uint8_t *data, size_t length, uint32_t now_us) {
+    hebb_frame frame;
+    for (size_t i = 0; i < length; ++i) {
+        if (hebb_decoder_feed(&fw->decoder, data[i], &frame)) handle(fw, &frame, now_us);
+    }
+}
+
+void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us) {
+    if (fw->enabled && !fw->watchdog_tripped && (uint32_t)(now_us - fw->last_valid_us) > fw->watchdog_us) {
+        fw->watchdog_tripped = 1;   /* no valid command or heartbeat: hold where the joints are */
+        fw->watchdog_trips++;
+        hold_current_pose(fw);
+        apply_outputs(fw);
+    }
+    if ((int32_t)(now_us - fw->next_state_us) >= 0) {
+        fw->next_state_us = now_us + fw->state_period_us;
+        uint8_t payload[13 + 8 * HEBB_MAX_JOINTS + 24];
+        float positions[HEBB_MAX_JOINTS], velocities[HEBB_MAX_JOINTS], rpy[3], gyro[3];
+        fw->hal.read_joints(positions, velocities, fw->n_joints, fw->hal.context);
+        fw->hal.read_imu(rpy, gyro, fw->hal.context);
+        uint16_t status = (uint16_t)((fw->enabled ? HEBB_STATUS_TORQUE_ENABLED : 0) |
+                                     (fw->watchdog_tripped ? HEBB_STATUS_WATCHDOG_TRIPPED : 0) |
+                                     (fw->estop ? HEBB_STATUS_ESTOP_LATCHED : 0) |
+                                     (fw->configured ? HEBB_STATUS_CONFIGURED : 0) |
+                                     (fw->clamped ? HEBB_STATUS_COMMAND_CLAMPED : 0));
+        uint8_t n = fw->n_joints;
+        hebb_put_u32(payload, now_us);
+        hebb_put_u16(payload + 4, status);
+        hebb_put_u16(payload + 6, fw->frames_ok);
+        hebb_put_u16(payload + 8, (uint16_t)fw->decoder.crc_errors);
+        hebb_put_u16(payload + 10, fw->watchdog_trips);
+        payload[12] = n;
+        for (uint8_t j = 0; j < n; ++j) {
+            hebb_put_f32(payload + 13 + 4 * j, positions[j]);
+            hebb_put_f32(payload + 13 + 4 * (n + j), velocities[j]);
+        }
+        for (int k = 0; k < 3; ++k) {
+            hebb_put_f32(payload + 13 + 8 * n + 4 * k, rpy[k]);
+            hebb_put_f32(payload + 13 + 8 * n + 12 + 4 * k, gyro[k]);
+        }
+        send(fw, HEBB_STATE, payload, 13u + 8u * n + 24u);
+    }
+}
