@@ -252,3 +252,32 @@ def test_the_simulated_ant_walks_through_ros_topics():
     walked = distances[steps - 1] if len(distances) > steps else distances[-1]
     assert expected > 20, f"the shipped model should walk in-process ({expected:.1f})"
     assert walked >= 0.7 * expected, (walked, expected)
+
+
+def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
+    from hebbkit.firmware_bridge.simulator import FirmwareSimulator
+
+    firmware = FirmwareSimulator()
+    bridge = node_process("bridge_node", DEFAULT_PARAMS, {"port": firmware.port_name}, "serial_bridge")
+    node = rclpy.create_node("bridge_watcher")
+    states: list[JointState] = []
+    node.create_subscription(JointState, "joint_states", states.append, qos_profile_sensor_data)
+    commands = node.create_publisher(Float64MultiArray, "joint_commands", 10)
+    try:
+        deadline = time.monotonic() + 30
+        while not states and time.monotonic() < deadline:
+            rclpy.spin_once(node, timeout_sec=0.05)
+        assert states and states[-1].name[0] == "front_left_shoulder" and len(states[-1].position) == 8
+        target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (1.92)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            commands.publish(Float64MultiArray(data=target))
+            rclpy.spin_once(node, timeout_sec=0.02)
+            if np.allclose(states[-1].position, target[:7] + [1.92], atol=1e-3):
+                break
+        np.testing.assert_allclose(states[-1].position, target[:7] + [1.92], atol=1e-3)
+        assert firmware.enabled and not firmware.watchdog_tripped
+    finally:
+        node.destroy_node()
+        stop([bridge])
+        firmware.close()

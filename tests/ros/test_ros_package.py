@@ -62,7 +62,7 @@ def test_colcon_build_installs_launch_config_and_executables(install_space):
     assert (share / "config" / "ant.yaml").exists()
     assert (share / "package.xml").exists()
     assert (install_space / "share" / "ament_index" / "resource_index" / "packages" / "hebb_runtime").exists()
-    for executable in ("hebb_controller", "pybullet_sim"):  # serial_bridge arrives with the firmware bridge
+    for executable in ("hebb_controller", "pybullet_sim", "serial_bridge"):
         assert (install_space / "lib" / "hebb_runtime" / executable).exists(), executable
 
 

@@ -27,6 +27,7 @@ setup(
         "console_scripts": [
             "hebb_controller = hebb_runtime.controller_node:main",
             "pybullet_sim = hebb_runtime.sim_node:main",
+            "serial_bridge = hebb_runtime.bridge_node:main",
         ],
     },
 )

@@ -1,0 +1,133 @@
+"""`serial_bridge`: the robot's microcontroller over hebbkit.firmware_bridge, with the sim node's topics.
+
+Opens the serial port, shakes hands, configures joint limits, watchdog and state rate, enables torque, then
+publishes every STATE frame as joint_states and imu and forwards joint_commands (position targets in rad, profile
+order) as COMMAND frames; a heartbeat keeps the firmware's watchdog fed while no commands come. Link loss and
+firmware errors are logged and reported on /diagnostics. The controller cannot tell it from the sim node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Imu, JointState
+from std_msgs.msg import Float64MultiArray
+
+from hebbkit.firmware_bridge.link import BridgeError, Link
+from hebbkit.firmware_bridge.protocol import State
+
+from .conversions import roll_pitch_yaw_to_quaternion
+
+SERVO_JOINTS = [f"{leg}_{joint}" for leg in ("front_left", "front_right", "rear_left", "rear_right")
+                for joint in ("shoulder", "knee")]
+
+
+class SerialBridge(Node):
+    """Thin ROS plumbing around hebbkit.firmware_bridge.Link."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("serial_bridge", **kwargs)
+        for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000), ("robot", "servo_quadruped"),
+                              ("joint_names", SERVO_JOINTS), ("lower", [-1.3] * 8), ("upper", [1.3] * 8),
+                              ("watchdog_ms", 100), ("state_rate_hz", 100), ("heartbeat_period", 0.05)):
+            self.declare_parameter(name, default)
+        self.joint_names = list(self.get_parameter("joint_names").value)
+        self.link = Link(self.get_parameter("port").value, baudrate=self.get_parameter("baudrate").value,
+                         timeout=1.0)
+        answer = self.link.hello()
+        if answer.n_joints != len(self.joint_names):
+            raise BridgeError(f"firmware drives {answer.n_joints} joints, joint_names lists {len(self.joint_names)}")
+        self.link.configure(self.get_parameter("lower").value, self.get_parameter("upper").value,
+                            self.get_parameter("watchdog_ms").value, self.get_parameter("state_rate_hz").value)
+        self.link.enable(True)
+        self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
+        self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
+        self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(Float64MultiArray, "joint_commands", self._on_command, 10)
+        self._last_command = -1.0
+        self.create_timer(0.002, self._poll)
+        self.create_timer(self.get_parameter("heartbeat_period").value, self._heartbeat)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self.get_logger().info(f"{self.get_parameter('port').value}: firmware {answer.firmware_version}, "
+                               f"{answer.n_joints} joints, torque enabled")
+
+    def _on_command(self, message: Float64MultiArray) -> None:
+        command = np.asarray(message.data, dtype=np.float64)
+        if command.shape != (len(self.joint_names),) or not np.isfinite(command).all():
+            self.get_logger().warning(f"ignoring malformed joint_commands ({command.shape})",
+                                      throttle_duration_sec=5.0)
+            return
+        try:
+            self.link.command(command)
+            self._last_command = self.get_clock().now().nanoseconds * 1e-9
+        except BridgeError as error:
+            self.get_logger().error(str(error), throttle_duration_sec=1.0)
+
+    def _heartbeat(self) -> None:
+        now = self.get_clock().now().nanoseconds * 1e-9
+        if now - self._last_command > self.get_parameter("heartbeat_period").value:
+            try:
+                self.link.heartbeat()
+            except BridgeError as error:
+                self.get_logger().error(str(error), throttle_duration_sec=1.0)
+
+    def _poll(self) -> None:
+        try:
+            messages = self.link.poll()
+        except BridgeError as error:
+            self.get_logger().error(str(error), throttle_duration_sec=1.0)
+            return
+        for message in messages:
+            if isinstance(message, State):
+                self._publish_state(message)
+
+    def _publish_state(self, state: State) -> None:
+        stamp = self.get_clock().now().to_msg()
+        joints = JointState(name=self.joint_names, position=[float(v) for v in state.positions],
+                            velocity=[float(v) for v in state.velocities])
+        joints.header.stamp = stamp
+        imu = Imu()
+        imu.header.stamp = stamp
+        imu.header.frame_id = "torso"
+        x, y, z, w = roll_pitch_yaw_to_quaternion(*state.roll_pitch_yaw)
+        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
+        imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = state.angular_velocity
+        self._imu.publish(imu)
+        self._joint_states.publish(joints)
+
+    def _publish_diagnostics(self) -> None:
+        stats = self.link.stats
+        alive = self.link.link_alive
+        values = {"link_alive": str(alive), "sent": str(stats.sent), "received": str(stats.received),
+                  "crc_errors": str(stats.crc_errors), "malformed": str(stats.malformed), "lost": str(stats.lost),
+                  "timeouts": str(stats.timeouts), "clamped": str(stats.clamped)}
+        status = DiagnosticStatus(level=DiagnosticStatus.OK if alive else DiagnosticStatus.ERROR,
+                                  name="serial_bridge", message="link up" if alive else "LINK LOST",
+                                  values=[KeyValue(key=k, value=v) for k, v in values.items()])
+        self._diagnostics.publish(DiagnosticArray(status=[status]))
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = SerialBridge()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except BridgeError as error:
+        print(f"serial_bridge: {error}")
+    finally:
+        if node is not None:
+            node.link.close()
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+if __name__ == "__main__":
+    main()
