@@ -269,13 +269,14 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
             rclpy.spin_once(node, timeout_sec=0.05)
         assert states and states[-1].name[0] == "front_left_shoulder" and len(states[-1].position) == 8
         target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (1.92)
+        expected = [*target[:7], 1.92]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             commands.publish(Float64MultiArray(data=target))
             rclpy.spin_once(node, timeout_sec=0.02)
-            if np.allclose(states[-1].position, target[:7] + [1.92], atol=1e-3):
+            if np.allclose(states[-1].position, expected, atol=1e-3):
                 break
-        np.testing.assert_allclose(states[-1].position, target[:7] + [1.92], atol=1e-3)
+        np.testing.assert_allclose(states[-1].position, expected, atol=1e-3)
         assert firmware.enabled and not firmware.watchdog_tripped
     finally:
         node.destroy_node()
