@@ -150,12 +150,20 @@ class Link:
 
     # ------------------------------------------------------------------ requests
 
-    def hello(self) -> HelloAck:
-        """Protocol version handshake."""
-        started = time.monotonic()
+    def hello(self, retry_period: float = 0.25) -> HelloAck:
+        """Protocol version handshake; HELLO is repeated every `retry_period` s until the timeout (a board that is
+        still booting, or a frame lost on the line, must not fail the handshake)."""
+        deadline = time.monotonic() + self.timeout
         self._inbox.clear()
-        self.send(Hello())
-        answer = self.wait_for(HelloAck)
+        while True:
+            started = time.monotonic()
+            self.send(Hello())
+            try:
+                answer = self.wait_for(HelloAck, timeout=min(retry_period, max(deadline - started, 0.0)))
+                break
+            except LinkTimeoutError:
+                if time.monotonic() >= deadline:
+                    raise LinkTimeoutError(f"{self.url}: no HelloAck within {self.timeout:.3f} s") from None
         self.stats.round_trips.append(time.monotonic() - started)
         if answer.protocol_version != protocol.PROTOCOL_VERSION:
             raise BridgeError(f"firmware speaks protocol {answer.protocol_version}, "

@@ -1,0 +1,127 @@
+/* Board port of the reference firmware for an STM32F4 (runs on real boards and on QEMU's netduinoplus2):
+ * USART1 for the link, SysTick for a microsecond clock, and a simulated servo/IMU HAL (servo angles follow the
+ * commanded pulses at the servo's speed; a level IMU) so that the emulated board reports plausible state. On a real
+ * quadruped, servo_pulse drives timer PWM channels and read_joints returns the commanded angles (hobby servos have
+ * no feedback) or a feedback servo's readings. */
+#include <stdint.h>
+#include <string.h>
+
+#include "../hebb_firmware.h"
+
+#define REG(address) (*(volatile uint32_t *)(address))
+#define RCC_AHB1ENR REG(0x40023830u)
+#define RCC_APB2ENR REG(0x40023844u)
+#define USART1_SR REG(0x40011000u)
+#define USART1_DR REG(0x40011004u)
+#define USART1_BRR REG(0x40011008u)
+#define USART1_CR1 REG(0x4001100Cu)
+#define SYST_CSR REG(0xE000E010u)
+#define SYST_RVR REG(0xE000E014u)
+#define SYST_CVR REG(0xE000E018u)
+
+#ifndef CORE_HZ
+#define CORE_HZ 16000000u /* the HSI oscillator after reset; QEMU's netduinoplus2 runs SysTick at 168 MHz */
+#endif
+#define TICKS_PER_US (CORE_HZ / 1000000u)
+
+static volatile uint32_t milliseconds;
+void systick_handler(void) { milliseconds++; }
+
+static uint32_t now_us(void) {
+    uint32_t ms, ticks;
+    do {
+        ms = milliseconds;
+        ticks = SYST_CVR;
+    } while (ms != milliseconds);
+    return ms * 1000u + (CORE_HZ / 1000u - 1u - ticks) / TICKS_PER_US;
+}
+
+static void uart_write(const uint8_t *data, size_t length, void *context) {
+    (void)context;
+    for (size_t i = 0; i < length; ++i) {
+        while (!(USART1_SR & (1u << 7))) {} /* TXE */
+        USART1_DR = data[i];
+    }
+}
+
+static float angles[HEBB_MAX_JOINTS], velocities[HEBB_MAX_JOINTS], targets[HEBB_MAX_JOINTS];
+static uint16_t pulses[HEBB_MAX_JOINTS];
+static hebb_firmware fw;
+
+static void servo_pulse(uint8_t joint, uint16_t pulse_us, void *context) {
+    (void)context;
+    pulses[joint] = pulse_us;
+    if (pulse_us) {
+        const hebb_servo *servo = &fw.servos[joint];
+        targets[joint] = servo->offset + (float)servo->direction * ((float)pulse_us - (float)servo->center_us) /
+                         servo->us_per_rad;
+    }
+}
+
+static void read_joints(float *positions, float *speeds, uint8_t n, void *context) {
+    (void)context;
+    memcpy(positions, angles, sizeof(float) * n);
+    memcpy(speeds, velocities, sizeof(float) * n);
+}
+
+static void read_imu(float rpy[3], float gyro[3], void *context) {
+    (void)context;
+    for (int k = 0; k < 3; ++k) rpy[k] = gyro[k] = 0.0f;
+}
+
+static void simulate_servos(float dt) {
+    const float speed = 10.47f; /* rad/s: 0.1 s per 60 degrees */
+    for (uint8_t j = 0; j < fw.n_joints; ++j) {
+        float step = 0.0f;
+        if (pulses[j]) {
+            step = targets[j] - angles[j];
+            if (step > speed * dt) step = speed * dt;
+            if (step < -speed * dt) step = -speed * dt;
+        }
+        angles[j] += step;
+        velocities[j] = dt > 0.0f ? step / dt : 0.0f;
+    }
+}
+
+int main(void) {
+    RCC_AHB1ENR |= 1u;            /* GPIOA */
+    RCC_APB2ENR |= 1u << 4;       /* USART1 */
+    USART1_BRR = CORE_HZ / 115200u;
+    USART1_CR1 = (1u << 13) | (1u << 3) | (1u << 2); /* UE, TE, RE */
+    SYST_RVR = CORE_HZ / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 7u;                /* processor clock, interrupt, enable */
+    hebb_hal hal = {uart_write, servo_pulse, read_joints, read_imu, 0};
+    hebb_firmware_init(&fw, &hal, 8);
+    uint32_t last = now_us();
+    for (;;) {
+        while (USART1_SR & (1u << 5)) { /* RXNE */
+            uint8_t byte = (uint8_t)USART1_DR;
+            hebb_firmware_receive(&fw, &byte, 1, now_us());
+        }
+        uint32_t now = now_us();
+        if (now - last >= 1000u) {
+            simulate_servos((float)(now - last) * 1e-6f);
+            last = now;
+            hebb_firmware_tick(&fw, now);
+        }
+    }
+}
+
+/* ---- startup ---- */
+extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
+
+void reset_handler(void) {
+    uint32_t *source = &_data_load;
+    for (uint32_t *target = &_data_start; target < &_data_end;) *target++ = *source++;
+    for (uint32_t *target = &_bss_start; target < &_bss_end;) *target++ = 0;
+    main();
+    for (;;) {}
+}
+
+static void default_handler(void) { for (;;) {} }
+
+__attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
+    (void (*)(void))&_stack_top, reset_handler, default_handler, default_handler, default_handler, default_handler,
+    default_handler, 0, 0, 0, 0, default_handler, default_handler, 0, default_handler, systick_handler,
+};

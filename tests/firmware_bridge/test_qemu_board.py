@@ -1,0 +1,147 @@
+"""Firmware in the loop: the reference firmware built for an STM32F4 with arm-none-eabi-gcc, running in
+qemu-system-arm (netduinoplus2) with its USART1 on a pty, and the host Link talking to the binary itself.
+
+Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm (`.ci/run` installs them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hebbkit.firmware_bridge import protocol
+from hebbkit.firmware_bridge.link import FirmwareError, Link, PortError
+from hebbkit.firmware_bridge.protocol import Ack, Status
+
+BOARD = Path(protocol.__file__).parent / "firmware" / "board"
+LOWER, UPPER = [-1.0] * 8, [1.0] * 8
+
+
+@pytest.fixture(scope="module")
+def firmware_elf(tmp_path_factory) -> Path:
+    missing = [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{missing} not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                    "qemu-system-arm (what .ci/run does)")
+    build = tmp_path_factory.mktemp("arm")
+    result = subprocess.run(["make", "-C", str(BOARD), f"BUILD={build}", "CORE_HZ=168000000"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return build / "hebb_firmware.elf"
+
+
+@pytest.fixture
+def board(firmware_elf):
+    process = subprocess.Popen(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(firmware_elf),
+                                "-serial", "pty", "-monitor", "none"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"(/dev/pts/\d+)", line)
+    assert match, f"qemu did not report its pty: {line!r}"
+    yield process, match.group(1)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.kill()
+    process.wait()
+
+
+def wait_state(link: Link, predicate, seconds: float = 3.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        link.poll()
+        if link.last_state is not None and predicate(link.last_state):
+            return link.last_state
+        time.sleep(0.002)
+    raise AssertionError(f"no matching STATE within {seconds} s; last {link.last_state}")
+
+
+def test_handshake_configure_and_servos_follow_commands(board):
+    _, port = board
+    with Link(port, timeout=3.0) as link:
+        assert link.hello().firmware_version == "ref-1.0"
+        link.configure(LOWER, UPPER, watchdog_ms=300, state_rate_hz=50)
+        link.enable(True)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            link.command([0.5] * 7 + [2.0])  # the last one is clamped (by the host, and the firmware agrees)
+            link.poll()
+            if link.last_state and abs(link.last_state.positions[7] - 1.0) < 1e-2:
+                break
+            time.sleep(0.01)
+        state = link.last_state
+        assert abs(state.positions[0] - 0.5) < 1e-2 and abs(state.positions[7] - 1.0) < 1e-2
+        assert state.status & Status.TORQUE_ENABLED and state.status & Status.CONFIGURED
+        assert link.stats.crc_errors == 0
+
+
+def test_firmware_watchdog_fires_when_the_host_stops_commanding(board):
+    _, port = board
+    with Link(port, timeout=3.0) as link:
+        link.hello()
+        link.configure(LOWER, UPPER, watchdog_ms=100, state_rate_hz=100)
+        link.enable(True)
+        for _ in range(20):
+            link.command([0.3] * 8)
+            time.sleep(0.01)
+        stopped = time.monotonic()
+        state = wait_state(link, lambda s: bool(s.status & Status.WATCHDOG_TRIPPED), seconds=3)
+        # timeout + one 1 ms tick on the board's clock, plus the emulator's and the pty's latency on this side
+        assert time.monotonic() - stopped < 0.100 + 0.001 + 0.3
+        assert state.watchdog_trips >= 1
+        link.command([0.3] * 8)
+        wait_state(link, lambda s: not s.status & Status.WATCHDOG_TRIPPED)
+
+
+def test_estop_and_garbage_on_the_line(board):
+    _, port = board
+    with Link(port, timeout=3.0) as link:
+        link.hello()
+        link.configure(LOWER, UPPER, watchdog_ms=500, state_rate_hz=50)
+        link.enable(True)
+        link.port.write(os.urandom(300) + b"\x00")  # garbage towards the firmware
+        link.emergency_stop(True)
+        link.command([0.2] * 8)
+        with pytest.raises(FirmwareError, match="ESTOP_ACTIVE"):
+            link.wait_for(Ack, timeout=1.0)
+        link.emergency_stop(False)
+        state = wait_state(link, lambda s: not s.status & Status.ESTOP_LATCHED)
+        assert state.status & Status.CONFIGURED and link.hello().n_joints == 8  # still talking after the garbage
+
+
+def test_host_detects_a_frozen_firmware_and_recovers(board):
+    process, port = board
+    with Link(port, timeout=3.0) as link:
+        link.hello()
+        link.configure(LOWER, UPPER, watchdog_ms=1000, state_rate_hz=50)
+        wait_state(link, lambda s: True)
+        assert link.link_alive
+        os.kill(process.pid, signal.SIGSTOP)  # the board hangs
+        frozen = time.monotonic()
+        while link.link_alive and time.monotonic() - frozen < 2:
+            link.poll()
+            time.sleep(0.002)
+        assert not link.link_alive and time.monotonic() - frozen <= 3 * 0.02 + 0.1
+        os.kill(process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 3
+        while not link.link_alive and time.monotonic() < deadline:
+            link.poll()
+        assert link.link_alive
+
+
+def test_the_port_disappearing_raises_a_port_error(board):
+    process, port = board
+    link = Link(port, timeout=1.0)
+    link.hello()
+    process.kill()
+    process.wait()
+    with pytest.raises(PortError):
+        for _ in range(100):
+            link.poll()
+            link.heartbeat()
+            time.sleep(0.01)
