@@ -1,8 +1,7 @@
 /* Board port of the reference firmware for an STM32F4 (runs on real boards and on QEMU's netduinoplus2):
- * USART1 for the link, SysTick for a microsecond clock, and a simulated servo/IMU HAL (servo angles follow the
- * commanded pulses at the servo's speed; a level IMU) so that the emulated board reports plausible state. On a real
- * quadruped, servo_pulse drives timer PWM channels and read_joints returns the commanded angles (hobby servos have
- * no feedback) or a feedback servo's readings. */
+ * USART1 for the link, SysTick for a microsecond clock, TIM3/TIM4 PWM for 8 hobby servos, and simulated servo
+ * feedback and IMU (angles follow the commanded pulses at the servo's speed; a level IMU): hobby servos report no
+ * position, so the firmware reports the angles it expects them to have, and the emulated board plausible state. */
 #include <stdint.h>
 #include <string.h>
 
@@ -48,9 +47,52 @@ static float angles[HEBB_MAX_JOINTS], velocities[HEBB_MAX_JOINTS], targets[HEBB_
 static uint16_t pulses[HEBB_MAX_JOINTS];
 static hebb_firmware fw;
 
+/* Servo PWM: TIM3 CH1-4 on PA6, PA7, PB0, PB1 and TIM4 CH1-4 on PB6-PB9 (alternate function 2), 1 us ticks,
+ * 20 ms period (50 Hz); a compare value of 0 sends no pulse (the servo goes limp). */
+#define TIM3_BASE 0x40000400u
+#define TIM4_BASE 0x40000800u
+#define TIM_REG(base, offset) REG((base) + (offset))
+#define GPIOA_BASE 0x40020000u
+#define GPIOB_BASE 0x40020400u
+
+static void gpio_alternate(uint32_t base, uint32_t pin, uint32_t function) {
+    TIM_REG(base, 0x00) = (TIM_REG(base, 0x00) & ~(3u << (2 * pin))) | (2u << (2 * pin)); /* MODER: AF */
+    uint32_t afr = pin < 8 ? 0x20u : 0x24u, shift = 4 * (pin % 8);
+    TIM_REG(base, afr) = (TIM_REG(base, afr) & ~(0xFu << shift)) | (function << shift);
+}
+
+static void pwm_init(void) {
+    REG(0x40023840u) |= (1u << 1) | (1u << 2); /* RCC_APB1ENR: TIM3, TIM4 */
+    RCC_AHB1ENR |= 3u;                          /* GPIOA, GPIOB */
+    gpio_alternate(GPIOA_BASE, 6, 2);
+    gpio_alternate(GPIOA_BASE, 7, 2);
+    gpio_alternate(GPIOB_BASE, 0, 2);
+    gpio_alternate(GPIOB_BASE, 1, 2);
+    for (uint32_t pin = 6; pin <= 9; ++pin) gpio_alternate(GPIOB_BASE, pin, 2);
+    const uint32_t timers[2] = {TIM3_BASE, TIM4_BASE};
+    for (int t = 0; t < 2; ++t) {
+        uint32_t base = timers[t];
+        TIM_REG(base, 0x28) = CORE_HZ / 1000000u - 1u;                   /* PSC: 1 us */
+        TIM_REG(base, 0x2C) = 20000u - 1u;                                /* ARR: 20 ms */
+        TIM_REG(base, 0x18) = (6u << 4) | (1u << 3) | (6u << 12) | (1u << 11); /* CCMR1: PWM1, preload */
+        TIM_REG(base, 0x1C) = (6u << 4) | (1u << 3) | (6u << 12) | (1u << 11); /* CCMR2 */
+        TIM_REG(base, 0x20) = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 12);   /* CCER: CH1-4 on */
+        for (uint32_t c = 0; c < 4; ++c) TIM_REG(base, 0x34 + 4 * c) = 0;      /* no pulses yet */
+        TIM_REG(base, 0x14) = 1u;                                          /* EGR: update */
+        TIM_REG(base, 0x00) = (1u << 7) | 1u;                              /* CR1: ARPE, CEN */
+    }
+}
+
+static void pwm_write(uint8_t joint, uint16_t pulse_us) {
+    if (joint >= 8) return;
+    uint32_t base = joint < 4 ? TIM3_BASE : TIM4_BASE;
+    TIM_REG(base, 0x34 + 4u * (joint % 4)) = pulse_us;
+}
+
 static void servo_pulse(uint8_t joint, uint16_t pulse_us, void *context) {
     (void)context;
     pulses[joint] = pulse_us;
+    pwm_write(joint, pulse_us);
     if (pulse_us) {
         const hebb_servo *servo = &fw.servos[joint];
         targets[joint] = servo->offset + (float)servo->direction * ((float)pulse_us - (float)servo->center_us) /
@@ -91,6 +133,7 @@ int main(void) {
     SYST_RVR = CORE_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = 7u;                /* processor clock, interrupt, enable */
+    pwm_init();
     hebb_hal hal = {uart_write, servo_pulse, read_joints, read_imu, 0};
     hebb_firmware_init(&fw, &hal, 8);
     uint32_t last = now_us();
