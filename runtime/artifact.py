@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -36,7 +37,7 @@ from .errors import (
     ConfigError,
 )
 from .network import NetworkSpec
-from .profile import RobotProfile, generic_profile
+from .profile import RobotProfile, generic_profile, image_profile
 
 FORMAT_NAME = "hebbkit-policy"
 SCHEMA_VERSION = 1
@@ -105,7 +106,17 @@ class PolicyArtifact:
         _check_coefficient_shapes(self.network, {f"{COEFFICIENT_PREFIX}{i}": c for i, c in
                                                  enumerate(self.coefficients)})
         _check_finite(self.tensors())
-        if self.profile.n_observations != self.network.n_inputs:
+        frontend = self.network.frontend
+        if frontend is not None:
+            for index, kernel_shape in enumerate(frontend.weight_shapes):
+                kernel = self.static_tensors.get(f"frontend/{index}")
+                if kernel is None or tuple(kernel.shape) != kernel_shape:
+                    raise ArtifactShapeError(f"frontend weights static/frontend/{index} should be "
+                                             f"{list(kernel_shape)}, found {None if kernel is None else list(kernel.shape)}")
+            if self.profile.n_observations not in (1, math.prod(frontend.input_shape)):
+                raise ArtifactShapeError(f"profile {self.profile.name!r} should describe one image observation "
+                                         f"{list(frontend.input_shape)}, it lists {self.profile.n_observations}")
+        elif self.profile.n_observations != self.network.n_inputs:
             raise ArtifactShapeError(
                 f"profile {self.profile.name!r} has {self.profile.n_observations} observations, "
                 f"the network expects {self.network.n_inputs} inputs"
@@ -119,9 +130,9 @@ class PolicyArtifact:
             for layer, shape in enumerate(self.network.layer_shapes):
                 stored = self.static_tensors.get(f"initial_weights/{layer}")
                 if stored is None or tuple(stored.shape) != shape:
-                    found = None if stored is None else list(stored.shape)
                     raise ArtifactShapeError(
-                        f"stored initial weights static/initial_weights/{layer} should be {list(shape)}, found {found}"
+                        f"stored initial weights static/initial_weights/{layer} should be {list(shape)}, found "
+                        f"{None if stored is None else list(stored.shape)}"
                     )
         if not (np.isfinite(self.control_period) and self.control_period > 0):
             raise ArtifactValueError(f"control_period must be > 0 seconds, found {self.control_period!r}")
@@ -151,9 +162,13 @@ def new_artifact(
 
     A freshly drawn rule is untrained: its provenance says so.
     """
+    static: dict[str, np.ndarray] = {}
     if coefficients is None:
         rng = np.random.default_rng(seed)
         coefficients = [rng.standard_normal(shape).astype(np.float32) for shape in network.coefficient_shapes]
+        if network.frontend is not None:
+            static = {f"frontend/{i}": rng.standard_normal(shape).astype(np.float32) * 0.3
+                      for i, shape in enumerate(network.frontend.weight_shapes)}
         base = {"command": "new_artifact (untrained: coefficients ~ N(0, 1))", "seed": seed, "generations": 0}
     else:
         base = {}
@@ -164,9 +179,11 @@ def new_artifact(
     artifact = PolicyArtifact(
         network=network,
         coefficients=tuple(coefficients),
-        profile=profile or generic_profile(network.n_inputs, network.n_outputs),
+        profile=profile or (generic_profile(network.n_inputs, network.n_outputs) if network.frontend is None
+                            else image_profile(network.n_outputs)),
         control_period=control_period,
         provenance=base,
+        static_tensors=static,
     )
     artifact.validate()
     return artifact

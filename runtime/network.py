@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ConfigError
+from .frontend import Frontend, frontend_forward
 from .rules import DEFAULT_RULE, Rule, get_rule, hebbian_update
 
 ACTIVATIONS = ("tanh", "identity", "sigmoid", "relu")
@@ -100,6 +101,7 @@ class NetworkSpec:
     init: WeightInit = field(default_factory=WeightInit)
     normalize_weights: bool = False
     action_head: tuple[str, ...] | None = None
+    frontend: Frontend | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layer_sizes", tuple(int(size) for size in self.layer_sizes))
@@ -124,6 +126,9 @@ class NetworkSpec:
             for name in self.action_head:
                 if name not in ACTION_HEADS:
                     raise ConfigError(f"unknown action head {name!r}; expected one of {ACTION_HEADS}")
+        if self.frontend is not None and self.frontend.output_size != self.layer_sizes[0]:
+            raise ConfigError(f"the frontend outputs {self.frontend.output_size} features, layer_sizes starts with "
+                              f"{self.layer_sizes[0]}")
         if get_rule(self.rule).n_coefficients == 0 and self.normalize_weights:
             raise ConfigError("a static network does not learn, so normalize_weights does not apply to it")
 
@@ -155,7 +160,13 @@ class NetworkSpec:
 
     @property
     def n_inputs(self) -> int:
+        """Entries of the plastic network's input (the frontend's features, if there is a frontend)."""
         return self.layer_sizes[0]
+
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        """Shape of one observation: the frontend's image shape, or (n_inputs,)."""
+        return self.frontend.input_shape if self.frontend is not None else (self.layer_sizes[0],)
 
     @property
     def n_outputs(self) -> int:
@@ -182,6 +193,7 @@ class NetworkSpec:
             "init": {"distribution": self.init.distribution, "scale": self.init.scale},
             "normalize_weights": self.normalize_weights,
             "action_head": None if self.action_head is None else list(self.action_head),
+            "frontend": None if self.frontend is None else self.frontend.to_dict(),
         }
 
     @classmethod
@@ -195,6 +207,7 @@ class NetworkSpec:
             init=WeightInit(distribution=init["distribution"], scale=float(init["scale"])),
             normalize_weights=bool(data["normalize_weights"]),
             action_head=None if data.get("action_head") is None else tuple(data["action_head"]),
+            frontend=None if data.get("frontend") is None else Frontend.from_dict(data["frontend"]),
         )
 
 
@@ -212,14 +225,18 @@ def apply_action_head(head: Sequence[str] | None, output: np.ndarray) -> np.ndar
 
 
 def reference_step(
-    spec: NetworkSpec, weights: list[np.ndarray], coefficients: list[np.ndarray], observation: np.ndarray
+    spec: NetworkSpec, weights: list[np.ndarray], coefficients: list[np.ndarray], observation: np.ndarray,
+    frontend_weights: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One control step with the reference maths: act with `weights`, then return the updated weights.
 
     Pure (inputs are not modified); slow and literal on purpose. Every backend is tested against it.
     """
     rule = spec.rule_spec
-    pre = np.asarray(observation, dtype=np.float32)
+    if spec.frontend is not None:
+        pre = frontend_forward(spec.frontend, frontend_weights or [], observation)
+    else:
+        pre = np.asarray(observation, dtype=np.float32)
     new_weights = []
     for layer, (activation, matrix) in enumerate(zip(spec.activations, weights, strict=True)):
         post = forward_layer(activation, pre, matrix)

@@ -63,7 +63,7 @@ def build_step_model(artifact: PolicyArtifact):
     has = set(rule.coefficients)
     use_b, use_c, use_d = "B" in has, "C" in has, bool(has & {"D", "D_out"})
     nodes, initializers = [], []
-    inputs = [helper.make_tensor_value_info("obs", TensorProto.FLOAT, [1, spec.n_inputs])]
+    inputs = [helper.make_tensor_value_info("obs", TensorProto.FLOAT, [1, *spec.observation_shape])]
     outputs = [helper.make_tensor_value_info("action", TensorProto.FLOAT, [1, spec.n_outputs])]
 
     def node(op: str, operands: list[str], result: str, **attributes) -> str:
@@ -75,6 +75,8 @@ def build_step_model(artifact: PolicyArtifact):
         return name
 
     pre = "obs"
+    if spec.frontend is not None:
+        pre = _frontend_nodes(spec.frontend, artifact, node, initializers, spec.n_inputs)
     for layer, ((n_in, n_out), activation) in enumerate(zip(spec.layer_shapes, spec.activations, strict=True)):
         weights = input_name(layer)
         inputs.append(helper.make_tensor_value_info(weights, TensorProto.FLOAT, [n_in, n_out]))
@@ -147,6 +149,54 @@ def build_step_model(artifact: PolicyArtifact):
     }
     helper.set_model_props(model, props)
     return model
+
+
+def _frontend_nodes(frontend, artifact: PolicyArtifact, node, initializers: list, n_features: int) -> str:
+    """The convolutional front end in float64 (ONNX Runtime has no float64 Conv: each convolution is a Gather of
+    its input windows and a MatMul, in channels-last layout), rounded once to float32 like the NumPy twin."""
+    from onnx import TensorProto, numpy_helper
+
+    def constant(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(value, name))
+        return name
+
+    channels, height, width = frontend.input_shape
+    x = node("Transpose", ["obs"], "frontend_hwc", perm=[0, 2, 3, 1])
+    x = node("Reshape", [x, constant("frontend_flat_in", np.array([-1], dtype=np.int64))], "frontend_in_flat")
+    x = node("Cast", [x], "frontend_in_f64", to=TensorProto.DOUBLE)
+    for index, conv in enumerate(frontend.layers):
+        tag = f"frontend_{index}"
+        k, stride = conv.kernel, conv.stride
+        out_h, out_w = (height - k) // stride + 1, (width - k) // stride + 1
+        rows, cols = np.meshgrid(np.arange(out_h) * stride, np.arange(out_w) * stride, indexing="ij")
+        ki, kj, kc = np.meshgrid(np.arange(k), np.arange(k), np.arange(channels), indexing="ij")
+        windows = ((rows.reshape(-1, 1) + ki.reshape(1, -1)) * width + (cols.reshape(-1, 1) + kj.reshape(1, -1))) \
+            * channels + kc.reshape(1, -1)  # [positions, k*k*C], channels-last
+        x = node("Gather", [x, constant(f"{tag}_windows", windows.astype(np.int64))], f"{tag}_patches")
+        kernel = np.asarray(artifact.static_tensors[f"frontend/{index}"], dtype=np.float64)  # [O, C, k, k]
+        matrix = kernel.transpose(2, 3, 1, 0).reshape(k * k * channels, conv.out_channels)
+        x = node("MatMul", [x, constant(f"{tag}_weight", matrix)], f"{tag}_conv")  # [positions, O]
+        if conv.activation != "identity":
+            x = node(_ONNX_ACTIVATIONS[conv.activation], [x], f"{tag}_act")
+        channels, height, width = conv.out_channels, out_h, out_w
+        if conv.pool > 1:
+            p = conv.pool
+            height, width = out_h // p, out_w // p
+            grid = node("Reshape", [x, constant(f"{tag}_grid", np.array([out_h, out_w, channels], np.int64))],
+                        f"{tag}_grid3")
+            cropped = node("Slice", [grid, constant(f"{tag}_starts", np.array([0, 0], np.int64)),
+                                     constant(f"{tag}_ends", np.array([height * p, width * p], np.int64)),
+                                     constant(f"{tag}_axes", np.array([0, 1], np.int64))], f"{tag}_crop")
+            blocks = node("Reshape", [cropped, constant(f"{tag}_blocks", np.array([height, p, width, p, channels],
+                                                                                   np.int64))], f"{tag}_blocks5")
+            x = node("ReduceMax", [blocks], f"{tag}_pool", axes=[1, 3], keepdims=0)  # [h, w, C]
+        x = node("Reshape", [x, constant(f"{tag}_flat", np.array([-1], np.int64))], f"{tag}_out")
+    chw = node("Reshape", [x, constant("frontend_hwc_shape", np.array([height, width, channels], np.int64))],
+               "frontend_hwc_out")
+    chw = node("Transpose", [chw], "frontend_chw", perm=[2, 0, 1])  # the NumPy twin flattens channels first
+    flat = node("Reshape", [chw, constant("frontend_flat_shape", np.array([1, n_features], np.int64))],
+                "frontend_flat")
+    return node("Cast", [flat], "frontend_features", to=TensorProto.FLOAT)
 
 
 def export_onnx(artifact: PolicyArtifact, path: str | os.PathLike, check: bool = True) -> Path:

@@ -68,8 +68,9 @@ class Policy:
         self.max_weight_norm = float(max_weight_norm)
         self._max_sq_norm = self.max_weight_norm**2
         self.stats = PolicyStats()
-        self._observation = np.zeros(self.spec.n_inputs, dtype=np.float32)
-        self._zeros = np.zeros(self.spec.n_inputs, dtype=np.float32)
+        self._observation = np.zeros(self.spec.observation_shape, dtype=np.float32)
+        self._flat_observation = self._observation.reshape(-1)
+        self._zeros = np.zeros(self._flat_observation.size, dtype=np.float32)
         self._last_action = np.zeros(self.spec.n_outputs, dtype=np.float32)
         self._initial_weights: list[np.ndarray] = []
         self._stored_weights = stored_initial_weights(artifact)
@@ -90,9 +91,7 @@ class Policy:
         """Act on `observation` ([n_in], finite) with the current weights, then update them if plastic."""
         buffer = self._observation
         if np.shape(observation) != buffer.shape:
-            raise ObservationError(
-                f"observation should have shape ({self.spec.n_inputs},), found {np.shape(observation)}"
-            )
+            raise ObservationError(f"observation should have shape {buffer.shape}, found {np.shape(observation)}")
         try:
             np.copyto(buffer, observation, casting="same_kind")
         except (ValueError, TypeError) as error:
@@ -104,11 +103,11 @@ class Policy:
         # floating-point warnings are silenced here. finite * 0 == 0 exactly while NaN or Inf * 0 is NaN: one dot
         # product checks every entry without overflowing on large finite values.
         with np.errstate(over="ignore", invalid="ignore"):
-            if buffer.dot(self._zeros) != 0.0:
+            if self._flat_observation.dot(self._zeros) != 0.0:
                 self.stats.rejected_observations += 1
                 if self.nan_policy == "hold":
                     return self._last_action.copy()
-                bad = np.flatnonzero(~np.isfinite(buffer)).tolist()
+                bad = np.flatnonzero(~np.isfinite(self._flat_observation)).tolist()[:20]
                 raise ObservationError(f"observation holds NaN/Inf at indices {bad}; expected finite values")
             action = self.backend.step(buffer, self.plastic)
             if self.plastic:

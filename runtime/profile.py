@@ -346,6 +346,12 @@ ANT28 = ant28_profile()
 BUILTIN_PROFILES = {ANT28.name: ANT28}
 
 
+def image_profile(n_actions: int, name: str = "image") -> RobotProfile:
+    """One image observation (the network's frontend gives its shape) and numbered actions."""
+    return RobotProfile(name=name, observation_names=("image",),
+                        action_names=tuple(f"action_{i}" for i in range(n_actions)))
+
+
 def generic_profile(n_observations: int, n_actions: int) -> RobotProfile:
     """A profile with numbered entries, for networks that drive no particular robot (tests, benchmarks)."""
     return RobotProfile(

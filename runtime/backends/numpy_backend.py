@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..artifact import PolicyArtifact
+from ..frontend import frontend_forward
 from ..network import apply_activation
 from ..rules import fold_coefficients
 
@@ -39,6 +40,8 @@ class NumpyBackend:
         self._delta = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
         self._term = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
         self._action = np.zeros(spec.n_outputs, dtype=np.float32)
+        self._frontend_weights = [artifact.static_tensors[f"frontend/{i}"] for i in
+                                  range(len(spec.frontend.layers))] if spec.frontend is not None else []
         head = spec.action_head
         self._tanh_mask = None if head is None else np.array([h == "tanh" for h in head])
         self._sigmoid_mask = None if head is None else np.array([h == "sigmoid" for h in head])
@@ -52,7 +55,10 @@ class NumpyBackend:
             np.copyto(buffer, values)
 
     def step(self, observation: np.ndarray, plastic: bool) -> np.ndarray:
-        pre = observation
+        if self._spec.frontend is not None:
+            pre = frontend_forward(self._spec.frontend, self._frontend_weights, observation)
+        else:
+            pre = observation
         for layer, activation in enumerate(self._spec.activations):
             weights = self._weights[layer]
             post = self._post[layer]

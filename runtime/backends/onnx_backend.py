@@ -43,7 +43,7 @@ class OnnxBackend:
         def value(array: np.ndarray):
             return ort.OrtValue.ortvalue_from_numpy(array)
 
-        self._observation = np.zeros((1, spec.n_inputs), dtype=np.float32)
+        self._observation = np.zeros((1, *spec.observation_shape), dtype=np.float32)
         self._action = np.zeros((1, spec.n_outputs), dtype=np.float32)
         # Buffer sets 0 and 1 alternate; set 2 receives the (discarded) update when learning is frozen.
         self._sets = [[np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes] for _ in range(3)]

@@ -66,6 +66,7 @@ def test_metadata_carries_everything_a_consumer_needs(saved):
     assert metadata["network"] == {
         "layer_sizes": [28, 128, 64, 8], "activations": ["tanh", "tanh", "tanh"], "rule": "ABCD_lr",
         "init": {"distribution": "uniform", "scale": 0.1}, "normalize_weights": False, "action_head": None,
+        "frontend": None,
     }
     assert metadata["n_coefficients"] == 61_440
     assert metadata["profile"]["joint_names"][:2] == ["hip_1", "ankle_1"]
