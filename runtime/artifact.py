@@ -111,8 +111,9 @@ class PolicyArtifact:
             for index, kernel_shape in enumerate(frontend.weight_shapes):
                 kernel = self.static_tensors.get(f"frontend/{index}")
                 if kernel is None or tuple(kernel.shape) != kernel_shape:
+                    found = None if kernel is None else list(kernel.shape)
                     raise ArtifactShapeError(f"frontend weights static/frontend/{index} should be "
-                                             f"{list(kernel_shape)}, found {None if kernel is None else list(kernel.shape)}")
+                                             f"{list(kernel_shape)}, found {found}")
             if self.profile.n_observations not in (1, math.prod(frontend.input_shape)):
                 raise ArtifactShapeError(f"profile {self.profile.name!r} should describe one image observation "
                                          f"{list(frontend.input_shape)}, it lists {self.profile.n_observations}")
