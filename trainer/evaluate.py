@@ -57,12 +57,22 @@ def evaluate(config: EvalConfig) -> dict:
     return report
 
 
+def load_metadata_network(path: Path) -> dict:
+    """The network block of an artifact's metadata."""
+    from hebbkit.runtime import read_metadata
+
+    return read_metadata(path).get("network", {})
+
+
 def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
                  perturbations: dict | None = None):
     """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
     from .protocol import FitnessProtocol
 
     profile = artifact.profile
+    if artifact.network.frontend is not None:  # pixels: CarRacing, the paper's protocol without early stop
+        return FitnessProtocol(env="carracing", morphologies=("standard",), max_steps=max_steps, burn_in_steps=0,
+                               early_stop_after=0 if early_stop else max_steps, patience=20, fitness_term="reward")
     observation = "ant28" if profile.name.startswith("ant28") else (
         "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
     robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
@@ -80,12 +90,16 @@ def run_eval(config: EvalConfig) -> int:
         return 0
     print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per morphology, "
           f"fresh random weights each")
+    pixels = "frontend" in json.dumps(load_metadata_network(config.artifact))
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
         walk = summary["walk_step_median"]
-        print(f"{morphology:>22}: distance {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}   "
-              f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
-              f"{summary['walked_fraction']:.0%} of episodes)")
+        if pixels:  # CarRacing: the score is the total reward
+            print(f"{'CarRacing-v3':>22}: score {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}")
+        else:
+            print(f"{morphology:>22}: distance {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}   "
+                  f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
+                  f"{summary['walked_fraction']:.0%} of episodes)")
         print(f"{'':>22}  per episode: {distances}")
     return 0
 

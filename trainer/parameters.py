@@ -37,6 +37,9 @@ class ParameterLayout:
         else:
             names = tuple(f"coefficients/{layer}" for layer in range(network.n_layers))
             shapes = tuple(network.coefficient_shapes)
+        if network.frontend is not None:  # the convolutional front end is evolved directly, next to the rule
+            names += tuple(f"frontend/{i}" for i in range(len(network.frontend.layers)))
+            shapes += tuple(network.frontend.weight_shapes)
         return cls(network, names, shapes)
 
     @property
@@ -70,18 +73,17 @@ class ParameterLayout:
                     provenance: Mapping[str, object] | None = None) -> PolicyArtifact:
         """The policy artifact of one parameter vector."""
         tensors = self.unravel(flat)
+        static = {name: tensor for name, tensor in tensors.items() if not name.startswith("coefficients/")}
         if self.network.rule_spec.n_coefficients == 0:
             coefficients = tuple(np.zeros((*shape, 0), np.float32) for shape in self.network.layer_shapes)
-            static = dict(tensors)
         else:
-            coefficients = tuple(tensors[name] for name in self.names)
-            static = {}
+            coefficients = tuple(tensors[f"coefficients/{layer}"] for layer in range(self.network.n_layers))
         return PolicyArtifact(self.network, coefficients, profile, control_period, dict(provenance or {}), static)
 
     def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:
         """The flat vector of an artifact of this layout (to continue training from it)."""
         if artifact.network != self.network:
             raise ConfigError("the artifact's network differs from this layout's")
-        if self.network.rule_spec.n_coefficients == 0:
-            return self.ravel(dict(artifact.static_tensors))
-        return self.ravel({name: c for name, c in zip(self.names, artifact.coefficients, strict=True)})
+        tensors = dict(artifact.static_tensors)
+        tensors.update({f"coefficients/{layer}": c for layer, c in enumerate(artifact.coefficients)})
+        return self.ravel(tensors)

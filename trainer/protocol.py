@@ -24,6 +24,7 @@ from hebbkit.runtime.policy import Policy
 class FitnessProtocol:
     """How one candidate is scored (defaults: the paper's Ant protocol)."""
 
+    env: str = "quadruped"  # "quadruped" (QuadrupedEnv) or "carracing" (CarRacing-v3, pixels)
     robot: str = "ant"
     observation: str = "ant28"
     actuation: str = "torque"
@@ -38,6 +39,16 @@ class FitnessProtocol:
     walk_window: int = 10
     perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
     randomization: tuple = ()  # ((field, (low, high)), ...): domain randomisation, drawn every episode
+
+    def make_env(self, morphology: str):
+        """A fresh env for one morphology (CarRacing has one body: `morphology` is ignored there)."""
+        if self.env == "carracing":
+            from hebbkit.trainer.envs.carracing import CarRacingPixels
+
+            return CarRacingPixels(max_episode_steps=self.max_steps)
+        from hebbkit.trainer.envs import QuadrupedEnv
+
+        return QuadrupedEnv(**self.env_options(morphology))
 
     def env_options(self, morphology: str) -> dict:
         from hebbkit.trainer.envs import Perturbations, ScheduledEvent
@@ -69,12 +80,10 @@ _ENVS: dict[tuple, object] = {}
 
 def cached_env(protocol: FitnessProtocol, morphology: str):
     """One env per (protocol, morphology) per process: worker processes reuse them across tasks."""
-    from hebbkit.trainer.envs import QuadrupedEnv
-
-    key = (protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
+    key = (protocol.env, protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
            json.dumps(protocol.perturbations, sort_keys=True), repr(protocol.randomization))
     if key not in _ENVS:
-        _ENVS[key] = QuadrupedEnv(**protocol.env_options(morphology))
+        _ENVS[key] = protocol.make_env(morphology)
     return _ENVS[key]
 
 
@@ -96,15 +105,18 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
     for step in range(1, protocol.max_steps + 1):
         burn_in = step <= protocol.burn_in_steps
         action = zeros if burn_in else policy.step(observation)
-        observation, _, terminated, truncated, info = env.step(action)
+        observation, reward, terminated, truncated, info = env.step(action)
+        position = info.get("torso_position")
         if burn_in:
-            xs.append(info["torso_position"][0])
+            if position is not None:
+                xs.append(position[0])
             continue
-        gain = info[protocol.fitness_term]
+        gain = float(reward) if protocol.fitness_term == "reward" else info[protocol.fitness_term]
         fitness += gain
         if record_distance is not None:
             record_distance.append(fitness)
-        xs.append(info["torso_position"][0])
+        if position is not None:
+            xs.append(position[0])
         if walk_step is None and len(xs) > protocol.walk_window:
             speed = (xs[-1] - xs[-1 - protocol.walk_window]) / (protocol.walk_window * env.dt)
             if speed > protocol.walk_speed:

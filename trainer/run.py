@@ -61,6 +61,7 @@ class TrainConfig:
     init_std: float = field(default=1.0, metadata={"help": "initial parameters ~ N(0, init_std^2)"})
     rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule, or 'static' for the static-weight baseline"})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
+    env: str = field(default="quadruped", metadata={"help": "quadruped (PyBullet) or carracing (CarRacing-v3 pixels)"})
     robot: str = field(default="ant", metadata={"help": "ant or servo_quadruped"})
     observation: str = field(default="ant28", metadata={"help": "ant28, proprio or proprio_contacts"})
     actuation: str = field(default="torque", metadata={"help": "torque or position"})
@@ -89,6 +90,10 @@ class TrainConfig:
     def protocol(self) -> FitnessProtocol:
         from .envs.perturbations import SIM2REAL_RANGES
 
+        if self.env == "carracing":  # the paper: total reward, stop after 20 steps of negative reward
+            return FitnessProtocol(env="carracing", morphologies=("standard",), episodes_per_morphology=self.episodes,
+                                   max_steps=self.max_steps, burn_in_steps=0, early_stop_after=0, patience=20,
+                                   fitness_term="reward")
         return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
                                morphologies=self.morphologies, episodes_per_morphology=self.episodes,
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,
@@ -120,6 +125,8 @@ PRESETS: dict[str, dict] = {
     "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
                       "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
+    "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
+                        "burn_in": 0},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }
@@ -134,6 +141,13 @@ def resolve_config(overrides: dict) -> TrainConfig:
 
 
 def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSpec:
+    if config.env == "carracing":  # conv front end -> plastic 648-128-64-3, raw output in the update
+        from hebbkit.runtime.frontend import CARRACING_FRONTEND
+
+        sizes = (CARRACING_FRONTEND.output_size, *config.hidden, n_outputs)
+        return NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 2) + ("identity",),
+                           rule=config.rule, normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"),
+                           frontend=CARRACING_FRONTEND)
     sizes = (n_inputs, *config.hidden, n_outputs)
     activations = ("tanh",) * (len(sizes) - 1)
     if config.rule == "static":
@@ -148,13 +162,11 @@ class Run:
     """One training run in one directory: state, logging, checkpoints, exports."""
 
     def __init__(self, config: TrainConfig, directory: Path, command: str) -> None:
-        from hebbkit.trainer.envs import QuadrupedEnv
-
         self.config = config
         self.directory = directory
         self.command = command
         self.protocol = config.protocol()
-        probe = QuadrupedEnv(**self.protocol.env_options(self.protocol.morphologies[0]))
+        probe = self.protocol.make_env(self.protocol.morphologies[0])
         self.profile, self.control_period = probe.profile, probe.dt
         probe.close()
         self.network = network_for(config, self.profile.n_observations, self.profile.n_actions)
