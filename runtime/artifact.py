@@ -219,6 +219,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide models and checkpoints from other users
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -248,7 +248,7 @@ class Run:
 
 def _atomic_savez(path: Path, arrays: dict) -> None:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # unused optimiser state (zeros for SGD) costs nothing
     atomic_write_bytes(path, buffer.getvalue())
 
 
