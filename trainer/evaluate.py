@@ -90,7 +90,7 @@ def run_eval(config: EvalConfig) -> int:
         return 0
     print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per morphology, "
           f"fresh random weights each")
-    pixels = "frontend" in json.dumps(load_metadata_network(config.artifact))
+    pixels = load_metadata_network(config.artifact).get("frontend") is not None
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
         walk = summary["walk_step_median"]
