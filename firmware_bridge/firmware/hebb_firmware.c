@@ -138,7 +138,8 @@ void hebb_firmware_receive(hebb_firmware *fw, const uint8_t *data, size_t length
 }
 
 void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us) {
-    if (fw->enabled && !fw->watchdog_tripped && (uint32_t)(now_us - fw->last_valid_us) > fw->watchdog_us) {
+    /* signed difference: a clock read that lands a tick before last_valid_us counts as no time, not 71 minutes */
+    if (fw->enabled && !fw->watchdog_tripped && (int32_t)(now_us - fw->last_valid_us) > (int32_t)fw->watchdog_us) {
         fw->watchdog_tripped = 1;   /* no valid command or heartbeat: hold where the joints are */
         fw->watchdog_trips++;
         hold_current_pose(fw);

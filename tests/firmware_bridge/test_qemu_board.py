@@ -91,8 +91,9 @@ def test_firmware_watchdog_fires_when_the_host_stops_commanding(board):
         while time.monotonic() < deadline:  # commanding keeps the watchdog quiet
             link.command([0.3] * 8)
             link.poll()
-            if link.last_state is not None and not link.last_state.status & Status.WATCHDOG_TRIPPED:
-                trips_before = link.last_state.watchdog_trips
+            state = link.last_state
+            if state is not None and state.status & Status.TORQUE_ENABLED and not state.status & Status.WATCHDOG_TRIPPED:
+                trips_before = state.watchdog_trips
                 break
             time.sleep(0.005)
         assert trips_before is not None

@@ -26,12 +26,16 @@
 static volatile uint32_t milliseconds;
 void systick_handler(void) { milliseconds++; }
 
+#define SCB_ICSR REG(0xE000ED04u)
+
 static uint32_t now_us(void) {
-    uint32_t ms, ticks;
+    uint32_t ms, ticks, pending;
     do {
         ms = milliseconds;
         ticks = SYST_CVR;
+        pending = SCB_ICSR & (1u << 26); /* PENDSTSET: the counter wrapped, its interrupt has not run yet */
     } while (ms != milliseconds);
+    if (pending && ticks > CORE_HZ / 2000u) ms += 1u; /* wrapped before we read it: that millisecond is over */
     return ms * 1000u + (CORE_HZ / 1000u - 1u - ticks) / TICKS_PER_US;
 }
 
