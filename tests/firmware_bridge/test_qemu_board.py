@@ -92,7 +92,8 @@ def test_firmware_watchdog_fires_when_the_host_stops_commanding(board):
             link.command([0.3] * 8)
             link.poll()
             state = link.last_state
-            if state is not None and state.status & Status.TORQUE_ENABLED and not state.status & Status.WATCHDOG_TRIPPED:
+            enabled = state is not None and state.status & Status.TORQUE_ENABLED
+            if enabled and not state.status & Status.WATCHDOG_TRIPPED:
                 trips_before = state.watchdog_trips
                 break
             time.sleep(0.005)
