@@ -28,7 +28,13 @@ from hebbkit.runtime import ArtifactError, Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig
 
-from .conversions import command_message, imu_measurements, joint_state_measurements, measurements_from_message
+from .conversions import (
+    command_message,
+    imu_measurements,
+    joint_state_measurements,
+    measurements_from_message,
+    stamp_seconds,
+)
 
 PARAMETERS = {
     # name: (default, description, range)
@@ -39,8 +45,8 @@ PARAMETERS = {
                     None),
     "seed": (0, "seed of the initial random weights at activation", (0, 2**31 - 1)),
     "plastic": (True, "apply the Hebbian updates (false freezes learning)", None),
-    "trigger": ("timer", "timer: command at the control rate; state: one command as soon as every sensor topic "
-                "has delivered a new message (lockstep simulation)", None),
+    "trigger": ("timer", "timer: command at the control rate; state: one command per sensor snapshot, as soon as "
+                "every sensor topic has delivered it (same header stamp; lockstep simulation)", None),
     "sensor_timeout": (0.1, "s; older sensor data trips the watchdog", (0.001, 10.0)),
     "soft_start_time": (1.0, "s; the policy's command fades in over this time after activation", (0.0, 60.0)),
     "tilt_limit": (1.0, "rad of |roll| or |pitch| that counts as a fall", (0.05, 3.2)),
@@ -67,7 +73,9 @@ class HebbController(LifecycleNode):
         self.core: ControllerCore | None = None
         self._timer = None
         self._measurements: dict[str, np.ndarray] = {}
-        self._stamps: dict[str, float] = {}
+        self._stamps: dict[str, float] = {}  # key -> monotonic arrival time (watchdog)
+        self._sources: dict[str, float] = {}  # key -> header stamp of its message, s (0: unstamped)
+        self._last_source: float | None = None  # snapshot stamp of the last state-triggered command
         self._loop_times: list[float] = []
         self._latencies: list[float] = []
         self._overruns = 0
@@ -148,7 +156,7 @@ class HebbController(LifecycleNode):
         if self.core is None:
             return
         try:
-            self._store(joint_state_measurements(message, self.joint_names))
+            self._store(joint_state_measurements(message, self.joint_names), stamp_seconds(message.header.stamp))
         except ObservationError as error:
             self.core.stats.rejected_inputs += 1
             self.core.stats.last_problem = str(error)
@@ -156,28 +164,42 @@ class HebbController(LifecycleNode):
         self._maybe_step_on_state()
 
     def _on_imu(self, message: Imu) -> None:
-        self._store(imu_measurements(message))
+        self._store(imu_measurements(message), stamp_seconds(message.header.stamp))
         self._maybe_step_on_state()
 
     def _on_measurements(self, message: Float64MultiArray) -> None:
         try:
-            self._store(measurements_from_message(message))
+            measurements = measurements_from_message(message)
+            stamp = measurements.pop("stamp", np.zeros(1))
+            self._store(measurements, float(stamp[0]) if stamp.size == 1 else 0.0)
         except ObservationError as error:
             self.get_logger().warning(str(error), throttle_duration_sec=5.0)
         self._maybe_step_on_state()
 
     def _maybe_step_on_state(self) -> None:
-        """trigger "state": command once every needed measurement is newer than the last command."""
+        """trigger "state": command once per sensor snapshot: every needed measurement arrived after the last
+        command, the stamped ones carry one header stamp (no mix of two states), and that stamp has not been
+        answered yet (a republished state is not answered twice). Unstamped (zero) messages match any stamp."""
         if self.core is None or self.core.state == "inactive" or self.parameter("trigger") != "state":
             return
-        if all(self._stamps.get(key, -math.inf) > self._last_command_at for key in self.core.needed):
-            self._control_step()
+        needed = self.core.needed
+        if not all(self._stamps.get(key, -math.inf) > self._last_command_at for key in needed):
+            return
+        stamps = {self._sources.get(key, 0.0) for key in needed} - {0.0}
+        if len(stamps) > 1:
+            return
+        snapshot = stamps.pop() if stamps else None
+        if snapshot is not None and snapshot == self._last_source:
+            return
+        self._last_source = snapshot
+        self._control_step()
 
-    def _store(self, measurements: dict[str, np.ndarray]) -> None:
+    def _store(self, measurements: dict[str, np.ndarray], source: float = 0.0) -> None:
         now = time.monotonic()
         for key, values in measurements.items():
             self._measurements[key] = values
             self._stamps[key] = now
+            self._sources[key] = source
 
     def _emergency_stop(self, source: str) -> None:
         if self.core is not None:

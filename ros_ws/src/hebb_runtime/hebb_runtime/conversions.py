@@ -52,6 +52,11 @@ def imu_measurements(message: Imu) -> dict[str, np.ndarray]:
                                           message.angular_velocity.z])}
 
 
+def stamp_seconds(stamp) -> float:
+    """A builtin_interfaces/Time as seconds (0.0 for an unstamped message)."""
+    return stamp.sec + 1e-9 * stamp.nanosec
+
+
 def measurements_message(measurements: Mapping[str, np.ndarray]) -> Float64MultiArray:
     """Extra measurements (sim only: height, target direction, body velocity, foot contacts) as one labelled array:
     one layout dimension per key, `size` entries each, in order."""

@@ -1,7 +1,8 @@
 """`pybullet_sim`: the trainer's quadruped env as a ROS 2 node, the same topics a real robot's bridge offers.
 
 Publishes joint_states and imu (and sim_measurements: the sim-only quantities of the faithful ant28 observation,
-and ~/distance: the summed progress), applies joint_commands (physical units, profile order) at the control rate.
+and ~/distance: the summed progress, once per step), applies joint_commands (physical units, profile order) at the
+control rate. The three sensor topics of one state carry the same header stamp (`stamp` in sim_measurements).
 mode "realtime": a timer steps the physics at the control rate with the latest command. mode "lockstep": one
 physics step per received command, as fast as the controller answers (deterministic; for tests and benchmarks).
 With publish_clock, /clock carries the simulated time (for use_sim_time).
@@ -20,7 +21,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
-from .conversions import measurements_message, roll_pitch_yaw_to_quaternion
+from .conversions import measurements_message, roll_pitch_yaw_to_quaternion, stamp_seconds
 
 SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
 
@@ -63,6 +64,7 @@ class PyBulletSim(Node):
             self.env.step(self._action)
             self.sim_time += self.env.dt
         self.lockstep = self.get_parameter("mode").value == "lockstep"
+        self._state_stamp = self.get_clock().now().to_msg()
         if self.lockstep:
             self._publish_state()
             self.create_timer(0.5, self._republish_if_idle)  # late joiners get the current state
@@ -97,11 +99,13 @@ class PyBulletSim(Node):
         self.distance += info["progress"]
         self.sim_time += self.env.dt
         self.steps += 1
+        self._state_stamp = self.get_clock().now().to_msg()  # one stamp per state, kept when it is republished
         self._publish_state()
+        self._distance.publish(Float64(data=self.distance))  # once per step: message k is the distance after k
 
     def _publish_state(self) -> None:
         measurements = self.env.last_measurements
-        stamp = self.get_clock().now().to_msg()
+        stamp = self._state_stamp  # the same on all three topics: the controller matches them by it
         joints = JointState()
         joints.header.stamp = stamp
         joints.name = list(self.profile.joint_names)
@@ -114,10 +118,11 @@ class PyBulletSim(Node):
         imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
         gyro = measurements["angular_velocity"]
         imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = (float(v) for v in gyro)
-        self._extras.publish(measurements_message({key: measurements[key] for key in SIM_ONLY}))
+        extras = {key: measurements[key] for key in SIM_ONLY}
+        extras["stamp"] = np.array([stamp_seconds(stamp)])
+        self._extras.publish(measurements_message(extras))
         self._imu.publish(imu)
         self._joint_states.publish(joints)  # last: a state-triggered controller then has everything
-        self._distance.publish(Float64(data=self.distance))
         if self._clock_publisher is not None:
             clock = Clock()
             clock.clock.sec = int(self.sim_time)
