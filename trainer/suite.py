@@ -2,10 +2,11 @@
 
     hebbkit eval models/ant-paper/best.npz --suite sim2real --baseline models/ant-static/best.npz --output out/
 
-writes `out/suite.md` (table), `out/suite.json` (every episode), `out/distance_per_condition.png` (Hebbian vs
-static per condition) and `out/damage_recovery.png` (distance over time around the leg breaking at step 500, with
-the recovery time: steps after the break until the speed over a 50-step window is back to 70% of its speed over the
-100 steps before the break).
+writes `out/suite.md` (table: distance, mean forward speed over the whole episode in m/s and body lengths per
+second, and the share of the standard condition's distance each condition keeps), `out/suite.json` (every
+episode), `out/distance_per_condition.png` (Hebbian vs static per condition) and `out/damage_recovery.png`
+(distance over time around the leg breaking at step 500, with the recovery time: steps after the break until
+the speed over a 50-step window is back to 70% of its speed over the 100 steps before the break).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 BREAK_STEP = 500
 RECOVERY_WINDOW = 50
 RECOVERY_FRACTION = 0.7
+RETAINED_TARGET = 0.7  # a deployable model keeps >= 70% of its standard speed under every single perturbation
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
         outcomes = list(iterator)
     report: dict = {"episodes": episodes, "seed": seed, "max_steps": max_steps, "burn_in": burn_in,
                     "break_step": BREAK_STEP, "artifacts": {label: str(path) for label, path in artifacts.items()},
+                    "body_lengths_m": {label: body_length(path) for label, path in artifacts.items()},
                     "conditions": [asdict(c) for c in conditions], "results": {}}
     position = 0
     for label in artifacts:
@@ -103,14 +106,38 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
             walked = [o["walk_step"] for o in chunk if o["walk_step"] is not None]
             summary = {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
                        "distances": [round(float(d), 3) for d in distances],
-                       "walk_step_median": float(np.median(walked)) if walked else None}
+                       "walk_step_median": float(np.median(walked)) if walked else None,
+                       **speed_summary(distances, max_steps - burn_in, report["body_lengths_m"][label])}
             if condition.name.startswith("leg_breaks"):
                 curves = np.array([np.pad(o["curve"], (0, max_steps - burn_in - len(o["curve"])), mode="edge")
                                    for o in chunk])
                 summary["mean_curve"] = [round(float(v), 3) for v in curves.mean(axis=0)]
                 summary["recovery_steps"] = recovery_steps(curves.mean(axis=0), BREAK_STEP - burn_in)
             report["results"][label][condition.name] = summary
+        nominal = report["results"][label].get("standard", {}).get("distance_mean")
+        for summary in report["results"][label].values():
+            summary["retained"] = summary["distance_mean"] / nominal if nominal and nominal > 0 else None
     return report
+
+
+def speed_summary(distances: np.ndarray, policy_steps: int, length: float) -> dict:
+    """Mean forward speed over the whole episode after burn-in. The progress term is displacement / dt per step,
+    so the summed progress over N steps divided by N is metres per second (a fall ends the episode: the robot
+    is charged the full duration)."""
+    speed = float(np.mean(distances)) / policy_steps
+    return {"speed_m_per_s": speed, "speed_body_lengths_per_s": speed / length if length > 0 else None}
+
+
+def body_length(path: Path) -> float:
+    """Torso length of the artifact's robot (0.0: not defined, e.g. the Ant or CarRacing)."""
+    from hebbkit.runtime import load_artifact
+
+    from .envs.bodies import BODIES
+
+    artifact = load_artifact(path)
+    if artifact.network.frontend is not None:
+        return 0.0
+    return BODIES["servo_quadruped" if "servo_quadruped" in artifact.profile.name else "ant"].length
 
 
 def recovery_steps(curve: np.ndarray, break_index: int) -> int | None:
@@ -138,9 +165,11 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     conditions = [c["name"] for c in report["conditions"]]
     lines = [f"Sim-to-real suite: {report['episodes']} episodes per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
-             f"{report['burn_in']} burn-in. Distance = summed progress.", "",
-             "| condition | " + " | ".join(f"{label} distance" for label in labels) + " |",
-             "|---|" + "---|" * len(labels)]
+             f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
+             "episode after burn-in; kept = share of the standard condition's distance "
+             f"(target for a deployable model: >= {RETAINED_TARGET:.0%}).", "",
+             "| condition | " + " | ".join(f"{label} distance | speed | kept" for label in labels) + " |",
+             "|---|" + "---|---|---|" * len(labels)]
     for name in conditions:
         cells = []
         for label in labels:
@@ -149,7 +178,13 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
             if "recovery_steps" in summary:
                 recovery = summary["recovery_steps"]
                 cell += f" (recovers in {recovery} steps)" if recovery is not None else " (no recovery)"
-            cells.append(cell)
+            speed = f"{summary['speed_m_per_s']:.3f} m/s"
+            if summary.get("speed_body_lengths_per_s") is not None:
+                speed += f" ({summary['speed_body_lengths_per_s']:.2f} BL/s)"
+            retained = summary.get("retained")
+            kept = "" if retained is None else f"{retained:.0%}" + (" (below target)" if retained < RETAINED_TARGET
+                                                                   else "")
+            cells.append(f"{cell} | {speed} | {kept}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     written[1].write_text("\n".join(lines) + "\n")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact
 from hebbkit.trainer.suite import SIM2REAL, recovery_steps, run_suite, write_outputs
@@ -42,3 +43,16 @@ def test_suite_runs_and_writes_table_json_and_plots(tmp_path):
                                          "damage_recovery.png"}
     assert json.loads((tmp_path / "out" / "suite.json").read_text())["episodes"] == 2
     assert "| leg_breaks_at_500 |" in (tmp_path / "out" / "suite.md").read_text()
+    assert standard["retained"] == 1.0 or standard["distance_mean"] <= 0  # each condition against standard
+    assert standard["speed_m_per_s"] == standard["distance_mean"] / 520
+    assert standard["speed_body_lengths_per_s"] is None  # the Ant has no body length defined
+
+
+def test_speed_is_summed_progress_over_the_planned_steps_in_body_lengths():
+    from hebbkit.trainer.envs.bodies import SERVO_QUADRUPED
+    from hebbkit.trainer.suite import speed_summary
+
+    # progress is displacement / dt per step: 96 summed over 960 steps of 0.02 s = 1.92 m in 19.2 s = 0.1 m/s
+    summary = speed_summary(np.array([90.0, 102.0]), 960, SERVO_QUADRUPED.length)
+    assert summary["speed_m_per_s"] == pytest.approx(0.1)
+    assert summary["speed_body_lengths_per_s"] == pytest.approx(0.5)

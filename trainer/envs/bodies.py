@@ -47,6 +47,7 @@ class Body:
     start_height: torso height at reset (URDF; MJCF files carry their own).
     parts_mean_includes_floor: reproduce pybullet_envs' quirk of averaging the floor's position into the body's
         x, y for the progress reward (the Ant only, for parity).
+    length: nose-to-tail length of the torso (m), for speeds in body lengths per second (0: not defined).
     """
 
     name: str
@@ -62,6 +63,7 @@ class Body:
     start_height: float = 0.0
     parts_mean_includes_floor: bool = False
     self_collision: bool = True
+    length: float = 0.0
     notes: str = ""
     parameters: dict = field(default_factory=dict)
 
@@ -216,6 +218,7 @@ def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedPa
         servo=Servo(stall_torque=parameters.stall_torque, max_speed=parameters.no_load_speed),
         start_height=parameters.standing_height + 0.005,
         self_collision=False,
+        length=parameters.body_length,
         notes="reference 8-DOF hobby-servo quadruped (Petoi Bittle class), generated URDF",
         parameters={k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
     )

@@ -179,7 +179,8 @@ class HebbController(LifecycleNode):
     def _maybe_step_on_state(self) -> None:
         """trigger "state": command once per sensor snapshot: every needed measurement arrived after the last
         command, the stamped ones carry one header stamp (no mix of two states), and that stamp has not been
-        answered yet (a republished state is not answered twice). Unstamped (zero) messages match any stamp."""
+        answered yet (a republished state is not answered twice), and the command has a subscriber to reach (a
+        command lost to discovery would stall a lockstep sim). Unstamped (zero) messages match any stamp."""
         if self.core is None or self.core.state == "inactive" or self.parameter("trigger") != "state":
             return
         needed = self.core.needed
@@ -191,6 +192,8 @@ class HebbController(LifecycleNode):
         snapshot = stamps.pop() if stamps else None
         if snapshot is not None and snapshot == self._last_source:
             return
+        if self._commands.get_subscription_count() == 0:
+            return  # nobody hears the answer yet (discovery): keep the snapshot for when the sim republishes it
         self._last_source = snapshot
         self._control_step()
 

@@ -5,7 +5,9 @@ and ~/distance: the summed progress, once per step), applies joint_commands (phy
 control rate. The three sensor topics of one state carry the same header stamp (`stamp` in sim_measurements).
 mode "realtime": a timer steps the physics at the control rate with the latest command. mode "lockstep": one
 physics step per received command, as fast as the controller answers (deterministic; for tests and benchmarks).
-With publish_clock, /clock carries the simulated time (for use_sim_time).
+With publish_clock, /clock carries the simulated time (for use_sim_time). With model_path, robot, observation and
+actuation come from that artifact's profile (the launch file passes the controller's model). With stop_after N,
+the physics stops after N control steps (tests read the distance after exactly N steps).
 """
 
 from __future__ import annotations
@@ -16,14 +18,24 @@ import numpy as np
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data
+from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
 from .conversions import measurements_message, roll_pitch_yaw_to_quaternion, stamp_seconds
 
+LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
+
+
+def body_of_artifact(path: str) -> tuple[str, str, str]:
+    """(robot, observation, actuation) of the env an artifact was trained in, read from its profile."""
+    from hebbkit.runtime import load_artifact
+    from hebbkit.trainer.evaluate import protocol_for
+
+    protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
+    return protocol.robot, protocol.observation, protocol.actuation
 
 
 class PyBulletSim(Node):
@@ -33,16 +45,23 @@ class PyBulletSim(Node):
         super().__init__("pybullet_sim", **kwargs)
         for name, default in (("robot", "ant"), ("morphology", "standard"), ("observation", "ant28"),
                               ("actuation", "torque"), ("mode", "realtime"), ("seed", 0), ("burn_in_steps", 40),
-                              ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False)):
+                              ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False),
+                              ("model_path", ""), ("stop_after", 0)):
             self.declare_parameter(name, default)
         from hebbkit.trainer.envs import Perturbations, QuadrupedEnv, ScheduledEvent
 
+        robot, observation, actuation = (self.get_parameter(name).value
+                                         for name in ("robot", "observation", "actuation"))
+        if self.get_parameter("model_path").value:  # the body and profile the controller's artifact was trained on
+            trained = body_of_artifact(self.get_parameter("model_path").value)
+            if trained != (robot, observation, actuation):
+                self.get_logger().info(f"simulating {'/'.join(trained)} as the artifact was trained (parameters "
+                                       f"said {robot}/{observation}/{actuation})")
+            robot, observation, actuation = trained
         options = json.loads(self.get_parameter("perturbations").value or "{}")
         options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
-        self.env = QuadrupedEnv(robot=self.get_parameter("robot").value,
-                                morphology=self.get_parameter("morphology").value,
-                                observation=self.get_parameter("observation").value,
-                                actuation=self.get_parameter("actuation").value,
+        self.env = QuadrupedEnv(robot=robot, morphology=self.get_parameter("morphology").value,
+                                observation=observation, actuation=actuation,
                                 perturbations=Perturbations(**options),
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
         self.profile = self.env.profile
@@ -51,7 +70,7 @@ class PyBulletSim(Node):
         self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
         self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
         self._extras = self.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
-        self._distance = self.create_publisher(Float64, "~/distance", 10)
+        self._distance = self.create_publisher(Float64, "~/distance", LATCHED)  # late joiners get the latest
         publish_clock = self.get_parameter("publish_clock").value
         self._clock_publisher = self.create_publisher(Clock, "/clock", 10) if publish_clock else None
         self.create_subscription(Float64MultiArray, "joint_commands", self._on_command, 10)
@@ -95,6 +114,8 @@ class PyBulletSim(Node):
             self._publish_state()
 
     def _step(self) -> None:
+        if 0 < self.get_parameter("stop_after").value <= self.steps:
+            return  # the run is over: the last state and distance stay as they are
         _, _, _, _, info = self.env.step(self._action)
         self.distance += info["progress"]
         self.sim_time += self.env.dt

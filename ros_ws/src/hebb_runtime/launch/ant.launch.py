@@ -9,7 +9,7 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, RegisterEventHandler
 from launch.conditions import IfCondition, UnlessCondition
 from launch.events import matches_action
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
@@ -19,7 +19,8 @@ from lifecycle_msgs.msg import Transition
 ARGUMENTS = {
     "sim": ("true", "true: the PyBullet simulation node; false: the serial bridge to the robot"),
     "robot": ("ant", "ant or servo_quadruped"),
-    "model": ("models/ant-paper/model.npz", "policy artifact the controller runs"),
+    "model": ("", "policy artifact the controller runs (default: models/ant-paper/model.npz for the ant, "
+              "models/servo-proprio/model.npz, the deployable model, for the servo quadruped)"),
     "params_file": ("", "parameter YAML (default: this package's config/ant.yaml)"),
     "morphology": ("standard", "simulated body: standard, damaged_right_front, damaged_left_front"),
     "port": ("/dev/ttyACM0", "serial port of the robot's microcontroller (sim:=false)"),
@@ -27,6 +28,8 @@ ARGUMENTS = {
     "use_sim_time": ("false", "follow the simulation's /clock"),
     "backend": ("numpy", "runtime backend: numpy or onnx"),
 }
+
+DEFAULT_MODELS = {"ant": "models/ant-paper/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -36,22 +39,25 @@ def generate_launch_description() -> LaunchDescription:
     params_file = LaunchConfiguration("params_file", default=default_params)
     use_sim_time = LaunchConfiguration("use_sim_time")
     namespace = LaunchConfiguration("namespace")
+    robot = LaunchConfiguration("robot")
+    model = PythonExpression(["'", LaunchConfiguration("model"), "' or ('", DEFAULT_MODELS["servo_quadruped"],
+                              "' if '", robot, "' == 'servo_quadruped' else '", DEFAULT_MODELS["ant"], "')"])
     controller = LifecycleNode(
         package="hebb_runtime", executable="hebb_controller", name="hebb_controller", namespace=namespace,
         output="screen",
-        parameters=[params_file, {"model_path": LaunchConfiguration("model"), "backend": LaunchConfiguration("backend"),
+        parameters=[params_file, {"model_path": model, "backend": LaunchConfiguration("backend"),
                                   "use_sim_time": use_sim_time}],
     )
     simulation = Node(
         package="hebb_runtime", executable="pybullet_sim", name="pybullet_sim", namespace=namespace, output="screen",
-        parameters=[params_file, {"robot": LaunchConfiguration("robot"),
+        parameters=[params_file, {"robot": robot, "model_path": model,
                                   "morphology": LaunchConfiguration("morphology"),
                                   "publish_clock": use_sim_time, "use_sim_time": False}],
         condition=IfCondition(LaunchConfiguration("sim")),
     )
     bridge = Node(
         package="hebb_runtime", executable="serial_bridge", name="serial_bridge", namespace=namespace, output="screen",
-        parameters=[params_file, {"port": LaunchConfiguration("port"), "robot": LaunchConfiguration("robot")}],
+        parameters=[params_file, {"port": LaunchConfiguration("port"), "robot": robot}],
         condition=UnlessCondition(LaunchConfiguration("sim")),
     )
     configure = EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(controller),
