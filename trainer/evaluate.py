@@ -132,41 +132,60 @@ def run_suite_command(config: EvalConfig) -> int:
 
 @dataclass(frozen=True)
 class PlotConfig:
-    """`hebbkit plot`: draw a run's training curve (population mean, max and centre fitness per generation)."""
+    """`hebbkit plot`: draw a run's training curve (population mean, max and centre fitness per generation). With
+    several runs (e.g. Hebbian and static), their curves share one plot: population mean and ES mean per run."""
 
-    run_dir: Path = field(metadata={"positional": True, "help": "a training run directory"})
-    output: Path | None = field(default=None, metadata={"help": "PNG path (default RUN_DIR/training_curve.png)"})
+    run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "one or more training run directories"})
+    output: Path | None = field(default=None, metadata={
+        "help": "PNG path (default RUN_DIR/training_curve.png of the first run)"})
+
+
+def read_log(run_dir: Path) -> list[dict]:
+    """The rows of a run's log.csv (ConfigError if it has none)."""
+    import csv
+
+    from hebbkit.runtime.errors import ConfigError
+
+    log = Path(run_dir) / "log.csv"
+    if not log.exists():
+        raise ConfigError(f"no log.csv in {run_dir}: not a run directory, or no generation finished yet")
+    with log.open() as stream:
+        rows = list(csv.DictReader(stream))
+    if not rows:
+        raise ConfigError(f"{log} has no generations yet")
+    return rows
+
+
+def run_name(run_dir: Path) -> str:
+    """models/<name>/checkpoint -> <name>; any other run directory -> its own name."""
+    run_dir = Path(run_dir).resolve()
+    return run_dir.parent.name if run_dir.name == "checkpoint" else run_dir.name
 
 
 def run_plot(config: PlotConfig) -> int:
-    import csv
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hebbkit.runtime.errors import ConfigError
-
-    log = Path(config.run_dir) / "log.csv"
-    if not log.exists():
-        raise ConfigError(f"no log.csv in {config.run_dir}: not a run directory, or no generation finished yet")
-    with log.open() as stream:
-        rows = list(csv.DictReader(stream))
-    if not rows:
-        raise ConfigError(f"{log} has no generations yet")
-    generation = [int(r["generation"]) for r in rows]
+    runs = [(run_name(run_dir), read_log(run_dir)) for run_dir in config.run_dirs]
     figure, axis = plt.subplots(figsize=(8, 4.5))
-    axis.fill_between(generation, [float(r["fitness_min"]) for r in rows], [float(r["fitness_max"]) for r in rows],
-                      alpha=0.2, label="population min-max")
-    axis.plot(generation, [float(r["fitness_mean"]) for r in rows], label="population mean")
-    axis.plot(generation, [float(r["center_fitness"]) for r in rows], label="ES mean (its own episodes)")
-    run_dir = Path(config.run_dir).resolve()
-    name = run_dir.parent.name if run_dir.name == "checkpoint" else run_dir.name
-    axis.set(xlabel="generation", ylabel="fitness (distance)", title=f"training curve: {name}")
+    for index, (name, rows) in enumerate(runs):
+        generation = [int(r["generation"]) for r in rows]
+        prefix = f"{name}: " if len(runs) > 1 else ""
+        color = f"C{index}" if len(runs) > 1 else None
+        if len(runs) == 1:
+            axis.fill_between(generation, [float(r["fitness_min"]) for r in rows],
+                              [float(r["fitness_max"]) for r in rows], alpha=0.2, label="population min-max")
+        axis.plot(generation, [float(r["fitness_mean"]) for r in rows], color=color, label=prefix + "population mean")
+        axis.plot(generation, [float(r["center_fitness"]) for r in rows], color=color,
+                  linestyle="--" if len(runs) > 1 else "-", alpha=0.7 if len(runs) > 1 else 1.0,
+                  label=prefix + "ES mean (its own episodes)")
+    title = "training curve: " + " vs ".join(name for name, _ in runs)
+    axis.set(xlabel="generation", ylabel="fitness (distance)", title=title)
     axis.legend()
     axis.grid(alpha=0.3)
-    output = config.output or Path(config.run_dir) / "training_curve.png"
+    output = config.output or Path(config.run_dirs[0]) / "training_curve.png"
     figure.tight_layout()
     figure.savefig(output, dpi=110)
     plt.close(figure)

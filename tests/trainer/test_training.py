@@ -179,3 +179,5 @@ def test_plot_draws_the_training_curve(reference_run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "curve.png").stat().st_size > 10_000
     assert hebbkit("plot", str(tmp_path)).returncode == 1
+    both = hebbkit("plot", str(reference_run), str(reference_run), "--output", str(tmp_path / "both.png"))
+    assert both.returncode == 0 and (tmp_path / "both.png").stat().st_size > 10_000  # e.g. Hebbian vs static
