@@ -31,6 +31,15 @@ def test_every_shipped_model_has_its_full_suite():
         assert (model.parent / "suite" / "suite.json").exists(), f"{model.parent.name} ships without its suite"
 
 
+def test_every_shipped_model_has_a_model_card():
+    for model in MODELS.glob("*/model.npz"):
+        card = model.parent / "README.md"
+        assert card.exists(), f"{model.parent.name} ships without a model card"
+        text = card.read_text().lower()
+        for entry in ("training command", "seed", "generations", "wall time", "machine", "git commit", "evaluation"):
+            assert entry in text, f"{card} lacks {entry!r}"
+
+
 @pytest.mark.parametrize("model", SHIPPED, ids=lambda path: path.name)
 def test_slice_keeps_at_least_half_the_full_runs_distance(model):
     full = json.loads((model / "suite" / "suite.json").read_text())
