@@ -43,6 +43,17 @@ def test_weaker_actuators_move_the_joints_slower():
     assert tracking_error(Perturbations(actuator_strength=0.1)) > 1.5 * tracking_error(Perturbations())
 
 
+def test_weaker_servos_are_slower_even_below_their_stall_torque():
+    # the servo quadruped's gait never needs its full 0.25 N*m: a torque limit alone would make x0.7 a no-op
+    def servo_tracking_error(strength: float) -> float:
+        observations, _, _ = run(Perturbations(actuator_strength=strength), robot="servo_quadruped",
+                                 observation="proprio", actuation="position")
+        return float(np.abs(observations[1:6, 0:8] - DRIVE[0]).mean())  # proprio: 8 positions first
+
+    assert servo_tracking_error(0.7) > 1.1 * servo_tracking_error(1.0)
+    assert servo_tracking_error(1.3) < servo_tracking_error(1.0)
+
+
 def test_per_joint_strength_needs_one_factor_per_joint():
     with pytest.raises(ConfigError, match="8 joints"):
         run(Perturbations(actuator_strength=(1.0, 0.5)))

@@ -42,8 +42,8 @@ class ScheduledEvent:
 class Perturbations:
     """The reality gap, one knob per effect (defaults: none).
 
-    actuator_strength: factor on every joint's torque (torque actuation) or servo torque limit (position
-        actuation); a tuple gives one factor per joint.
+    actuator_strength: factor on every joint's torque (torque actuation), or on the servo's stall torque and
+        no-load speed (position actuation: a servo's supply voltage scales both); a tuple gives one factor per joint.
     joint_damping: extra viscous damping at every joint, N*m*s/rad.
     joint_friction: Coulomb friction torque at every joint, N*m.
     ground_friction: factor on the floor's lateral friction coefficient (nominal 0.8).

@@ -282,11 +282,13 @@ class QuadrupedEnv(gym.Env):
                                         forces=command * self._strength, physicsClientId=c)
             return
         servo = self.body.servo
-        # position actuation: joint friction takes its share of the servo's torque
+        # position actuation: joint friction takes its share of the servo's torque. A hobby servo's stall torque
+        # and no-load speed both scale with its supply voltage: strength scales both.
         limits = np.maximum(servo.stall_torque * self._strength - self.perturbations.joint_friction, 0.0)
-        for index, target, limit in zip(self._joint_indices, command, limits, strict=True):
+        speeds = servo.max_speed * self._strength
+        for index, target, limit, speed in zip(self._joint_indices, command, limits, speeds, strict=True):
             p.setJointMotorControl2(self._robot, index, p.POSITION_CONTROL, targetPosition=float(target),
-                                    force=float(limit), maxVelocity=servo.max_speed,
+                                    force=float(limit), maxVelocity=float(speed),
                                     positionGain=servo.position_gain, velocityGain=servo.velocity_gain,
                                     physicsClientId=c)
 
