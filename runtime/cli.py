@@ -160,9 +160,13 @@ def run_inspect(config: InspectConfig) -> int:
         for key, value in (metadata.get("provenance") or {}).items():
             print(f"provenance   {key}: {value}")
     if artifact is not None:
-        stats = [(float(np.abs(c).mean()), float(np.abs(c).max())) for c in artifact.coefficients]
-        for layer, (mean, peak) in enumerate(stats):
-            print(f"coefficients layer {layer}: mean |c| {mean:.4g}, max |c| {peak:.4g}")
+        for layer, coefficients in enumerate(artifact.coefficients):
+            if coefficients.size:  # a static-weight artifact has no Hebbian coefficients
+                print(f"coefficients layer {layer}: mean |c| {np.abs(coefficients).mean():.4g}, "
+                      f"max |c| {np.abs(coefficients).max():.4g}")
+        for name, tensor in sorted(artifact.static_tensors.items()):
+            if tensor.size:
+                print(f"static       {name}: mean |w| {np.abs(tensor).mean():.4g}, max |w| {np.abs(tensor).max():.4g}")
     if valid:
         print("validation   OK (checksum matches, shapes agree, all finite)")
     else:

@@ -91,3 +91,17 @@ def test_demo_runs_a_given_model(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "UNTRAINED" not in result.stdout and "distance" in result.stdout
     assert (tmp_path / "out" / "weights_trajectory.png").exists()
+
+
+def test_inspect_a_static_weight_artifact(tmp_path, capsys):
+    import numpy as np
+
+    from hebbkit.runtime import ANT28, NetworkSpec, WeightInit, save_artifact
+    from hebbkit.trainer.parameters import ParameterLayout
+
+    layout = ParameterLayout.of(NetworkSpec(rule="static", init=WeightInit("stored")))
+    flat = np.random.default_rng(1).normal(size=layout.size).astype(np.float32)
+    artifact = save_artifact(layout.to_artifact(flat, ANT28, 0.0165), tmp_path / "static.npz")
+    assert main(["inspect", str(artifact)]) == 0  # no Hebbian coefficients: the stored weights are summarised
+    out = capsys.readouterr().out
+    assert "static       initial_weights/0" in out and "validation   OK" in out

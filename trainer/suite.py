@@ -21,6 +21,7 @@ import numpy as np
 BREAK_STEP = 500
 RECOVERY_WINDOW = 50
 RECOVERY_FRACTION = 0.7
+WALKS_M_PER_S = 0.05  # below this mean speed on the standard body a model does not walk: no "kept" share
 RETAINED_TARGET = 0.7  # a deployable model keeps >= 70% of its standard speed under every single perturbation
 
 
@@ -114,9 +115,17 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
                 summary["mean_curve"] = [round(float(v), 3) for v in curves.mean(axis=0)]
                 summary["recovery_steps"] = recovery_steps(curves.mean(axis=0), BREAK_STEP - burn_in)
             report["results"][label][condition.name] = summary
-        nominal = report["results"][label].get("standard", {}).get("distance_mean")
-        for summary in report["results"][label].values():
-            summary["retained"] = summary["distance_mean"] / nominal if nominal and nominal > 0 else None
+    return add_retained(report)
+
+
+def add_retained(report: dict) -> dict:
+    """Each condition's share of the standard condition's distance ("kept"), for every artifact that walks on the
+    standard body (mean speed >= WALKS_M_PER_S); None otherwise, where a share would mean nothing."""
+    for results in report["results"].values():
+        nominal = results.get("standard", {})
+        walks = nominal.get("distance_mean", 0.0) / (report["max_steps"] - report["burn_in"]) >= WALKS_M_PER_S
+        for summary in results.values():
+            summary["retained"] = summary["distance_mean"] / nominal["distance_mean"] if walks else None
     return report
 
 
@@ -166,8 +175,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     lines = [f"Sim-to-real suite: {report['episodes']} episodes per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
              f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
-             "episode after burn-in; kept = share of the standard condition's distance "
-             f"(target for a deployable model: >= {RETAINED_TARGET:.0%}).", "",
+             "episode after burn-in; kept = share of the standard condition's distance (n/a: the model does not "
+             f"walk on the standard body; target for a deployable model: >= {RETAINED_TARGET:.0%}).", "",
              "| condition | " + " | ".join(f"{label} distance | speed | kept" for label in labels) + " |",
              "|---|" + "---|---|---|" * len(labels)]
     for name in conditions:
@@ -182,8 +191,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
             if summary.get("speed_body_lengths_per_s") is not None:
                 speed += f" ({summary['speed_body_lengths_per_s']:.2f} BL/s)"
             retained = summary.get("retained")
-            kept = "" if retained is None else f"{retained:.0%}" + (" (below target)" if retained < RETAINED_TARGET
-                                                                   else "")
+            kept = "n/a" if retained is None else f"{retained:.0%}" + (
+                " (below target)" if retained < RETAINED_TARGET else "")
             cells.append(f"{cell} | {speed} | {kept}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     written[1].write_text("\n".join(lines) + "\n")

@@ -7,6 +7,7 @@ per condition, a mean distance of at least half the full run's mean over the sam
 adaptation (the rule maths, the runtime, the env's dynamics) drops the distance far below that, while the
 chaotic-but-healthy drift of a harmless numerical change does not. Half, because three episodes of a plastic
 controller on a chaotic simulator can legitimately move by tens of percent after any change to the float order.
+Conditions where a model does not walk in the full run (mean below WALKS) are replayed but not held to a share.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ SHIPPED = sorted(path.parent for path in MODELS.glob("*/model.npz") if (path.par
 SLICE = ("standard", "damaged_left_front", "latency_1", "leg_breaks_at_500")
 EPISODES = 3
 FRACTION = 0.5
+WALKS = 20.0  # conditions where the full run's mean is below this distance (no gait: e.g. the static baseline on
+# the standard body) hold no adaptation to protect; half of a near-zero distance would only test the noise
 
 
 def test_every_shipped_model_has_its_full_suite():
@@ -50,4 +53,5 @@ def test_slice_keeps_at_least_half_the_full_runs_distance(model):
     for condition in conditions:
         reference = np.mean(full["results"][label][condition.name]["distances"][:EPISODES])
         got = report["results"][label][condition.name]["distance_mean"]
-        assert got >= FRACTION * reference, (condition.name, got, reference)
+        if reference >= WALKS:
+            assert got >= FRACTION * reference, (condition.name, got, reference)
