@@ -70,9 +70,8 @@ def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_i
     from .protocol import FitnessProtocol
 
     profile = artifact.profile
-    if artifact.network.frontend is not None:  # pixels: CarRacing, the paper's protocol without early stop
-        return FitnessProtocol(env="carracing", morphologies=("standard",), max_steps=max_steps, burn_in_steps=0,
-                               early_stop_after=0 if early_stop else max_steps, patience=20, fitness_term="reward")
+    if artifact.network.frontend is not None:  # pixels: CarRacing
+        return FitnessProtocol.carracing(max_steps, early_stop=early_stop)
     observation = "ant28" if profile.name.startswith("ant28") else (
         "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
     robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"

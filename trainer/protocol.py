@@ -40,6 +40,14 @@ class FitnessProtocol:
     perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
     randomization: tuple = ()  # ((field, (low, high)), ...): domain randomisation, drawn every episode
 
+    @classmethod
+    def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:
+        """The paper's CarRacing protocol: total reward, one body, no burn-in; with `early_stop`, the episode ends
+        after more than 20 consecutive steps of negative reward."""
+        return cls(env="carracing", morphologies=("standard",), episodes_per_morphology=episodes,
+                   max_steps=max_steps, burn_in_steps=0, early_stop_after=0 if early_stop else max_steps,
+                   patience=20, fitness_term="reward")
+
     def make_env(self, morphology: str):
         """A fresh env for one morphology (CarRacing has one body: `morphology` is ignored there)."""
         if self.env == "carracing":
@@ -107,16 +115,14 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
         action = zeros if burn_in else policy.step(observation)
         observation, reward, terminated, truncated, info = env.step(action)
         position = info.get("torso_position")
+        if position is not None:
+            xs.append(position[0])
         if burn_in:
-            if position is not None:
-                xs.append(position[0])
             continue
         gain = float(reward) if protocol.fitness_term == "reward" else info[protocol.fitness_term]
         fitness += gain
         if record_distance is not None:
             record_distance.append(fitness)
-        if position is not None:
-            xs.append(position[0])
         if walk_step is None and len(xs) > protocol.walk_window:
             speed = (xs[-1] - xs[-1 - protocol.walk_window]) / (protocol.walk_window * env.dt)
             if speed > protocol.walk_speed:

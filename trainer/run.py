@@ -90,10 +90,8 @@ class TrainConfig:
     def protocol(self) -> FitnessProtocol:
         from .envs.perturbations import SIM2REAL_RANGES
 
-        if self.env == "carracing":  # the paper: total reward, stop after 20 steps of negative reward
-            return FitnessProtocol(env="carracing", morphologies=("standard",), episodes_per_morphology=self.episodes,
-                                   max_steps=self.max_steps, burn_in_steps=0, early_stop_after=0, patience=20,
-                                   fitness_term="reward")
+        if self.env == "carracing":
+            return FitnessProtocol.carracing(self.max_steps, self.episodes)
         return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
                                morphologies=self.morphologies, episodes_per_morphology=self.episodes,
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,

@@ -123,7 +123,7 @@ def add_retained(report: dict) -> dict:
     standard body (mean speed >= WALKS_M_PER_S); None otherwise, where a share would mean nothing."""
     for results in report["results"].values():
         nominal = results.get("standard", {})
-        walks = nominal.get("distance_mean", 0.0) / (report["max_steps"] - report["burn_in"]) >= WALKS_M_PER_S
+        walks = nominal.get("speed_m_per_s", 0.0) >= WALKS_M_PER_S
         for summary in results.values():
             summary["retained"] = summary["distance_mean"] / nominal["distance_mean"] if walks else None
     return report
@@ -142,11 +142,10 @@ def body_length(path: Path) -> float:
     from hebbkit.runtime import load_artifact
 
     from .envs.bodies import BODIES
+    from .evaluate import protocol_for
 
-    artifact = load_artifact(path)
-    if artifact.network.frontend is not None:
-        return 0.0
-    return BODIES["servo_quadruped" if "servo_quadruped" in artifact.profile.name else "ant"].length
+    protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
+    return 0.0 if protocol.env == "carracing" else BODIES[protocol.robot].length
 
 
 def recovery_steps(curve: np.ndarray, break_index: int) -> int | None:

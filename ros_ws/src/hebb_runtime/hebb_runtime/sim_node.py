@@ -83,6 +83,7 @@ class PyBulletSim(Node):
             self.env.step(self._action)
             self.sim_time += self.env.dt
         self.lockstep = self.get_parameter("mode").value == "lockstep"
+        self._stop_after = self.get_parameter("stop_after").value
         self._state_stamp = self.get_clock().now().to_msg()
         if self.lockstep:
             self._publish_state()
@@ -114,7 +115,7 @@ class PyBulletSim(Node):
             self._publish_state()
 
     def _step(self) -> None:
-        if 0 < self.get_parameter("stop_after").value <= self.steps:
+        if 0 < self._stop_after <= self.steps:
             return  # the run is over: the last state and distance stay as they are
         _, _, _, _, info = self.env.step(self._action)
         self.distance += info["progress"]
