@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class EvalConfig:
@@ -26,33 +24,30 @@ class EvalConfig:
     suite: str | None = field(default=None, metadata={"help": "run a suite of conditions instead: sim2real"})
     baseline: Path | None = field(default=None, metadata={"help": "suite: also run this artifact (e.g. static)"})
     output: Path | None = field(default=None, metadata={"help": "suite: folder for suite.md/json and plots"})
-    workers: int = field(default=0, metadata={"help": "suite: worker processes (0: one per core)"})
+    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
+                                                        "on it"})
+    progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
 
 
 def evaluate(config: EvalConfig) -> dict:
     """Per-morphology episode results and summary statistics (the `--json` report)."""
-    from hebbkit.runtime import Policy, load_artifact
+    from hebbkit.runtime import load_artifact
 
-    from .protocol import run_episode
+    from .episodes import EpisodeTask, run_episodes, summarise
 
-    artifact = load_artifact(config.artifact)
-    protocol = protocol_for(artifact, config.morphologies, config.max_steps, config.burn_in, config.early_stop)
-    policy = Policy(artifact, config.backend, seed=config.seed)
+    artifact = load_artifact(config.artifact)  # fail now, not in a worker
+    tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
+                         early_stop=config.early_stop, backend=config.backend)
+             for morphology in config.morphologies for index in range(config.episodes)]
+    outcomes = run_episodes(tasks, config.workers or None, progress=config.progress, description="hebbkit eval")
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}, "morphologies": {}}
-    for morphology in config.morphologies:
-        episodes = [run_episode(artifact, protocol, morphology, config.seed + index, policy=policy)
-                    for index in range(config.episodes)]
-        distances = np.array([e.fitness for e in episodes])
-        walk_steps = [e.walk_step for e in episodes]
-        walked = [s for s in walk_steps if s is not None]
+    for position, morphology in enumerate(config.morphologies):
+        episodes = outcomes[position * config.episodes:(position + 1) * config.episodes]
         report["morphologies"][morphology] = {
-            "episodes": [{"seed": e.seed, "distance": round(e.fitness, 4), "steps": e.steps,
-                          "walk_step": e.walk_step} for e in episodes],
-            "distance_mean": float(distances.mean()),
-            "distance_std": float(distances.std()),
-            "walk_step_median": float(np.median(walked)) if walked else None,
-            "walked_fraction": len(walked) / len(episodes),
+            "episodes": [{"seed": e["seed"], "distance": round(e["distance"], 4), "steps": e["steps"],
+                          "walk_step": e["walk_step"]} for e in episodes],
+            **summarise(episodes),
         }
     return report
 
@@ -62,22 +57,6 @@ def load_metadata_network(path: Path) -> dict:
     from hebbkit.runtime import read_metadata
 
     return read_metadata(path).get("network", {})
-
-
-def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
-                 perturbations: dict | None = None):
-    """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
-    from .protocol import FitnessProtocol
-
-    profile = artifact.profile
-    if artifact.network.frontend is not None:  # pixels: CarRacing
-        return FitnessProtocol.carracing(max_steps, early_stop=early_stop)
-    observation = "ant28" if profile.name.startswith("ant28") else (
-        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
-    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
-    return FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
-                           morphologies=tuple(morphologies), max_steps=max_steps, burn_in_steps=burn_in,
-                           early_stop_after=200 if early_stop else max_steps, perturbations=dict(perturbations or {}))
 
 
 def run_eval(config: EvalConfig) -> int:
@@ -118,7 +97,7 @@ def run_suite_command(config: EvalConfig) -> int:
     for path in artifacts.values():
         load_artifact(path)  # fail now, not after an hour of episodes
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
-                       config.burn_in, workers=config.workers or None, progress=not config.json)
+                       config.burn_in, workers=config.workers or None, progress=config.progress)
     folder = config.output or Path("runs") / f"suite-{config.artifact.stem}"
     written = write_outputs(report, folder)
     if config.json:

@@ -12,7 +12,6 @@ the speed over a 50-step window is back to 70% of its speed over the 100 steps b
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -56,43 +55,15 @@ SIM2REAL = (
 SUITES = {"sim2real": SIM2REAL}
 
 
-def _episode(task: tuple) -> dict:
-    """Worker: one episode of one artifact under one condition; returns distance, steps and the distance curve."""
-    from hebbkit.runtime import load_artifact
-
-    from .evaluate import protocol_for
-    from .protocol import run_episode
-
-    path, condition, seed, max_steps, burn_in = task
-    artifact = load_artifact(path)
-    protocol = protocol_for(artifact, (condition.morphology,), max_steps, burn_in, early_stop=False,
-                            perturbations=condition.perturbations)
-    curve: list[float] = []
-    result = run_episode(artifact, protocol, condition.morphology, seed, record_distance=curve)
-    return {"distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step, "curve": curve}
-
-
 def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 10, seed: int = 0,
               max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True) -> dict:
     """Every artifact x condition x episode; episode i uses seed + i (the same seeds for every artifact)."""
-    tasks = [(str(path), condition, seed + index, max_steps, burn_in)
+    from .episodes import EpisodeTask, run_episodes, summarise
+
+    tasks = [EpisodeTask(str(path), condition.morphology, seed + index, max_steps, burn_in,
+                         perturbations=condition.perturbations, record_curve=condition.name.startswith("leg_breaks"))
              for path in artifacts.values() for condition in conditions for index in range(episodes)]
-    import multiprocessing
-
-    from .workers import _limit_threads
-
-    _limit_threads()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_limit_threads) as pool:
-        iterator = pool.map(_episode, tasks, chunksize=max(1, len(tasks) // (4 * (workers or 2))))
-        if progress:
-            try:
-                from tqdm import tqdm
-
-                iterator = tqdm(iterator, total=len(tasks), unit="episode", desc="sim2real suite")
-            except ImportError:
-                pass
-        outcomes = list(iterator)
+    outcomes = run_episodes(tasks, workers, progress=progress, description="sim2real suite")
     report: dict = {"episodes": episodes, "seed": seed, "max_steps": max_steps, "burn_in": burn_in,
                     "break_step": BREAK_STEP, "artifacts": {label: str(path) for label, path in artifacts.items()},
                     "body_lengths_m": {label: body_length(path) for label, path in artifacts.items()},
@@ -104,10 +75,10 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
             chunk = outcomes[position:position + episodes]
             position += episodes
             distances = np.array([o["distance"] for o in chunk])
-            walked = [o["walk_step"] for o in chunk if o["walk_step"] is not None]
-            summary = {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
+            overview = summarise(chunk)
+            summary = {"distance_mean": overview["distance_mean"], "distance_std": overview["distance_std"],
                        "distances": [round(float(d), 3) for d in distances],
-                       "walk_step_median": float(np.median(walked)) if walked else None,
+                       "walk_step_median": overview["walk_step_median"],
                        **speed_summary(distances, max_steps - burn_in, report["body_lengths_m"][label])}
             if condition.name.startswith("leg_breaks"):
                 curves = np.array([np.pad(o["curve"], (0, max_steps - burn_in - len(o["curve"])), mode="edge")
@@ -142,7 +113,7 @@ def body_length(path: Path) -> float:
     from hebbkit.runtime import load_artifact
 
     from .envs.bodies import BODIES
-    from .evaluate import protocol_for
+    from .episodes import protocol_for
 
     protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
     return 0.0 if protocol.env == "carracing" else BODIES[protocol.robot].length

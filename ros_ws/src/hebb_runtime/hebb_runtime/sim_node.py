@@ -32,7 +32,7 @@ SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "f
 def body_of_artifact(path: str) -> tuple[str, str, str]:
     """(robot, observation, actuation) of the env an artifact was trained in, read from its profile."""
     from hebbkit.runtime import load_artifact
-    from hebbkit.trainer.evaluate import protocol_for
+    from hebbkit.trainer.episodes import protocol_for
 
     protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
     return protocol.robot, protocol.observation, protocol.actuation

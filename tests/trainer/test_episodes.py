@@ -1,0 +1,30 @@
+"""Evaluation episodes on a process pool return what one process returns, episode for episode."""
+
+from __future__ import annotations
+
+from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact
+from hebbkit.trainer.episodes import EpisodeTask, protocol_for, run_episodes, run_task
+from hebbkit.trainer.protocol import run_episode
+
+
+def test_pool_results_do_not_depend_on_the_worker_count_or_order(tmp_path):
+    artifact = new_artifact(NetworkSpec(), profile=ANT28, seed=2)
+    path = str(save_artifact(artifact, tmp_path / "a.npz"))
+    tasks = [EpisodeTask(path, morphology, seed, max_steps=120, burn_in=10)
+             for morphology in ("standard", "damaged_left_front") for seed in (0, 1, 2)]
+    one = run_episodes(tasks, workers=1, progress=False)
+    two = run_episodes(tasks, workers=2, progress=False)
+    alone = [run_task(task) for task in reversed(tasks)][::-1]  # one process, other order: no state carried over
+    assert one == two == alone
+    protocol = protocol_for(artifact, ("damaged_left_front",), 120, 10, early_stop=False)
+    direct = run_episode(artifact, protocol, "damaged_left_front", 2)
+    assert one[-1]["distance"] == direct.fitness and one[-1]["steps"] == direct.steps
+    assert [o["seed"] for o in one] == [0, 1, 2, 0, 1, 2]
+    assert run_episodes([], workers=2) == []
+
+
+def test_the_onnx_backend_walks_the_same_episode(tmp_path):
+    path = str(save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=3), tmp_path / "a.npz"))
+    numpy_run = run_task(EpisodeTask(path, "standard", 4, max_steps=150, burn_in=10))
+    onnx_run = run_task(EpisodeTask(path, "standard", 4, max_steps=150, burn_in=10, backend="onnx"))
+    assert abs(numpy_run["distance"] - onnx_run["distance"]) <= 1e-6 * max(1.0, abs(numpy_run["distance"]))

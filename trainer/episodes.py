@@ -1,0 +1,93 @@
+"""Evaluation episodes of a shipped artifact, one per task, spread over a process pool.
+
+Both `hebbkit eval` and the sim-to-real suite describe their work as `EpisodeTask`s and hand them to
+`run_episodes`. Every task carries its own seed (env and initial weights), so an episode's result does not depend on
+which worker ran it or on what that worker ran before: the pool returns exactly what one process would (tested).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EpisodeTask:
+    """One episode: the artifact at `path` on `morphology` under `perturbations`, from `seed`."""
+
+    path: str
+    morphology: str
+    seed: int
+    max_steps: int = 1000
+    burn_in: int = 40
+    perturbations: dict = field(default_factory=dict)
+    early_stop: bool = False
+    backend: str = "numpy"
+    record_curve: bool = False
+
+
+def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
+                 perturbations: dict | None = None):
+    """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
+    from .protocol import FitnessProtocol
+
+    profile = artifact.profile
+    if artifact.network.frontend is not None:  # pixels: CarRacing
+        return FitnessProtocol.carracing(max_steps, early_stop=early_stop)
+    observation = "ant28" if profile.name.startswith("ant28") else (
+        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
+    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
+    return FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
+                           morphologies=tuple(morphologies), max_steps=max_steps, burn_in_steps=burn_in,
+                           early_stop_after=200 if early_stop else max_steps, perturbations=dict(perturbations or {}))
+
+
+def run_task(task: EpisodeTask) -> dict:
+    """Worker: one episode; distance (summed progress), steps, walk step and, if asked, the distance curve."""
+    from hebbkit.runtime import Policy, load_artifact
+
+    from .protocol import run_episode
+
+    artifact = load_artifact(task.path)
+    protocol = protocol_for(artifact, (task.morphology,), task.max_steps, task.burn_in, task.early_stop,
+                            perturbations=task.perturbations)
+    curve: list[float] | None = [] if task.record_curve else None
+    policy = Policy(artifact, task.backend, seed=task.seed)
+    result = run_episode(artifact, protocol, task.morphology, task.seed, policy=policy, record_distance=curve)
+    return {"seed": task.seed, "distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step,
+            "curve": curve}
+
+
+def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress: bool = True,
+                 description: str = "episodes") -> list[dict]:
+    """`run_task` for every task, in task order, on `workers` processes (None: one per core)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .workers import _limit_threads
+
+    if not tasks:
+        return []
+    _limit_threads()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_limit_threads) as pool:
+        iterator = pool.map(run_task, tasks, chunksize=max(1, len(tasks) // (4 * (workers or 2))))
+        if progress:
+            try:
+                from tqdm import tqdm
+
+                iterator = tqdm(iterator, total=len(tasks), unit="episode", desc=description)
+            except ImportError:
+                pass
+        return list(iterator)
+
+
+def summarise(outcomes: list[dict]) -> dict:
+    """Mean and std of the distance, median walk step and the share of episodes that walked."""
+    distances = np.array([o["distance"] for o in outcomes])
+    walked = [o["walk_step"] for o in outcomes if o["walk_step"] is not None]
+    return {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
+            "walk_step_median": float(np.median(walked)) if walked else None,
+            "walked_fraction": len(walked) / len(outcomes)}
+
