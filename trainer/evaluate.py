@@ -148,16 +148,17 @@ def run_plot(config: PlotConfig) -> int:
 
     runs = [(run_name(run_dir), read_log(run_dir)) for run_dir in config.run_dirs]
     figure, axis = plt.subplots(figsize=(8, 4.5))
+    overlay = len(runs) > 1  # several runs: one colour each, no min-max band, dashed ES mean
     for index, (name, rows) in enumerate(runs):
         generation = [int(r["generation"]) for r in rows]
-        prefix = f"{name}: " if len(runs) > 1 else ""
-        color = f"C{index}" if len(runs) > 1 else None
-        if len(runs) == 1:
+        prefix = f"{name}: " if overlay else ""
+        color = f"C{index}" if overlay else None
+        if not overlay:
             axis.fill_between(generation, [float(r["fitness_min"]) for r in rows],
                               [float(r["fitness_max"]) for r in rows], alpha=0.2, label="population min-max")
         axis.plot(generation, [float(r["fitness_mean"]) for r in rows], color=color, label=prefix + "population mean")
         axis.plot(generation, [float(r["center_fitness"]) for r in rows], color=color,
-                  linestyle="--" if len(runs) > 1 else "-", alpha=0.7 if len(runs) > 1 else 1.0,
+                  linestyle="--" if overlay else "-", alpha=0.7 if overlay else 1.0,
                   label=prefix + "ES mean (its own episodes)")
     title = "training curve: " + " vs ".join(name for name, _ in runs)
     axis.set(xlabel="generation", ylabel="fitness (distance)", title=title)

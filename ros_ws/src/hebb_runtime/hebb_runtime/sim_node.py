@@ -52,8 +52,9 @@ class PyBulletSim(Node):
 
         robot, observation, actuation = (self.get_parameter(name).value
                                          for name in ("robot", "observation", "actuation"))
-        if self.get_parameter("model_path").value:  # the body and profile the controller's artifact was trained on
-            trained = body_of_artifact(self.get_parameter("model_path").value)
+        model_path = self.get_parameter("model_path").value
+        if model_path:  # the body and profile the controller's artifact was trained on
+            trained = body_of_artifact(model_path)
             if trained != (robot, observation, actuation):
                 self.get_logger().info(f"simulating {'/'.join(trained)} as the artifact was trained (parameters "
                                        f"said {robot}/{observation}/{actuation})")
