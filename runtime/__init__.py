@@ -26,6 +26,7 @@ from .errors import (
     HebbkitError,
     ObservationError,
 )
+from .families import DEFAULT_FAMILY, FAMILIES, RuleFamily, get_family
 from .network import NetworkSpec, WeightInit, reference_step
 from .policy import Policy, PolicyStats, load_policy
 from .profile import (
@@ -42,7 +43,9 @@ from .rules import DEFAULT_RULE, RULES, Rule, fold_coefficients, get_rule, hebbi
 __all__ = [
     "ANT28",
     "BUILTIN_PROFILES",
+    "DEFAULT_FAMILY",
     "DEFAULT_RULE",
+    "FAMILIES",
     "RULES",
     "SCHEMA_VERSION",
     "ArtifactChecksumError",
@@ -63,10 +66,12 @@ __all__ = [
     "PolicyStats",
     "RobotProfile",
     "Rule",
+    "RuleFamily",
     "WeightInit",
     "ant28_profile",
     "fold_coefficients",
     "generic_profile",
+    "get_family",
     "get_rule",
     "hebbian_update",
     "load_artifact",

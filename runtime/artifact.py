@@ -2,7 +2,8 @@
 
 One `.npz` file (a zip of `.npy` members, read with `allow_pickle=False`, so loading never executes code):
 
-- `coefficients/<layer>`: float32 [in, out, k] per plastic layer (k = coefficients per synapse of the rule);
+- `coefficients/<layer>`: float32 [in, out, k] per plastic layer (k = coefficients per synapse of the rule), or,
+  for a rule family other than "synapse", the family's compact tensors `family/...` (`hebbkit.runtime.families`);
 - `static/<name>`: optional float32 tensors that are evolved directly and not plastic (e.g. a conv front end);
 - `__metadata__`: uint8 bytes of UTF-8 JSON (see `docs/artifact.md`), including a sha256 over every tensor.
 
@@ -22,6 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +38,16 @@ from .errors import (
     ArtifactValueError,
     ConfigError,
 )
+from .families import DEFAULT_FAMILY
 from .network import NetworkSpec
 from .profile import RobotProfile, generic_profile, image_profile
 
 FORMAT_NAME = "hebbkit-policy"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The newest schema this hebbkit writes and reads. Version 2 adds `network.family` and the `family/...` tensors;
+per-synapse artifacts are still written as version 1, byte for byte as before, so older readers keep reading them."""
+READABLE_SCHEMA_VERSIONS = (1, 2)
 METADATA_KEY = "__metadata__"
-COEFFICIENT_PREFIX = "coefficients/"
 STATIC_PREFIX = "static/"
 PROVENANCE_FIELDS = ("command", "seed", "git_commit", "generations", "fitness", "created")
 
@@ -51,7 +56,9 @@ PROVENANCE_FIELDS = ("command", "seed", "git_commit", "generations", "fitness", 
 class PolicyArtifact:
     """Everything a runtime needs to run a trained rule: network spec, coefficients, robot profile, provenance.
 
-    coefficients: one float32 [in, out, k] tensor per plastic layer, k in the rule's storage order.
+    coefficients: the rule family's evolved tensors, in `network.compact_tensors` order: for the "synapse" family one
+        float32 [in, out, k] tensor per plastic layer, k in the rule's storage order. The backends run
+        `expanded_coefficients`.
     static_tensors: directly evolved, non-plastic tensors by name (empty for the Ant).
     control_period: seconds between control steps the rule was trained at (0.0165 for the Ant).
     provenance: how it was made: command, seed, git_commit, generations, fitness, created (and any extra keys).
@@ -75,9 +82,25 @@ class PolicyArtifact:
         )
         object.__setattr__(self, "provenance", dict(self.provenance))
 
+    @cached_property
+    def expanded_coefficients(self) -> tuple[np.ndarray, ...]:
+        """One float32 [in, out, k] tensor per plastic layer, expanded from the family's compact `coefficients` (the
+        same arrays for the "synapse" family): what the backends fold and run."""
+        return tuple(self.network.expand_coefficients(self.coefficients))
+
+    def coefficient_tensors(self) -> dict[str, np.ndarray]:
+        """The evolved coefficient tensors by their name in the file (`coefficients/<l>` or `family/...`)."""
+        names = [tensor.name for tensor in self.network.compact_tensors]
+        if len(names) != len(self.coefficients):
+            raise ArtifactShapeError(
+                f"rule family {self.network.family!r} on layer sizes {list(self.network.layer_sizes)} needs "
+                f"{len(names)} coefficient tensors {names}, found {len(self.coefficients)}"
+            )
+        return dict(zip(names, self.coefficients, strict=True))
+
     def tensors(self) -> dict[str, np.ndarray]:
         """Every tensor by its name in the file."""
-        named = {f"{COEFFICIENT_PREFIX}{layer}": c for layer, c in enumerate(self.coefficients)}
+        named = self.coefficient_tensors()
         named.update({f"{STATIC_PREFIX}{name}": t for name, t in self.static_tensors.items()})
         return named
 
@@ -89,7 +112,7 @@ class PolicyArtifact:
         """The JSON metadata block as it is written to the file."""
         return {
             "format": FORMAT_NAME,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": 1 if self.network.family == DEFAULT_FAMILY else SCHEMA_VERSION,
             "network": self.network.to_dict(),
             "n_coefficients": self.network.n_coefficients,
             "profile": self.profile.to_dict(),
@@ -103,8 +126,7 @@ class PolicyArtifact:
 
     def validate(self) -> None:
         """Raise an `ArtifactError` if tensors, spec and profile disagree or hold non-finite values."""
-        _check_coefficient_shapes(self.network, {f"{COEFFICIENT_PREFIX}{i}": c for i, c in
-                                                 enumerate(self.coefficients)})
+        _check_coefficient_shapes(self.network, self.coefficient_tensors())
         _check_finite(self.tensors())
         frontend = self.network.frontend
         if frontend is not None:
@@ -159,14 +181,15 @@ def new_artifact(
     seed: int = 0,
     provenance: Mapping[str, object] | None = None,
 ) -> PolicyArtifact:
-    """Build an artifact; without `coefficients`, draws them N(0, 1) from `seed` (the paper's ES initialisation).
+    """Build an artifact; without `coefficients` (the family's compact tensors), draws them N(0, 1) from `seed` (the
+    paper's ES initialisation).
 
     A freshly drawn rule is untrained: its provenance says so.
     """
     static: dict[str, np.ndarray] = {}
     if coefficients is None:
         rng = np.random.default_rng(seed)
-        coefficients = [rng.standard_normal(shape).astype(np.float32) for shape in network.coefficient_shapes]
+        coefficients = [rng.standard_normal(tensor.shape).astype(np.float32) for tensor in network.compact_tensors]
         if network.frontend is not None:
             static = {f"frontend/{i}": rng.standard_normal(shape).astype(np.float32) * 0.3
                       for i, shape in enumerate(network.frontend.weight_shapes)}
@@ -269,11 +292,8 @@ def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source
                 f"{source}: tensor {name!r} should be float32 {expected_shape}, "
                 f"found {array.dtype} {list(array.shape)}"
             )
-    coefficient_tensors = {n: a for n, a in arrays.items() if n.startswith(COEFFICIENT_PREFIX)}
+    coefficient_tensors = {n: a for n, a in arrays.items() if not n.startswith(STATIC_PREFIX)}
     _check_coefficient_shapes(network, coefficient_tensors, source)
-    unknown = [n for n in arrays if not n.startswith((COEFFICIENT_PREFIX, STATIC_PREFIX))]
-    if unknown:
-        raise ArtifactShapeError(f"{source}: unknown tensors {unknown}; expected coefficients/* or static/*")
 
     actual_sha = tensor_checksum(arrays)
     if actual_sha != recorded_sha:
@@ -284,7 +304,7 @@ def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source
     _check_finite(arrays, source)
     artifact = PolicyArtifact(
         network=network,
-        coefficients=tuple(coefficient_tensors[f"{COEFFICIENT_PREFIX}{i}"] for i in range(network.n_layers)),
+        coefficients=tuple(coefficient_tensors[tensor.name] for tensor in network.compact_tensors),
         profile=profile,
         control_period=control_period,
         provenance=provenance,
@@ -340,27 +360,31 @@ def _check_schema(metadata: dict, source: str) -> None:
             f"{source}: format should be {FORMAT_NAME!r}, found {metadata.get('format')!r}"
         )
     version = metadata.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         hint = " (written by a newer hebbkit: upgrade)" if isinstance(version, int) and version > SCHEMA_VERSION else ""
+        readable = " and ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise ArtifactSchemaError(
-            f"{source}: schema_version {version!r} is not supported; this hebbkit reads {SCHEMA_VERSION}{hint}"
+            f"{source}: schema_version {version!r} is not supported; this hebbkit reads {readable}{hint}"
         )
 
 
 def _check_coefficient_shapes(network: NetworkSpec, tensors: Mapping[str, np.ndarray], source: str = "") -> None:
+    """The coefficient tensors (every tensor but static/*) must be exactly the family's compact tensors."""
     prefix = f"{source}: " if source else ""
-    expected = {f"{COEFFICIENT_PREFIX}{i}": shape for i, shape in enumerate(network.coefficient_shapes)}
+    expected = {tensor.name: tensor for tensor in network.compact_tensors}
     if sorted(tensors) != sorted(expected):
         raise ArtifactShapeError(
-            f"{prefix}network with {network.n_layers} layers needs tensors {sorted(expected)}, "
-            f"found {sorted(tensors)}"
+            f"{prefix}network with {network.n_layers} layers and rule family {network.family!r} needs tensors "
+            f"{sorted(expected)} (plus optional {STATIC_PREFIX}*), found {sorted(tensors)}"
         )
-    for name, shape in expected.items():
-        if tuple(tensors[name].shape) != shape:
+    axes = network.family_spec.axes
+    for name, tensor in expected.items():
+        if tuple(tensors[name].shape) != tensor.shape:
+            family = "" if network.family == DEFAULT_FAMILY else f", family {network.family}"
             raise ArtifactShapeError(
-                f"{prefix}{name} should be [in, out, k] = {list(shape)} for layer sizes "
-                f"{list(network.layer_sizes)} and rule {network.rule} (k = {shape[2]}), "
-                f"found {list(tensors[name].shape)}"
+                f"{prefix}{name} should be {axes} = {list(tensor.shape)} for layer sizes "
+                f"{list(network.layer_sizes)} and rule {network.rule}{family} (k = {tensor.shape[-1]}: "
+                f"{', '.join(tensor.roles) or 'none'}), found {list(tensors[name].shape)}"
             )
 
 

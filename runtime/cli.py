@@ -77,6 +77,7 @@ class NewConfig:
     output: Path = field(metadata={"positional": True, "help": "where to write the .npz artifact"})
     profile: str = field(default="ant28", metadata={"help": "robot profile: a built-in name, or 'generic'"})
     rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule (see `hebbkit inspect --rules`)"})
+    family: str = field(default="synapse", metadata={"help": "rule family: synapse, neuron or diagonal"})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     inputs: int = field(default=28, metadata={"help": "input size, for the 'generic' profile"})
     outputs: int = field(default=8, metadata={"help": "output size, for the 'generic' profile"})
@@ -96,13 +97,15 @@ def run_new(config: NewConfig) -> int:
               f"{sorted(BUILTIN_PROFILES)}", file=sys.stderr)
         return 2
     sizes = (profile.n_observations, *config.hidden, profile.n_actions)
-    spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule)
+    spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule,
+                       family=config.family)
     artifact = new_artifact(
         spec, profile=profile, control_period=config.control_period, seed=config.seed,
         provenance={"command": " ".join(["hebbkit", *sys.argv[1:]]) or "hebbkit new"},
     )
     path = save_artifact(artifact, config.output)
-    print(f"wrote {path}: UNTRAINED rule {spec.rule} on {'-'.join(map(str, sizes))}, "
+    family = "" if spec.family == "synapse" else f" ({spec.family} family)"
+    print(f"wrote {path}: UNTRAINED rule {spec.rule}{family} on {'-'.join(map(str, sizes))}, "
           f"{spec.n_coefficients:,} coefficients ~ N(0, 1), seed {config.seed}")
     return 0
 
@@ -149,8 +152,9 @@ def run_inspect(config: InspectConfig) -> int:
         print(f"format       {metadata.get('format')} schema v{metadata.get('schema_version')}")
         print(f"network      {'-'.join(map(str, network.get('layer_sizes', [])))}, activations "
               f"{network.get('activations')}, action head {network.get('action_head')}")
-        print(f"rule         {network.get('rule')}, {metadata.get('n_coefficients', 0):,} coefficients, "
-              f"init {network.get('init')}, normalize weights {network.get('normalize_weights')}")
+        print(f"rule         {network.get('rule')}, family {network.get('family', 'synapse')}, "
+              f"{metadata.get('n_coefficients', 0):,} coefficients, init {network.get('init')}, "
+              f"normalize weights {network.get('normalize_weights')}")
         print(f"profile      {profile.get('name')}: {len(profile.get('observation_names', []))} observations, "
               f"{len(profile.get('action_names', []))} actions ({profile.get('action_mode')})")
         print(f"control      every {metadata.get('control_period')} s")
@@ -160,10 +164,15 @@ def run_inspect(config: InspectConfig) -> int:
         for key, value in (metadata.get("provenance") or {}).items():
             print(f"provenance   {key}: {value}")
     if artifact is not None:
-        for layer, coefficients in enumerate(artifact.coefficients):
+        per_synapse = artifact.network.family == "synapse"
+        for layer, (name, coefficients) in enumerate(artifact.coefficient_tensors().items()):
             if coefficients.size:  # a static-weight artifact has no Hebbian coefficients
-                print(f"coefficients layer {layer}: mean |c| {np.abs(coefficients).mean():.4g}, "
-                      f"max |c| {np.abs(coefficients).max():.4g}")
+                print(f"coefficients {f'layer {layer}' if per_synapse else name}: mean |c| "
+                      f"{np.abs(coefficients).mean():.4g}, max |c| {np.abs(coefficients).max():.4g}")
+        if not per_synapse:
+            expanded = sum(c.size for c in artifact.expanded_coefficients)
+            print(f"expanded     {expanded:,} per-synapse coefficients ([in, out, k] per layer), what the "
+                  "backends run")
         for name, tensor in sorted(artifact.static_tensors.items()):
             if tensor.size:
                 print(f"static       {name}: mean |w| {np.abs(tensor).mean():.4g}, max |w| {np.abs(tensor).max():.4g}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ConfigError
+from .families import DEFAULT_FAMILY, CompactTensor, RuleFamily, get_family
 from .frontend import Frontend, frontend_forward
 from .rules import DEFAULT_RULE, Rule, get_rule, hebbian_update
 
@@ -93,6 +94,8 @@ class NetworkSpec:
     init: the per-episode random initial weights.
     normalize_weights: divide each layer by its max |w| after every update (the paper's CarRacing setting).
     action_head: optional per-output transform to the action; None means the last activation is the action.
+    frontend: optional convolutional front end (its weights are evolved directly, stored as static tensors).
+    family: which synapses share the rule's coefficients (see `hebbkit.runtime.families.FAMILIES`).
     """
 
     layer_sizes: tuple[int, ...] = (28, 128, 64, 8)
@@ -102,6 +105,7 @@ class NetworkSpec:
     normalize_weights: bool = False
     action_head: tuple[str, ...] | None = None
     frontend: Frontend | None = None
+    family: str = DEFAULT_FAMILY
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layer_sizes", tuple(int(size) for size in self.layer_sizes))
@@ -129,8 +133,13 @@ class NetworkSpec:
         if self.frontend is not None and self.frontend.output_size != self.layer_sizes[0]:
             raise ConfigError(f"the frontend outputs {self.frontend.output_size} features, layer_sizes starts with "
                               f"{self.layer_sizes[0]}")
-        if get_rule(self.rule).n_coefficients == 0 and self.normalize_weights:
-            raise ConfigError("a static network does not learn, so normalize_weights does not apply to it")
+        get_family(self.family)  # an unknown name raises, listing the known ones
+        if get_rule(self.rule).n_coefficients == 0:
+            if self.normalize_weights:
+                raise ConfigError("a static network does not learn, so normalize_weights does not apply to it")
+            if self.family != DEFAULT_FAMILY:
+                raise ConfigError(f"a static network has no rule to share: its family must be {DEFAULT_FAMILY!r}, "
+                                  f"got {self.family!r}")
 
     @property
     def n_layers(self) -> int:
@@ -148,15 +157,30 @@ class NetworkSpec:
         return get_rule(self.rule)
 
     @property
+    def family_spec(self) -> RuleFamily:
+        """The `RuleFamily` named by `family`."""
+        return get_family(self.family)
+
+    @property
     def coefficient_shapes(self) -> list[tuple[int, int, int]]:
-        """[in, out, k] shape of every layer's coefficient tensor."""
+        """[in, out, k] shape of every layer's per-synapse coefficient tensor (what the backends run)."""
         k = self.rule_spec.n_coefficients
         return [(n_in, n_out, k) for n_in, n_out in self.layer_shapes]
 
     @property
+    def compact_tensors(self) -> list[CompactTensor]:
+        """The evolved coefficient tensors of the family (names, shapes, roles), in ravel order."""
+        return self.family_spec.layout(self.layer_sizes, self.rule_spec)
+
+    @property
     def n_coefficients(self) -> int:
-        """Total number of evolved coefficients (61,440 for the Ant with ABCD_lr)."""
-        return sum(math.prod(shape) for shape in self.coefficient_shapes)
+        """Total number of evolved coefficients (for the Ant with ABCD_lr: 61,440 per synapse, 1,104 per neuron,
+        2,085 per diagonal)."""
+        return sum(tensor.size for tensor in self.compact_tensors)
+
+    def expand_coefficients(self, compact: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Per-synapse float32 [in, out, k] tensors (`coefficient_shapes`) from the family's compact ones."""
+        return self.family_spec.expand(self.layer_sizes, self.rule_spec, compact)
 
     @property
     def n_inputs(self) -> int:
@@ -185,8 +209,9 @@ class NetworkSpec:
         return [self.init.sample(rng, n_in, n_out) for n_in, n_out in self.layer_shapes]
 
     def to_dict(self) -> dict:
-        """JSON-ready form (stored in the artifact's metadata)."""
-        return {
+        """JSON-ready form (stored in the artifact's metadata); `family` only when it is not "synapse", so the
+        metadata of per-synapse networks is what it always was."""
+        data = {
             "layer_sizes": list(self.layer_sizes),
             "activations": list(self.activations),
             "rule": self.rule,
@@ -195,6 +220,9 @@ class NetworkSpec:
             "action_head": None if self.action_head is None else list(self.action_head),
             "frontend": None if self.frontend is None else self.frontend.to_dict(),
         }
+        if self.family != DEFAULT_FAMILY:
+            data["family"] = self.family
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> NetworkSpec:
@@ -208,6 +236,7 @@ class NetworkSpec:
             normalize_weights=bool(data["normalize_weights"]),
             action_head=None if data.get("action_head") is None else tuple(data["action_head"]),
             frontend=None if data.get("frontend") is None else Frontend.from_dict(data["frontend"]),
+            family=data.get("family", DEFAULT_FAMILY),
         )
 
 

@@ -1,7 +1,8 @@
 """The ONNX twin of one control step, built from a policy artifact.
 
 Inputs: `obs` [1, n_in] and `weights_<l>` [in, out] for every plastic layer. Outputs: `action` [1, n_out] and
-`next_weights_<l>` [in, out]. The folded coefficients are initializers; the artifact's metadata is in
+`next_weights_<l>` [in, out]. The folded coefficients are initializers (expanded per synapse from the rule family's
+compact tensors first, so the graph is the same for every family); the artifact's metadata is in
 `metadata_props` (key `hebbkit.metadata`). Weights are [in, out] and multiplied as row vectors, the layout ONNX
 Runtime runs fastest. Node order per layer mirrors the NumPy backend:
 post = f32(act(f64(pre) @ f64(W))); next_W = W + (pre_col * (a * post + b) + (c * post + d)).
@@ -81,7 +82,7 @@ def build_step_model(artifact: PolicyArtifact):
         weights = input_name(layer)
         inputs.append(helper.make_tensor_value_info(weights, TensorProto.FLOAT, [n_in, n_out]))
         outputs.append(helper.make_tensor_value_info(output_name(layer), TensorProto.FLOAT, [n_in, n_out]))
-        folded = fold_coefficients(rule, artifact.coefficients[layer])
+        folded = fold_coefficients(rule, artifact.expanded_coefficients[layer])
         tag = f"l{layer}"
         # forward pass in float64, rounded once to float32 (see the module docstring)
         pre_wide = node("Cast", [pre], f"{tag}_pre_f64", to=TensorProto.DOUBLE)
@@ -132,8 +133,9 @@ def build_step_model(artifact: PolicyArtifact):
         node("Where", ["head_tanh_mask", node("Tanh", [pre], "head_tanh"), squashed], "action")
 
     graph = helper.make_graph(nodes, "hebbian_control_step", inputs, outputs, initializers)
+    family = "" if spec.family == "synapse" else f" (family {spec.family})"
     graph.doc_string = (
-        f"One control step of a plastic {list(spec.layer_sizes)} network, rule {spec.rule}: "
+        f"One control step of a plastic {list(spec.layer_sizes)} network, rule {spec.rule}{family}: "
         "act with the input weights, output the Hebbian-updated weights."
     )
     model = helper.make_model(

@@ -130,13 +130,25 @@ class RobotProfile:
         command = np.asarray(action, dtype=np.float64)
         if command.shape != (self.n_actions,):
             raise ObservationError(f"action should have shape ({self.n_actions},), found {command.shape}")
-        if self.action_low is not None and self.action_high is not None:
-            command = np.clip(command, self.action_low, self.action_high)
-        if self.action_scale is not None:
-            command = command * np.asarray(self.action_scale)
-        if self.action_offset is not None:
-            command = command + np.asarray(self.action_offset)
+        low, high, scale, offset = self._action_arrays
+        if low is not None and high is not None:
+            command = np.clip(command, low, high)
+        if scale is not None:
+            command = command * scale
+        if offset is not None:
+            command = command + offset
         return command
+
+    @property
+    def _action_arrays(self) -> tuple[np.ndarray | None, ...]:
+        """action_low, action_high, action_scale, action_offset as float64 arrays, converted once (a control step
+        calls `command_from_action` every period)."""
+        arrays = self.__dict__.get("_cached_action_arrays")
+        if arrays is None:
+            arrays = tuple(None if values is None else np.asarray(values, dtype=np.float64)
+                           for values in (self.action_low, self.action_high, self.action_scale, self.action_offset))
+            object.__setattr__(self, "_cached_action_arrays", arrays)
+        return arrays
 
     def to_dict(self) -> dict:
         """JSON-ready form (stored in the artifact's metadata)."""
@@ -181,15 +193,18 @@ class ObservationAssembler:
 
     def __call__(self, measurements: Mapping[str, Sequence[float] | np.ndarray]) -> np.ndarray:
         """The float32 observation; raises `ObservationError` for a missing or too short measurement."""
+        raw, sizes, slices = self._raw, self._sizes, self._slices
         for key in self.keys:
             try:
-                values = np.asarray(measurements[key], dtype=np.float64).reshape(-1)
+                values = measurements[key]
             except KeyError:
                 raise ObservationError(f"profile {self.profile.name!r} needs measurement {key!r}") from None
-            size = self._sizes[key]
+            if type(values) is not np.ndarray or values.ndim != 1:  # lists, tuples, scalars, other shapes
+                values = np.asarray(values, dtype=np.float64).reshape(-1)
+            size = sizes[key]
             if values.size < size:
                 raise ObservationError(f"measurement {key!r} should have >= {size} entries, found {values.size}")
-            self._raw[self._slices[key]] = values[:size]
+            raw[slices[key]] = values[:size]
         observation = self._raw[self._gather] * self._scale + self._offset
         if self._clip is not None:
             np.clip(observation, -self._clip, self._clip, out=observation)

@@ -69,10 +69,10 @@ def test_bench_json_with_a_tiny_budget():
     result = run_cli("bench", "--json", "--episodes", "1", "--steps-per-episode", "60", "--warmup-steps", "10")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report["backends"]) == {"numpy", "onnx"}
+    assert set(report["backends"]) == {"numpy", "onnx", "c"}
     for figures in report["backends"].values():
         assert figures["steps"] == 50 and figures["median_us"] > 0 and figures["p99_us"] >= figures["median_us"]
-        assert figures["speedup_vs_naive"] > 0
+        assert figures["speedup_vs_naive"] > 0 and figures["speedup_vs_numpy"] > 0
     assert report["naive_numpy"]["median_us"] > 0
 
 
@@ -105,3 +105,29 @@ def test_inspect_a_static_weight_artifact(tmp_path, capsys):
     assert main(["inspect", str(artifact)]) == 0  # no Hebbian coefficients: the stored weights are summarised
     out = capsys.readouterr().out
     assert "static       initial_weights/0" in out and "validation   OK" in out
+
+
+def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
+    capsys.readouterr()
+    both_fronts = "front_right:lower:0.25+front_left:lower:0.25"  # not the canonical order: the key stays as given
+    assert main(["eval", str(tmp_path / "rule.npz"), "--morphologies", "standard", both_fronts, "--episodes", "1",
+                 "--max-steps", "30", "--burn-in", "5", "--workers", "1", "--no-progress", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["morphologies"]) == ["standard", both_fronts]
+    assert report["morphologies"][both_fronts]["episodes"][0]["steps"] == 30
+    assert report["morphologies"]["standard"] != report["morphologies"][both_fronts]
+
+
+def test_eval_refuses_a_bad_body_before_running_anything(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "rule.npz")]) == 0
+    assert main(["eval", str(tmp_path / "rule.npz"), "--morphologies", "validation", "front_left:lower:9"]) == 1
+    assert "scale '9' is outside [0, 4]" in capsys.readouterr().err
+
+
+def test_eval_help_explains_the_body_syntax_and_lists(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "leg:segment:scale" in help_text and "front_left:lower:0.25+front_right:lower:0.25" in help_text
+    assert "'unseen'" in help_text and "'validation'" in help_text and "unseen-bodies" in help_text

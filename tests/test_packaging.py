@@ -31,8 +31,9 @@ def test_wheel_holds_only_the_hebbkit_namespace(wheel):
     assert top_levels == {"hebbkit", "hebb_runtime"}  # hebb_runtime: the ROS 2 nodes, for pip-only users
     for module in ("hebbkit/runtime/__init__.py", "hebbkit/runtime/backends/onnx_backend.py",
                    "hebbkit/trainer/cli.py", "hebbkit/trainer/envs/quadruped.py", "hebbkit/firmware_bridge/__init__.py",
-                   "hebb_runtime/controller_node.py"):
-        assert module in names
+                   "hebb_runtime/controller_node.py", "hebbkit/runtime/kernel/hebb_kernel.c",
+                   "hebbkit/runtime/kernel/hebb_kernel.h", "hebbkit/runtime/backends/c_backend.py"):
+        assert module in names  # the kernel's source ships: the C backend compiles it on first use
     assert "hebbkit/__init__.py" not in names  # implicit namespace package
     metadata = next(n for n in names if n.endswith("METADATA"))
     with zipfile.ZipFile(wheel) as archive:

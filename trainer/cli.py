@@ -23,6 +23,10 @@ COMMANDS = {
     "train": ("hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)"),
     "eval": ("hebbkit.trainer.evaluate", "EvalConfig", "run_eval", "evaluate an artifact from random weights"),
     "plot": ("hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
+    "validate": ("hebbkit.trainer.study", "ValidateConfig", "run_validate",
+                 "score a run's snapshots on bodies and seeds its training never used"),
+    "study": ("hebbkit.trainer.study", "StudyConfig", "run_study",
+              "compare runs at an equal env-step budget: overlaid curves and a table"),
     "ros-demo": ("hebbkit.trainer.ros_demo", "RosDemoConfig", "run_ros_demo", "the ROS 2 nodes without ros2 launch"),
     "bridge": ("hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge", "ping or monitor the robot's firmware"),
 }

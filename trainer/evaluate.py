@@ -13,15 +13,24 @@ class EvalConfig:
     report the distance walked (summed progress after burn-in) and how many steps it took to start walking."""
 
     artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
-    morphologies: tuple[str, ...] = field(default=("standard",), metadata={"help": "morphologies to evaluate on"})
+    morphologies: tuple[str, ...] = field(default=("standard",), metadata={"help": (
+        "bodies to evaluate on: presets (standard, damaged_right_front, damaged_left_front); custom bodies as "
+        "leg:segment:scale parts joined by '+' (legs front_left, front_right, rear_left, rear_right; segments "
+        "upper, lower; scale within [0, 4] times the nominal length, 0 removes the segment), e.g. "
+        "front_left:lower:0.25+front_right:lower:0.25; or the lists 'unseen' (the bodies it never saw: each lower "
+        "leg at 0.25, both front lower legs at 0.25 and 1.5, each lower leg removed) and 'validation' "
+        "(damaged_left_front, rear_left:lower:0.4, rear_left:lower:1.5+rear_right:lower:1.5). The report's keys "
+        "are the bodies as written here, lists replaced by their entries")})
     episodes: int = field(default=10, metadata={"help": "episodes per morphology"})
     seed: int = field(default=0, metadata={"help": "episode i of a morphology uses seed + i"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
-    backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy or onnx"})
+    backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy, onnx or c (the C kernel)"})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
-    suite: str | None = field(default=None, metadata={"help": "run a suite of conditions instead: sim2real"})
+    suite: str | None = field(default=None, metadata={
+        "help": "run a suite of conditions instead: sim2real (the reality gap) or unseen-bodies (the bodies it never "
+                "saw, with the share of the standard distance each keeps)"})
     baseline: Path | None = field(default=None, metadata={"help": "suite: also run this artifact (e.g. static)"})
     output: Path | None = field(default=None, metadata={"help": "suite: folder for suite.md/json and plots"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
@@ -30,19 +39,22 @@ class EvalConfig:
 
 
 def evaluate(config: EvalConfig) -> dict:
-    """Per-morphology episode results and summary statistics (the `--json` report)."""
+    """Per-morphology episode results and summary statistics (the `--json` report), keyed by the bodies as given
+    (a list name such as "unseen" replaced by its entries, repeats dropped)."""
     from hebbkit.runtime import load_artifact
 
+    from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, run_episodes, summarise
 
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
+    morphologies = expand_bodies(config.morphologies)  # lists expanded; a misspelt body fails now
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
                          early_stop=config.early_stop, backend=config.backend)
-             for morphology in config.morphologies for index in range(config.episodes)]
+             for morphology in morphologies for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress, description="hebbkit eval")
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}, "morphologies": {}}
-    for position, morphology in enumerate(config.morphologies):
+    for position, morphology in enumerate(morphologies):
         episodes = outcomes[position * config.episodes:(position + 1) * config.episodes]
         report["morphologies"][morphology] = {
             "episodes": [{"seed": e["seed"], "distance": round(e["distance"], 4), "steps": e["steps"],
@@ -69,23 +81,25 @@ def run_eval(config: EvalConfig) -> int:
     print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per morphology, "
           f"fresh random weights each")
     pixels = load_metadata_network(config.artifact).get("frontend") is not None
+    width = max([22, *(len(name) for name in report["morphologies"])])
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
         walk = summary["walk_step_median"]
+        mean, std = summary["distance_mean"], summary["distance_std"]
         if pixels:  # CarRacing: the score is the total reward
-            print(f"{'CarRacing-v3':>22}: score {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}")
+            print(f"{'CarRacing-v3':>{width}}: score {mean:8.2f} +- {std:6.2f}")
         else:
-            print(f"{morphology:>22}: distance {summary['distance_mean']:8.2f} +- {summary['distance_std']:6.2f}   "
+            print(f"{morphology:>{width}}: distance {mean:8.2f} +- {std:6.2f}   "
                   f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
                   f"{summary['walked_fraction']:.0%} of episodes)")
-        print(f"{'':>22}  per episode: {distances}")
+        print(f"{'':>{width}}  per episode: {distances}")
     return 0
 
 
 def run_suite_command(config: EvalConfig) -> int:
     from hebbkit.runtime.errors import ConfigError
 
-    from .suite import SUITES, run_suite, write_outputs
+    from .suite import SUITE_TITLES, SUITES, run_suite, write_outputs
 
     if config.suite not in SUITES:
         raise ConfigError(f"unknown suite {config.suite!r}; expected one of {sorted(SUITES)}")
@@ -97,7 +111,8 @@ def run_suite_command(config: EvalConfig) -> int:
     for path in artifacts.values():
         load_artifact(path)  # fail now, not after an hour of episodes
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
-                       config.burn_in, workers=config.workers or None, progress=config.progress)
+                       config.burn_in, workers=config.workers or None, progress=config.progress,
+                       title=SUITE_TITLES[config.suite])
     folder = config.output or Path("runs") / f"suite-{config.artifact.stem}"
     written = write_outputs(report, folder)
     if config.json:

@@ -1,6 +1,7 @@
 """What the ES evolves, as one flat vector at the optimiser boundary, with named ravel/unravel.
 
-A Hebbian network evolves its coefficient tensors (`coefficients/<l>`, [in, out, k]); the static baseline evolves
+A Hebbian network evolves its rule family's coefficient tensors (`coefficients/<l>`, [in, out, k], per synapse; or the
+compact `family/...` tensors of a fewer-parameter family, see `hebbkit.runtime.families`); the static baseline evolves
 its weights directly (`initial_weights/<l>`, [in, out]). `ParameterLayout.to_artifact` turns a flat vector into a
 policy artifact, so every candidate runs through the same runtime `Policy` a robot uses.
 """
@@ -35,8 +36,8 @@ class ParameterLayout:
             names = tuple(f"initial_weights/{layer}" for layer in range(network.n_layers))
             shapes: tuple[tuple[int, ...], ...] = tuple(network.layer_shapes)
         else:
-            names = tuple(f"coefficients/{layer}" for layer in range(network.n_layers))
-            shapes = tuple(network.coefficient_shapes)
+            names = tuple(tensor.name for tensor in network.compact_tensors)
+            shapes = tuple(tensor.shape for tensor in network.compact_tensors)
         if network.frontend is not None:  # the convolutional front end is evolved directly, next to the rule
             names += tuple(f"frontend/{i}" for i in range(len(network.frontend.layers)))
             shapes += tuple(network.frontend.weight_shapes)
@@ -44,7 +45,8 @@ class ParameterLayout:
 
     @property
     def size(self) -> int:
-        """Length of the flat vector (61,440 for the Ant with ABCD_lr; 12,288 for its static baseline)."""
+        """Length of the flat vector (for the Ant with ABCD_lr: 61,440 per synapse, 1,104 per neuron, 2,085 per
+        diagonal; 12,288 for its static baseline)."""
         return sum(math.prod(shape) for shape in self.shapes)
 
     def unravel(self, flat: np.ndarray) -> dict[str, np.ndarray]:
@@ -73,11 +75,12 @@ class ParameterLayout:
                     provenance: Mapping[str, object] | None = None) -> PolicyArtifact:
         """The policy artifact of one parameter vector."""
         tensors = self.unravel(flat)
-        static = {name: tensor for name, tensor in tensors.items() if not name.startswith("coefficients/")}
+        names = [tensor.name for tensor in self.network.compact_tensors]
+        static = {name: tensor for name, tensor in tensors.items() if name not in names}
         if self.network.rule_spec.n_coefficients == 0:
             coefficients = tuple(np.zeros((*shape, 0), np.float32) for shape in self.network.layer_shapes)
         else:
-            coefficients = tuple(tensors[f"coefficients/{layer}"] for layer in range(self.network.n_layers))
+            coefficients = tuple(tensors[name] for name in names)
         return PolicyArtifact(self.network, coefficients, profile, control_period, dict(provenance or {}), static)
 
     def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:
@@ -85,5 +88,5 @@ class ParameterLayout:
         if artifact.network != self.network:
             raise ConfigError("the artifact's network differs from this layout's")
         tensors = dict(artifact.static_tensors)
-        tensors.update({f"coefficients/{layer}": c for layer, c in enumerate(artifact.coefficients)})
+        tensors.update(artifact.coefficient_tensors())
         return self.ravel(tensors)

@@ -6,13 +6,20 @@ not stepped); from then on the runtime `Policy` acts and learns every step. Fitn
 `fitness_term` (the progress reward, i.e. distance walked towards the target) after burn-in. The episode stops at
 `max_steps`, or, only after `early_stop_after` steps, on termination or after more than `patience` consecutive
 steps of negative progress. The fitness of a candidate averages `episodes_per_morphology` episodes on every
-morphology listed.
+morphology listed (preset names or bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
+
+Each process keeps the envs it built in an `EnvCache` of at most `ENV_CACHE_CAPACITY` (16), keyed by the protocol's
+env settings and the body's canonical spec; the least recently used env is closed when a new one is needed, so
+bodies sampled anew every generation do not pile up.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +56,8 @@ class FitnessProtocol:
                    patience=20, fitness_term="reward")
 
     def make_env(self, morphology: str):
-        """A fresh env for one morphology (CarRacing has one body: `morphology` is ignored there)."""
+        """A fresh env for one morphology: a preset name or a body as text, e.g. `front_left:lower:0.25` (see
+        `hebbkit.trainer.envs.morphology`). CarRacing has one body: `morphology` is ignored there."""
         if self.env == "carracing":
             from hebbkit.trainer.envs.carracing import CarRacingPixels
 
@@ -83,24 +91,76 @@ class EpisodeResult:
     seed: int
 
 
-_ENVS: dict[tuple, object] = {}
+class EnvCache:
+    """At most `capacity` envs by key; asking for one more closes (`env.close()`) and forgets the least recently
+    used. Training on bodies sampled every generation asks for new envs without end: this bounds what a worker
+    process holds (each env is a PyBullet client and a temporary folder of model files)."""
+
+    def __init__(self, capacity: int = 16) -> None:
+        if capacity < 1:
+            raise ValueError(f"an env cache holds at least 1 env, got capacity={capacity}")
+        self.capacity = capacity
+        self._envs: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Any]):
+        """The env stored under `key`, or `build()` stored under it (evicting the least recently used beyond
+        `capacity`). An env handed out stays valid until `capacity` other keys have been asked for."""
+        if key in self._envs:
+            self._envs.move_to_end(key)
+            return self._envs[key]
+        env = build()
+        self._envs[key] = env
+        while len(self._envs) > self.capacity:
+            _, evicted = self._envs.popitem(last=False)
+            evicted.close()
+        return env
+
+    def clear(self) -> None:
+        """Close and forget every env."""
+        while self._envs:
+            _, env = self._envs.popitem(last=False)
+            env.close()
+
+    def keys(self) -> list:
+        """Keys, least recently used first."""
+        return list(self._envs)
+
+    def __len__(self) -> int:
+        return len(self._envs)
 
 
-def cached_env(protocol: FitnessProtocol, morphology: str):
-    """One env per (protocol, morphology) per process: worker processes reuse them across tasks."""
-    key = (protocol.env, protocol.robot, protocol.observation, protocol.actuation, morphology, protocol.max_steps,
-           json.dumps(protocol.perturbations, sort_keys=True), repr(protocol.randomization))
-    if key not in _ENVS:
-        _ENVS[key] = protocol.make_env(morphology)
-    return _ENVS[key]
+ENV_CACHE_CAPACITY = 16
+_ENVS = EnvCache(ENV_CACHE_CAPACITY)
+
+
+def env_key(protocol: FitnessProtocol, morphology: str) -> tuple:
+    """What makes two envs interchangeable: the protocol's env settings and the body's canonical spec (so a preset
+    and any spelling of the same body share one env; CarRacing ignores the morphology)."""
+    if protocol.env == "carracing":
+        body = morphology
+    else:
+        from hebbkit.trainer.envs.morphology import resolve_morphology
+
+        body = resolve_morphology(morphology).spec
+    return (protocol.env, protocol.robot, protocol.observation, protocol.actuation, body, protocol.max_steps,
+            json.dumps(protocol.perturbations, sort_keys=True), repr(protocol.randomization))
+
+
+def cached_env(protocol: FitnessProtocol, morphology: str, cache: EnvCache | None = None):
+    """The env for (protocol, morphology) from `cache` (default: this process's, at most `ENV_CACHE_CAPACITY` envs):
+    worker processes reuse envs across tasks. `morphology`: a preset name or a body as text."""
+    return (cache if cache is not None else _ENVS).get(env_key(protocol, morphology),
+                                                        lambda: protocol.make_env(morphology))
 
 
 def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology: str, seed: int,
-                policy: Policy | None = None, record_distance: list[float] | None = None) -> EpisodeResult:
-    """One episode of `artifact` under `protocol` from `seed` (env seed and initial-weight seed)."""
+                policy: Policy | None = None, record_distance: list[float] | None = None,
+                backend: str = "numpy") -> EpisodeResult:
+    """One episode of `artifact` under `protocol` from `seed` (env seed and initial-weight seed), stepped by a
+    `Policy` on `backend` (or the given `policy`, reset to `seed`)."""
     env = cached_env(protocol, morphology)
     if policy is None:
-        policy = Policy(artifact, "numpy", seed=seed)
+        policy = Policy(artifact, backend, seed=seed)
     else:
         policy.reset(seed)
     observation, _ = env.reset(seed=seed)

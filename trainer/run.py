@@ -1,8 +1,9 @@
 """`hebbkit train`: evolve Hebbian rules (or static weights) with OpenAI-ES, resumably.
 
 A run directory holds everything: `config.json` (the resolved config), `log.csv` (one row per generation),
-`checkpoint.npz` (written atomically after every generation), `latest.npz` (the ES mean as a policy artifact) and
-`best.npz` (the mean that scored best on its own evaluation episodes). `--resume RUN_DIR` continues exactly as if the
+`checkpoint.npz` (written atomically after every generation), `latest.npz` (the ES mean as a policy artifact),
+`best.npz` (the mean that scored best on its own evaluation episodes) and `snapshots/gen_NNNN.npz` (the mean every
+`snapshot_every` generations, for validation curves). `--resume RUN_DIR` continues exactly as if the
 run had never stopped: the noise, the episode seeds and the ES state depend only on the seed and the generation.
 """
 
@@ -45,10 +46,14 @@ class TrainConfig:
     Start from a preset (--config) and override any field; the resolved config is saved in the run directory.
     """
 
-    config: str = field(default="ant-paper", metadata={"help": "preset: ant-paper, ant-static, servo-proprio, smoke"})
+    config: str = field(default="ant-paper", metadata={
+        "help": "preset: ant-paper, ant-robust, ant-static, servo-proprio, ant-proprio, carracing-paper, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
+    env_steps_budget: int = field(default=0, metadata={
+        "help": "also stop once the run has simulated this many env steps in all (0: no limit); for studies at "
+                "equal budget"})
     population: int = field(default=128, metadata={"help": "candidates per generation (even)"})
     sigma: float = field(default=0.1, metadata={"help": "initial noise scale"})
     sigma_decay: float = field(default=0.999, metadata={"help": "sigma factor per generation"})
@@ -60,6 +65,9 @@ class TrainConfig:
     weight_decay: float = field(default=0.0, metadata={"help": "L2 coefficient"})
     init_std: float = field(default=1.0, metadata={"help": "initial parameters ~ N(0, init_std^2)"})
     rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule, or 'static' for the static-weight baseline"})
+    rule_family: str = field(default="synapse", metadata={
+        "help": "synapse (the paper, 61,440 coefficients for the Ant), neuron (neuron-centric, 1,104) or diagonal "
+                "(seed code's first-release sharing, 2,085)"})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     env: str = field(default="quadruped", metadata={"help": "quadruped (PyBullet) or carracing (CarRacing-v3 pixels)"})
     robot: str = field(default="ant", metadata={"help": "ant or servo_quadruped"})
@@ -67,10 +75,18 @@ class TrainConfig:
     actuation: str = field(default="torque", metadata={"help": "torque or position"})
     morphologies: tuple[str, ...] = field(default=("standard", "damaged_right_front"),
                                           metadata={"help": "morphologies every candidate is scored on"})
+    body_distribution: str | None = field(default=None, metadata={
+        "help": "also score every candidate on bodies sampled from this distribution, new ones every generation "
+                "(all candidates of a generation meet the same bodies): leg-scales (see "
+                "hebbkit.trainer.envs.body_sets.BodyDistribution); its support excludes every evaluation body"})
+    bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
     episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
     seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
+    policy_backend: str = field(default="auto", metadata={
+        "help": "runtime backend that steps each candidate's controller: c (the C kernel, ~2x faster control step; "
+                "needs a C compiler), numpy, or auto (c when it builds, else numpy); recorded resolved in config.json"})
     backend: str = field(default="local", metadata={"help": "local (process pool) or ray"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
     ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
@@ -78,6 +94,9 @@ class TrainConfig:
     domain_randomization: bool = field(default=False, metadata={
         "help": "draw actuator strength, ground friction, torso mass, observation noise and latency per episode "
                 "(ranges: hebbkit.trainer.envs.perturbations.SIM2REAL_RANGES)"})
+    snapshot_every: int = field(default=10, metadata={
+        "help": "every this many generations, keep the ES mean as snapshots/gen_NNNN.npz (0: never); "
+                "`hebbkit validate RUN_DIR` scores them on bodies the training never used"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar with ETA"})
     tensorboard: bool = field(default=True, metadata={"help": "also log to RUN_DIR/tensorboard"})
 
@@ -97,6 +116,19 @@ class TrainConfig:
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,
                                randomization=SIM2REAL_RANGES if self.domain_randomization else ())
 
+    def __post_init__(self) -> None:
+        from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
+
+        held_out = [body for body in self.morphologies if body in VALIDATION_BODIES and body != "standard"]
+        if held_out:
+            raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
+                              f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
+        if self.body_distribution is not None and self.body_distribution not in BODY_DISTRIBUTIONS:
+            raise ConfigError(f"unknown body_distribution {self.body_distribution!r}; expected one of "
+                              f"{sorted(BODY_DISTRIBUTIONS)}")
+        if self.body_distribution is not None and self.bodies_per_generation < 1:
+            raise ConfigError(f"bodies_per_generation must be >= 1, got {self.bodies_per_generation}")
+
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         return {key: (str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value)
@@ -114,6 +146,7 @@ class TrainConfig:
             elif isinstance(value, list):
                 value = tuple(value)
             values[item.name] = value
+        values.setdefault("policy_backend", "numpy")  # runs from before the C backend stepped with NumPy
         return cls(**values)
 
 
@@ -125,6 +158,7 @@ PRESETS: dict[str, dict] = {
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                         "burn_in": 0},
+    "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }
@@ -145,12 +179,15 @@ def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSp
         sizes = (CARRACING_FRONTEND.output_size, *config.hidden, n_outputs)
         return NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 2) + ("identity",),
                            rule=config.rule, normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"),
-                           frontend=CARRACING_FRONTEND)
+                           frontend=CARRACING_FRONTEND, family=config.rule_family)
     sizes = (n_inputs, *config.hidden, n_outputs)
     activations = ("tanh",) * (len(sizes) - 1)
     if config.rule == "static":
+        if config.rule_family != "synapse":
+            raise ConfigError(f"rule static evolves the weights, not a rule: rule_family must be 'synapse', got "
+                              f"{config.rule_family!r}")
         return NetworkSpec(layer_sizes=sizes, activations=activations, rule="static", init=WeightInit("stored"))
-    return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule)
+    return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule, family=config.rule_family)
 
 
 # ------------------------------------------------------------------------------------------------------ the run
@@ -164,7 +201,7 @@ class Run:
         self.directory = directory
         self.command = command
         self.protocol = config.protocol()
-        probe = self.protocol.make_env(self.protocol.morphologies[0])
+        probe = self.protocol.make_env((*self.protocol.morphologies, "standard")[0])
         self.profile, self.control_period = probe.profile, probe.dt
         probe.close()
         self.network = network_for(config, self.profile.n_observations, self.profile.n_actions)
@@ -217,6 +254,14 @@ class Run:
         rows = path.read_text().splitlines()
         path.write_text("\n".join(rows[: generations + 1]) + "\n")
 
+    def logged_env_steps(self) -> int:
+        """Env steps of every generation in log.csv (the run's spent budget)."""
+        path = self.directory / "log.csv"
+        if not path.exists():
+            return 0
+        with path.open(newline="") as stream:
+            return sum(int(row["env_steps"]) for row in csv.DictReader(stream))
+
     def append_log(self, row: dict) -> None:
         path = self.directory / "log.csv"
         new = not path.exists()
@@ -228,10 +273,22 @@ class Run:
 
     # ------------------------------------------------------------------ one generation
 
+    def generation_protocol(self, state: ESState) -> FitnessProtocol:
+        """The protocol of this generation: the configured bodies, plus bodies sampled from the body distribution
+        (from the run seed and the generation, so a resumed run meets the same ones)."""
+        if self.config.body_distribution is None:
+            return self.protocol
+        from .envs.body_sets import BODY_DISTRIBUTIONS
+
+        rng = np.random.default_rng(np.random.SeedSequence([state.seed, state.generation, 3]))
+        sampled = BODY_DISTRIBUTIONS[self.config.body_distribution].sample(rng, self.config.bodies_per_generation)
+        return replace(self.protocol, morphologies=(*self.protocol.morphologies, *sampled))
+
     def jobs(self, state: ESState, candidates, workers: int):
         from .workers import Job
 
-        n_episodes = len(self.protocol.morphologies) * self.protocol.episodes_per_morphology
+        protocol = self.generation_protocol(state)
+        n_episodes = len(protocol.morphologies) * protocol.episodes_per_morphology
 
         def seeds(*key: int) -> tuple[int, ...]:
             return tuple(int(s) for s in np.random.SeedSequence([state.seed, state.generation, *key])
@@ -240,8 +297,8 @@ class Run:
         items = [(candidate.index, candidate, seeds(1, candidate.pair)) for candidate in candidates]
         items.append((len(candidates), None, seeds(2)))  # the centre (the mean itself), on its own episodes
         n_chunks = max(1, min(len(items), workers * self.config.chunks_per_worker))
-        return [Job(state.mean, self.layout, self.profile, self.control_period, self.protocol,
-                    tuple(items[index::n_chunks])) for index in range(n_chunks)]
+        return [Job(state.mean, self.layout, self.profile, self.control_period, protocol,
+                    tuple(items[index::n_chunks]), self.config.policy_backend) for index in range(n_chunks)]
 
 
 def _atomic_savez(path: Path, arrays: dict) -> None:
@@ -261,8 +318,11 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
             stored = TrainConfig.from_json(json.loads(saved.read_text()))
         except (json.JSONDecodeError, TypeError, ConfigError) as error:
             raise CheckpointError(f"{saved} is damaged: {error}") from error
-        # what may change on resume: the budget and where/how it runs
-        resumed = replace(stored, generations=config.generations, backend=config.backend, workers=config.workers,
+        # what may change on resume: the budget (an env-step budget given again replaces the stored one, none
+        # given keeps it) and where/how it runs
+        resumed = replace(stored, generations=config.generations,
+                          env_steps_budget=config.env_steps_budget or stored.env_steps_budget,
+                          backend=config.backend, workers=config.workers,
                           ray_address=config.ray_address, progress=config.progress, resume=directory,
                           run_dir=directory)
         run = Run(resumed, directory, command)
@@ -274,10 +334,26 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
         raise CheckpointError(f"{directory} already holds a run: resume it with --resume {directory}, or choose "
                               "another --run-dir")
     directory.mkdir(parents=True, exist_ok=True)
-    config = replace(config, run_dir=directory)
+    config = replace(config, run_dir=directory, policy_backend=resolve_policy_backend(config.policy_backend))
     run = Run(config, directory, command)
     (directory / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
     return run, run.strategy.initialize(config.seed)
+
+
+def resolve_policy_backend(name: str) -> str:
+    """"auto" -> "c" when the C kernel builds here, else "numpy" (with a note); other names are checked."""
+    if name not in ("auto", "c", "numpy", "onnx"):
+        raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {name!r}")
+    if name != "auto":
+        return name
+    from hebbkit.runtime.backends.c_backend import KernelBuildError, kernel_library
+
+    try:
+        kernel_library()
+    except KernelBuildError as error:
+        print(f"(policy backend: numpy, since the C kernel is unavailable: {error})", file=sys.stderr)
+        return "numpy"
+    return "c"
 
 
 @dataclass(frozen=True)
@@ -332,6 +408,9 @@ def run_generation(run: Run, state: ESState, evaluator, export: bool = True) -> 
             run.best_parameters = evaluated.mean.copy()
             run.export("best", evaluated.mean, evaluated, center)
         run.export("latest", state.mean, state, None)
+        every = run.config.snapshot_every
+        if every > 0 and state.generation % every == 0:
+            run.export(f"snapshots/gen_{state.generation:04d}", state.mean, state, None)
     seconds = time.perf_counter() - started
     population = fitness[:-1]
     return state, GenerationStats(
@@ -355,14 +434,17 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -
     bar = _progress(config, state.generation)
     board = _tensorboard(run.directory) if config.tensorboard else None
     interrupted = False
+    env_steps = run.logged_env_steps()
+    budget = config.env_steps_budget or None
     # SIGTERM and SIGINT both stop the run after a checkpoint, also when a shell started it in the background
     # (which makes it ignore SIGINT otherwise)
     previous_handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        while state.generation < config.generations:
+        while state.generation < config.generations and (budget is None or env_steps < budget):
             state, stats = run_generation(run, state, evaluator)
+            env_steps += stats.env_steps
             row = stats.log_row(run.best_center_fitness, getattr(evaluator, "retries", 0))
             run.append_log(row)
             if board is not None:
@@ -386,8 +468,8 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -
         print(f"\ninterrupted after generation {state.generation} (checkpointed). Resume with:\n"
               f"  hebbkit train --resume {run.directory} --generations {config.generations}", file=sys.stderr)
         raise KeyboardInterrupt
-    print(f"done: generation {state.generation}, best centre fitness {run.best_center_fitness:.2f}; "
-          f"{run.directory / 'best.npz'}, {run.directory / 'latest.npz'}")
+    print(f"done: generation {state.generation}, {env_steps:,} env steps, best centre fitness "
+          f"{run.best_center_fitness:.2f}; {run.directory / 'best.npz'}, {run.directory / 'latest.npz'}")
     return run.directory
 
 

@@ -1,6 +1,12 @@
 """The sim-to-real adaptation suite: a matrix of conditions a real robot meets, N fresh-random-weight episodes each.
 
     hebbkit eval models/ant-paper/best.npz --suite sim2real --baseline models/ant-static/best.npz --output out/
+    hebbkit eval models/ant-paper/best.npz --suite unseen-bodies --output out-bodies/
+
+`sim2real`: the reality gap (damaged bodies, actuators, friction, mass, noise, latency, a leg breaking mid-episode).
+`unseen-bodies`: the standard body and every body of `UNSEEN_BODIES` ("the bodies it never saw"; rows named by
+`BODY_LABELS`, the body's spec in the JSON's conditions), so the table gives each one's distance, speed and the
+share of the standard distance it keeps.
 
 writes `out/suite.md` (table: distance, mean forward speed over the whole episode in m/s and body lengths per
 second, and the share of the standard condition's distance each condition keeps), `out/suite.json` (every
@@ -16,6 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .envs.body_sets import BODY_LABELS, UNSEEN_BODIES
+from .envs.morphology import resolve_morphology
 
 BREAK_STEP = 500
 RECOVERY_WINDOW = 50
@@ -52,19 +61,28 @@ SIM2REAL = (
                                                               "scale": 0.25},)},
               description="front-left lower leg shortened to 25% at step 500"),
 )
-SUITES = {"sim2real": SIM2REAL}
+UNSEEN_BODIES_SUITE = (
+    Condition("standard", description="the nominal body"),
+    *(Condition(BODY_LABELS[body], body, description=f"{resolve_morphology(body).spec}: never in training"
+                + (" (except the paper's protocol, which trains on it)" if body == "damaged_right_front" else ""))
+      for body in UNSEEN_BODIES),
+)
+SUITES = {"sim2real": SIM2REAL, "unseen-bodies": UNSEEN_BODIES_SUITE}
+SUITE_TITLES = {"sim2real": "Sim-to-real suite", "unseen-bodies": "Bodies it never saw"}
 
 
 def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 10, seed: int = 0,
-              max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True) -> dict:
-    """Every artifact x condition x episode; episode i uses seed + i (the same seeds for every artifact)."""
+              max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True,
+              title: str = "Sim-to-real suite") -> dict:
+    """Every artifact x condition x episode; episode i uses seed + i (the same seeds for every artifact). `title`
+    heads the table of `write_outputs`."""
     from .episodes import EpisodeTask, run_episodes, summarise
 
     tasks = [EpisodeTask(str(path), condition.morphology, seed + index, max_steps, burn_in,
                          perturbations=condition.perturbations, record_curve=condition.name.startswith("leg_breaks"))
              for path in artifacts.values() for condition in conditions for index in range(episodes)]
-    outcomes = run_episodes(tasks, workers, progress=progress, description="sim2real suite")
-    report: dict = {"episodes": episodes, "seed": seed, "max_steps": max_steps, "burn_in": burn_in,
+    outcomes = run_episodes(tasks, workers, progress=progress, description=title)
+    report: dict = {"title": title, "episodes": episodes, "seed": seed, "max_steps": max_steps, "burn_in": burn_in,
                     "break_step": BREAK_STEP, "artifacts": {label: str(path) for label, path in artifacts.items()},
                     "body_lengths_m": {label: body_length(path) for label, path in artifacts.items()},
                     "conditions": [asdict(c) for c in conditions], "results": {}}
@@ -142,7 +160,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     written[0].write_text(json.dumps(report, indent=1) + "\n")
     labels = list(report["results"])
     conditions = [c["name"] for c in report["conditions"]]
-    lines = [f"Sim-to-real suite: {report['episodes']} episodes per condition, fresh random weights each (seeds "
+    title = report.get("title", "Sim-to-real suite")
+    lines = [f"{title}: {report['episodes']} episodes per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
              f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
              "episode after burn-in; kept = share of the standard condition's distance (n/a: the model does not "

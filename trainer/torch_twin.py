@@ -23,7 +23,7 @@ class TorchTwin:
         self.spec = spec
         rule = spec.rule_spec
         self.learns = rule.n_coefficients > 0
-        folded = [fold_coefficients(rule, c) for c in artifact.coefficients]
+        folded = [fold_coefficients(rule, c) for c in artifact.expanded_coefficients]
         self.a, self.b, self.c, self.d = ([torch.tensor(getattr(f, name), device=device) for f in folded]
                                           for name in "abcd")
         self.frontend = [torch.tensor(artifact.static_tensors[f"frontend/{i}"], dtype=torch.float64, device=device)

@@ -40,6 +40,7 @@ class Job:
     control_period: float
     protocol: FitnessProtocol
     items: tuple[tuple[int, Candidate | None, tuple[int, ...]], ...]  # (slot, candidate, episode seeds)
+    policy_backend: str = "numpy"  # the runtime backend that steps each candidate's controller
 
 
 def evaluate_chunk(job: Job) -> list[tuple[int, float, int]]:
@@ -51,7 +52,8 @@ def evaluate_chunk(job: Job) -> list[tuple[int, float, int]]:
         fitness, steps, index = 0.0, 0, 0
         for morphology in job.protocol.morphologies:
             for _ in range(job.protocol.episodes_per_morphology):
-                episode = run_episode(artifact, job.protocol, morphology, int(seeds[index]))
+                episode = run_episode(artifact, job.protocol, morphology, int(seeds[index]),
+                                      backend=job.policy_backend)
                 fitness += episode.fitness
                 steps += episode.steps
                 index += 1

@@ -1,6 +1,6 @@
 """Backends that run one control step: act with the current weights, then apply the Hebbian update.
 
-Both keep the plastic weights in buffers they own (`weights` returns live [in, out] views) and are parity-tested
+All keep the plastic weights in buffers they own (`weights` returns live [in, out] views) and are parity-tested
 against `hebbkit.runtime.network.reference_step`.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 from ..artifact import PolicyArtifact
 from ..errors import ConfigError
 
-BACKENDS = ("numpy", "onnx")
+BACKENDS = ("numpy", "onnx", "c")
 
 
 class StepBackend(Protocol):
@@ -36,7 +36,8 @@ class StepBackend(Protocol):
 
 
 def make_backend(artifact: PolicyArtifact, backend: str, **options: Any) -> StepBackend:
-    """Instantiate a backend by name ("numpy" or "onnx"); the ONNX one imports onnxruntime only now."""
+    """Instantiate a backend by name ("numpy", "onnx" or "c"); the ONNX one imports onnxruntime only now, the C one
+    compiles its kernel on first use."""
     if backend == "numpy":
         from .numpy_backend import NumpyBackend
 
@@ -45,4 +46,8 @@ def make_backend(artifact: PolicyArtifact, backend: str, **options: Any) -> Step
         from .onnx_backend import OnnxBackend
 
         return OnnxBackend(artifact, **options)
+    if backend == "c":
+        from .c_backend import CBackend
+
+        return CBackend(artifact, **options)
     raise ConfigError(f"unknown backend {backend!r}; expected one of {BACKENDS}")

@@ -26,7 +26,7 @@ class NumpyBackend:
         spec = artifact.network
         rule = spec.rule_spec
         self._spec = spec
-        self._folded = [fold_coefficients(rule, c) for c in artifact.coefficients]
+        self._folded = [fold_coefficients(rule, c) for c in artifact.expanded_coefficients]
         has = set(rule.coefficients)
         self._use_b = "B" in has
         self._use_c = "C" in has

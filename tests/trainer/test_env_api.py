@@ -166,3 +166,13 @@ def test_a_users_own_urdf_runs_and_refuses_damage_it_cannot_build(tmp_path):
         QuadrupedEnv(robot=body, morphology="damaged_right_front")
     with pytest.raises(ConfigError, match="no robot model"):
         custom_body(tmp_path / "none.urdf", (), (), alive_height=0.1)
+
+
+def test_physics_time_is_counted_for_throughput_benchmarks():
+    env = QuadrupedEnv()
+    env.reset(seed=0)
+    assert env.physics_seconds == 0.0
+    for _ in range(5):
+        env.step(np.zeros(8, dtype=np.float32))
+    assert env.physics_seconds > 0.0
+    env.close()

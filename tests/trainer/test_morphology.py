@@ -1,4 +1,5 @@
-"""Morphologies change the right segment and nothing else, on both bodies, and every damaged body simulates."""
+"""Morphologies change the right segment and nothing else, on both bodies, and every damaged body simulates; bodies
+written as text have one canonical name, refuse bad input with a clear message and build the same env."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import pytest
 from hebbkit.runtime import ConfigError
 from hebbkit.trainer.envs import LegDamage, Morphology, QuadrupedEnv
 from hebbkit.trainer.envs.bodies import ServoQuadrupedParameters, ant_mjcf_path, servo_quadruped_urdf
-from hebbkit.trainer.envs.morphology import MORPHOLOGIES, damage_ant_mjcf
+from hebbkit.trainer.envs.morphology import (
+    MORPHOLOGIES,
+    canonical_damages,
+    damage_ant_mjcf,
+    format_spec,
+    parse_spec,
+    resolve_morphology,
+)
 
 
 def elements(tree: ElementTree.ElementTree) -> list[tuple[str, dict]]:
@@ -103,3 +111,110 @@ def test_invalid_damage_is_refused():
         LegDamage("front_left", "foot")
     with pytest.raises(ConfigError, match="within"):
         LegDamage("front_left", "lower", -1)
+
+
+# ------------------------------------------------------------------------------------------ bodies written as text
+
+
+@pytest.mark.parametrize("spelling, canonical", [
+    ("front_left:lower:0.25", "front_left:lower:0.25"),
+    ("front_right:lower:0.25+front_left:lower:0.25", "front_left:lower:0.25+front_right:lower:0.25"),
+    (" front_right : lower : .250 + front_left:lower:25e-2 ", "front_left:lower:0.25+front_right:lower:0.25"),
+    ("rear_right:lower:1.50+rear_right:upper:2", "rear_right:upper:2+rear_right:lower:1.5"),
+    ("rear_left:lower:0.0", "rear_left:lower:0"),
+    ("rear_left:lower:-0", "rear_left:lower:0"),
+    ("front_left:upper:1+rear_left:lower:0.4", "rear_left:lower:0.4"),  # scale 1 changes nothing
+    ("front_left:upper:1.0", "standard"),
+    ("standard", "standard"),
+])
+def test_spellings_of_one_body_get_one_canonical_name(spelling, canonical):
+    morphology = resolve_morphology(spelling)
+    assert morphology.spec == canonical
+    if canonical == "standard":
+        assert morphology is MORPHOLOGIES["standard"]
+    else:
+        assert morphology.name == canonical
+    assert format_spec(parse_spec(canonical)) == canonical  # format(parse(x)) == x on canonical text
+    assert resolve_morphology(canonical) == morphology
+    assert parse_spec(spelling) == morphology.damages
+
+
+def test_parse_and_format_round_trip_damages():
+    damages = (LegDamage("front_left", "upper", 0.5), LegDamage("front_left", "lower", 0.1 + 0.2),
+               LegDamage("rear_right", "lower", 0.0), LegDamage("rear_left", "upper", 4.0))
+    text = format_spec(damages)
+    assert text == "front_left:upper:0.5+front_left:lower:0.30000000000000004+rear_left:upper:4+rear_right:lower:0"
+    assert parse_spec(text) == canonical_damages(damages)
+    assert Morphology("x", damages).segment_scales() == resolve_morphology(text).segment_scales()
+
+
+def test_presets_keep_their_names_and_have_specs():
+    assert resolve_morphology("damaged_left_front") is MORPHOLOGIES["damaged_left_front"]
+    assert MORPHOLOGIES["damaged_left_front"].spec == "front_left:lower:0.25"
+    assert MORPHOLOGIES["damaged_right_front"].spec == "front_right:lower:0.25"
+    assert MORPHOLOGIES["standard"].spec == "standard"
+    assert resolve_morphology([LegDamage("rear_left", "lower", 0.5)]).name == "rear_left:lower:0.5"
+    # repeated damages of one segment combine, as LegDamage lists always did
+    assert resolve_morphology([LegDamage("rear_left"), LegDamage("rear_left", scale=2.0)]).spec == "rear_left:lower:0.5"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("front_left:lower:0.25+", r"part 2 is empty; expected leg:segment:scale"),
+    ("+front_left:lower:0.25", r"part 1 is empty"),
+    ("front_left:lower:0.25++rear_left:lower:1", r"part 2 is empty"),
+    ("middle_left:lower:0.25", r"unknown leg 'middle_left'; expected one of front_left, front_right, rear_left"),
+    ("front_left:foot:0.25", r"unknown segment 'foot'; expected one of upper, lower"),
+    ("front_left:lower:short", r"scale 'short' is not a number; expected a number within \[0, 4\]"),
+    ("front_left:lower:", r"scale '' is not a number"),
+    ("front_left:lower:4.5", r"scale '4.5' is outside \[0, 4\]"),
+    ("front_left:lower:-0.5", r"scale '-0.5' is outside \[0, 4\]"),
+    ("front_left:lower:nan", r"scale 'nan' is outside \[0, 4\]"),
+    ("front_left:0.25", r"is 'front_left:0.25' \(2 field\(s\)\); expected leg:segment:scale"),
+    ("front_left:lower:0.25:1", r"\(4 field\(s\)\)"),
+    ("front_left:lower:0.5+front_left:lower:0.5", r"front_left:lower appears twice"),
+    ("no_legs", r"unknown morphology 'no_legs'; expected a preset \(damaged_left_front, damaged_right_front, "
+                r"standard\) or leg:segment:scale parts joined by '\+'"),
+])
+def test_a_bad_spec_says_what_was_expected_and_what_was_found(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_morphology(spec)
+
+
+def test_an_env_from_a_spec_is_the_body_of_the_equivalent_leg_damages():
+    spec = "rear_right:upper:0.5+front_left:lower:0.25"
+    from_text = QuadrupedEnv(morphology=spec)
+    from_damages = QuadrupedEnv(morphology=[LegDamage("front_left", "lower", 0.25),
+                                            LegDamage("rear_right", "upper", 0.5)])
+    from_text.reset(seed=0)
+    model = from_text.body.write_model(from_text.morphology, from_text._folder)
+    assert ":" not in model.name and "+" not in model.name  # a file-name-safe tag, not the raw spec
+    reference = ElementTree.parse(model)
+    expected = damage_ant_mjcf(ElementTree.parse(ant_mjcf_path()), from_damages.morphology)
+    assert elements(reference) == elements(expected)
+    assert p.getNumJoints(from_text._robot, physicsClientId=from_text._client) == p.getNumJoints(
+        from_damages._robot, physicsClientId=from_damages._client)
+    action = np.full(8, 0.3, dtype=np.float32)
+    for env in (from_text, from_damages):
+        env.reset(seed=4)
+    for _ in range(20):
+        observed = [env.step(action)[0] for env in (from_text, from_damages)]
+        np.testing.assert_array_equal(*observed)
+    for env in (from_text, from_damages):
+        env.close()
+
+
+def test_a_preset_and_its_spelling_walk_bit_identically():
+    preset, spelled = QuadrupedEnv(morphology="damaged_left_front"), QuadrupedEnv(morphology="front_left:lower:0.25")
+    assert preset.morphology.spec == spelled.morphology.spec
+    first = [preset.reset(seed=2)[0]] + [preset.step(np.full(8, -0.2, dtype=np.float32))[0] for _ in range(15)]
+    second = [spelled.reset(seed=2)[0]] + [spelled.step(np.full(8, -0.2, dtype=np.float32))[0] for _ in range(15)]
+    np.testing.assert_array_equal(first, second)
+    preset.close()
+    spelled.close()
+
+
+def test_the_servo_quadruped_takes_a_spec_too():
+    env = QuadrupedEnv(robot="servo_quadruped", morphology="front_right:lower:0.25", actuation="position")
+    preset = servo_quadruped_urdf(ServoQuadrupedParameters(), MORPHOLOGIES["damaged_right_front"])
+    assert env.body.write_model(env.morphology, env._folder).read_text() == preset
+    env.close()

@@ -7,7 +7,7 @@ import pytest
 
 from hebbkit.runtime import ANT28, ConfigError, NetworkSpec, Policy, WeightInit
 from hebbkit.trainer.parameters import ParameterLayout
-from hebbkit.trainer.protocol import FitnessProtocol, cached_env, run_episode
+from hebbkit.trainer.protocol import ENV_CACHE_CAPACITY, EnvCache, FitnessProtocol, cached_env, env_key, run_episode
 
 
 def test_layout_ravels_and_unravels_by_name():
@@ -87,3 +87,55 @@ def test_same_seed_same_fitness():
     again = run_episode(artifact, protocol, "damaged_right_front", seed=4)
     other = run_episode(artifact, protocol, "damaged_right_front", seed=5)
     assert first == again and first.fitness != other.fitness
+
+
+class FakeEnv:
+    """Stands in for an env in cache tests: remembers what it was built for and whether it was closed."""
+
+    def __init__(self, morphology):
+        self.morphology, self.closed = morphology, False
+
+    def close(self):
+        self.closed = True
+
+
+class FakeEnvProtocol(FitnessProtocol):
+    """The paper's protocol with envs that cost nothing to build."""
+
+    def make_env(self, morphology):
+        return FakeEnv(morphology)
+
+
+def test_the_env_cache_keeps_the_most_recently_used_and_closes_the_rest():
+    cache = EnvCache(capacity=3)
+    built = {key: cache.get(key, lambda key=key: FakeEnv(key)) for key in "abc"}
+    assert cache.get("a", lambda: FakeEnv("again")) is built["a"]  # a hit refreshes "a"
+    built["d"] = cache.get("d", lambda: FakeEnv("d"))  # evicts "b", the least recently used
+    assert cache.keys() == ["c", "a", "d"] and built["b"].closed
+    assert not any(built[key].closed for key in "acd")
+    cache.clear()
+    assert len(cache) == 0 and all(env.closed for env in built.values())
+    with pytest.raises(ValueError, match="at least 1"):
+        EnvCache(0)
+
+
+def test_cached_env_is_bounded_and_keyed_by_the_canonical_body():
+    cache = EnvCache(ENV_CACHE_CAPACITY)
+    protocol = FakeEnvProtocol(morphologies=("standard",))
+    bodies = [f"rear_left:lower:{0.5 + index / 100:g}" for index in range(40)]
+    envs = [cached_env(protocol, body, cache) for body in bodies]
+    assert len(cache) == ENV_CACHE_CAPACITY == 16
+    assert [env.closed for env in envs] == [True] * 24 + [False] * 16
+    preset = cached_env(protocol, "damaged_left_front", cache)
+    assert cached_env(protocol, " front_left : lower : 0.250", cache) is preset  # one body, one env
+    assert cached_env(protocol, "front_left:lower:0.25", cache) is preset
+    assert cached_env(FakeEnvProtocol(max_steps=10), "front_left:lower:0.25", cache) is not preset
+    assert env_key(protocol, "damaged_left_front")[4] == "front_left:lower:0.25"
+
+
+def test_a_custom_body_builds_a_real_env_through_the_protocol():
+    protocol = FitnessProtocol(morphologies=("front_left:lower:0.25+front_right:lower:0.25",), max_steps=60)
+    env = cached_env(protocol, protocol.morphologies[0])
+    assert env.morphology.spec == "front_left:lower:0.25+front_right:lower:0.25"
+    result = run_episode(None, protocol, protocol.morphologies[0], seed=0, policy=ScriptedPolicy(np.zeros(8)))
+    assert result.steps == 60 and result.morphology == protocol.morphologies[0]

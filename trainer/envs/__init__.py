@@ -9,7 +9,8 @@ Both accept every `QuadrupedEnv` option through `gymnasium.make(id, **options)`.
 import gymnasium
 
 from .bodies import ANT, BODIES, SERVO_QUADRUPED, Body, Servo, ServoQuadrupedParameters, custom_body
-from .morphology import LEGS, MORPHOLOGIES, SEGMENTS, LegDamage, Morphology
+from .body_sets import BODY_DISTRIBUTIONS, UNSEEN_BODIES, VALIDATION_BODIES, BodyDistribution
+from .morphology import LEGS, MORPHOLOGIES, SEGMENTS, LegDamage, Morphology, resolve_morphology
 from .perturbations import Perturbations, ScheduledEvent
 from .quadruped import QuadrupedEnv
 
@@ -24,11 +25,15 @@ for _id, _kwargs in (
 __all__ = [
     "ANT",
     "BODIES",
+    "BODY_DISTRIBUTIONS",
     "LEGS",
     "MORPHOLOGIES",
     "SEGMENTS",
     "SERVO_QUADRUPED",
+    "UNSEEN_BODIES",
+    "VALIDATION_BODIES",
     "Body",
+    "BodyDistribution",
     "LegDamage",
     "Morphology",
     "Perturbations",
@@ -37,4 +42,5 @@ __all__ = [
     "Servo",
     "ServoQuadrupedParameters",
     "custom_body",
+    "resolve_morphology",
 ]

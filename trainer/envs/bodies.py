@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,13 +79,20 @@ def ant_mjcf_path() -> Path:
     return Path(pybullet_data.getDataPath()) / "mjcf" / "ant.xml"
 
 
+def model_file_tag(morphology: Morphology, *extra: object) -> str:
+    """A file-name-safe tag of a morphology: its name (characters other than letters, digits, '.', '_', '-'
+    replaced, at most 40 kept: a spec can be long and holds ':' and '+') and a hash of the body (and `extra`)."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", morphology.name)[:40]
+    return f"{readable}_{abs(hash((morphology, *extra))) & 0xFFFFFF:06x}"
+
+
 def write_ant_model(morphology: Morphology, folder: Path) -> Path:
     """The nominal ant.xml for the standard body; otherwise a damaged copy written into `folder`."""
     source = ant_mjcf_path()
     if not morphology.damages:
         return source
     tree = damage_ant_mjcf(ElementTree.parse(source), morphology)  # type: ignore[arg-type]
-    path = Path(folder) / f"ant_{morphology.name}_{abs(hash(morphology)) & 0xFFFFFF:06x}.xml"
+    path = Path(folder) / f"ant_{model_file_tag(morphology)}.xml"
     tree.write(path)
     return path
 
@@ -200,8 +208,7 @@ def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedPa
     """The reference servo quadruped as a `Body` (the URDF is generated per morphology)."""
 
     def write(morphology: Morphology, folder: Path) -> Path:
-        tag = abs(hash((morphology, parameters))) & 0xFFFFFF
-        path = Path(folder) / f"servo_quadruped_{morphology.name}_{tag:06x}.urdf"
+        path = Path(folder) / f"servo_quadruped_{model_file_tag(morphology, parameters)}.urdf"
         path.write_text(servo_quadruped_urdf(parameters, morphology))
         return path
 

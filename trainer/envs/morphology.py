@@ -9,6 +9,13 @@ factor (0 removes it). The paper's damage sets are presets:
   fromto `0 0 0 0.4 -0.4 0` -> `0 0 0 0.1 -0.1 0` (lower segment x 0.25).
 - `damaged_left_front`: `left_ankle_geom` (body `front_left_leg`), `0.4 0.4` -> `0.1 0.1`; held out from training
   in the paper.
+
+Any other body is written as text, `leg:segment:scale` parts joined by '+', e.g.
+`front_left:lower:0.25+front_right:lower:0.25` (both front lower legs at 25% of their length). The canonical
+spelling (`Morphology.spec`, `format_spec`) lists the parts in leg order (`LEGS`), upper before lower, leaves out
+segments at scale 1 and writes each scale as Python's shortest float repr without a trailing ".0" (`0.25`, `1.5`,
+`0`); the body with nothing changed is `standard`. A morphology parsed from text is named by its canonical spec, so
+two spellings of one body get one name (and one env in `protocol.cached_env`).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ class LegDamage:
 
 @dataclass(frozen=True)
 class Morphology:
-    """A named set of leg damages."""
+    """A named set of leg damages (presets keep their names; bodies given as text are named by their `spec`)."""
 
     name: str
     damages: tuple[LegDamage, ...] = ()
@@ -56,6 +63,11 @@ class Morphology:
             scales[key] = scales.get(key, 1.0) * damage.scale
         return scales
 
+    @property
+    def spec(self) -> str:
+        """The canonical text of this body (`standard` when nothing changes): equal for equal geometry."""
+        return format_spec(self.damages)
+
 
 MORPHOLOGIES = {
     "standard": Morphology("standard"),
@@ -64,17 +76,85 @@ MORPHOLOGIES = {
 }
 
 
+SPEC_SYNTAX = ("leg:segment:scale parts joined by '+' (legs: " + ", ".join(LEGS) + "; segments: "
+               + ", ".join(SEGMENTS) + "; scale: a number within [0, 4], 1 the nominal length, 0 removes the "
+               "segment), e.g. front_left:lower:0.25+front_right:lower:0.25")
+
+
+def format_scale(scale: float) -> str:
+    """The shortest text that reads back as exactly `scale`: `0.25`, `1.5`, `0`, `2`."""
+    text = repr(float(scale) + 0.0)  # + 0.0 turns -0.0 into 0.0
+    return text[:-2] if text.endswith(".0") else text
+
+
+def canonical_damages(damages: Iterable[LegDamage]) -> tuple[LegDamage, ...]:
+    """One damage per changed segment (repeats combined multiplicatively, scale-1 segments left out), in leg
+    order (`LEGS`), upper before lower."""
+    scales = Morphology("", tuple(damages)).segment_scales()
+    return tuple(LegDamage(leg, segment, scales[(leg, segment)]) for leg in LEGS for segment in SEGMENTS
+                 if scales.get((leg, segment), 1.0) != 1.0)
+
+
+def format_spec(damages: Iterable[LegDamage]) -> str:
+    """The canonical text of a body: `leg:segment:scale` parts of `canonical_damages` joined by '+'; `standard`
+    when nothing changes."""
+    parts = [f"{d.leg}:{d.segment}:{format_scale(d.scale)}" for d in canonical_damages(damages)]
+    return "+".join(parts) or "standard"
+
+
+def parse_spec(text: str) -> tuple[LegDamage, ...]:
+    """The damages of a body written as text (see the module docstring), in canonical form; `standard` is the body
+    with nothing changed. A segment may appear only once. ConfigError says which part is wrong and why."""
+    if text.strip() == "standard":
+        return ()
+    if not text.strip():
+        raise ConfigError(f"empty morphology spec {text!r}; expected a preset or {SPEC_SYNTAX}")
+    seen: set[tuple[str, str]] = set()
+    damages = []
+    for index, part in enumerate(text.split("+"), start=1):
+        where = f"morphology {text!r}, part {index}"
+        fields = [field.strip() for field in part.split(":")]
+        if not part.strip():
+            raise ConfigError(f"{where} is empty; expected leg:segment:scale between the '+' signs")
+        if len(fields) != 3:
+            raise ConfigError(f"{where} is {part.strip()!r} ({len(fields)} field(s)); expected leg:segment:scale, "
+                              "e.g. front_left:lower:0.25")
+        leg, segment, scale_text = fields
+        if leg not in LEGS:
+            raise ConfigError(f"{where}: unknown leg {leg!r}; expected one of {', '.join(LEGS)}")
+        if segment not in SEGMENTS:
+            raise ConfigError(f"{where}: unknown segment {segment!r}; expected one of {', '.join(SEGMENTS)}")
+        try:
+            scale = float(scale_text)
+        except ValueError:
+            raise ConfigError(f"{where}: scale {scale_text!r} is not a number; expected a number within [0, 4] "
+                              "(1 the nominal length, 0 removes the segment)") from None
+        if not 0.0 <= scale <= 4.0:
+            raise ConfigError(f"{where}: scale {scale_text!r} is outside [0, 4]; expected a number within [0, 4] "
+                              "(1 the nominal length, 0 removes the segment)")
+        if (leg, segment) in seen:
+            raise ConfigError(f"{where}: {leg}:{segment} appears twice; give each segment once")
+        seen.add((leg, segment))
+        damages.append(LegDamage(leg, segment, scale))
+    return canonical_damages(damages)
+
+
 def resolve_morphology(value: str | Morphology | Iterable[LegDamage]) -> Morphology:
-    """A preset name, a `Morphology`, or an iterable of `LegDamage` (named "custom")."""
+    """A preset name (the preset itself), a body as text (see the module docstring; named by its canonical spec,
+    the standard preset if nothing changes), a `Morphology` (as is), or an iterable of `LegDamage` (canonical
+    damages, named by their spec)."""
     if isinstance(value, Morphology):
         return value
     if isinstance(value, str):
-        try:
+        if value in MORPHOLOGIES:
             return MORPHOLOGIES[value]
-        except KeyError:
-            raise ConfigError(f"unknown morphology {value!r}; expected one of {sorted(MORPHOLOGIES)} "
-                              "or a list of LegDamage") from None
-    return Morphology("custom", tuple(value))
+        if ":" not in value and "+" not in value:
+            raise ConfigError(f"unknown morphology {value!r}; expected a preset ({', '.join(sorted(MORPHOLOGIES))}) "
+                              f"or {SPEC_SYNTAX}")
+        damages = parse_spec(value)
+    else:
+        damages = canonical_damages(value)
+    return Morphology(format_spec(damages), damages) if damages else MORPHOLOGIES["standard"]
 
 
 # The Ant's legs in ant.xml: (body holding the upper segment, upper geom, child body, lower geom).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,12 @@ ELECTRICITY_COST = -2.0
 STALL_TORQUE_COST = -0.1
 JOINTS_AT_LIMIT_COST = -0.1
 REWARD_TERMS = ("alive", "progress", "electricity_cost", "joints_at_limit_cost", "feet_collision_cost")
+
+
+def _float32_mean(values: np.ndarray, count: int) -> float:
+    """`float(values.mean())` of a float32 array, bit for bit (float32 pairwise sum, division in float64, rounded to
+    float32 as numpy's mean does), at a fraction of its call overhead."""
+    return float(np.float32(float(np.add.reduce(values)) / count))
 
 
 class QuadrupedEnv(gym.Env):
@@ -101,6 +108,8 @@ class QuadrupedEnv(gym.Env):
         self._events: list[ScheduledEvent] = []
         self.last_measurements: dict[str, np.ndarray] = {}
         """The raw measurements behind the last observation (profile keys, SI units): what a ROS sim node publishes."""
+        self.physics_seconds = 0.0
+        """Wall time spent in `stepSimulation` since construction (benchmarks: the physics share of a step)."""
 
     # ------------------------------------------------------------------------------------------------ world
 
@@ -211,19 +220,25 @@ class QuadrupedEnv(gym.Env):
             action = self._pending_actions.popleft()
         self._handle_events()
         self._actuate(action)
+        started = time.perf_counter()
         p.stepSimulation(physicsClientId=self._client)
+        self.physics_seconds += time.perf_counter() - started
         self._steps += 1
         measurements = self._measure()
         observation = self._observe(measurements)
 
-        z = float(np.float32(np.clip(measurements["height_above_start"][0], -5, 5))) + self._initial_z
+        # Scalar maths in Python and reductions as np.add.reduce: the same IEEE operations in the same order as
+        # pybullet_envs' numpy expressions (clip, float32 means), without their per-call overhead.
+        height = float(measurements["height_above_start"][0])
+        z = float(np.float32(min(max(height, -5.0), 5.0))) + self._initial_z
         alive = 1.0 if z > self.body.alive_height else -1.0
         potential_old = self._potential
         self._potential = self._progress_potential()
         progress = float(self._potential - potential_old)
         joint_speeds = (0.1 * measurements["joint_velocity"]).astype(np.float32)
-        electricity = ELECTRICITY_COST * float(np.abs(action * joint_speeds).mean())
-        electricity += STALL_TORQUE_COST * float(np.square(action).mean())
+        n_joints = len(action)
+        electricity = ELECTRICITY_COST * _float32_mean(np.abs(action * joint_speeds), n_joints)
+        electricity += STALL_TORQUE_COST * _float32_mean(action * action, n_joints)
         relative = ((measurements["joint_position"] - self._joint_mid) / self._joint_half_span).astype(np.float32)
         joints_at_limit = float(JOINTS_AT_LIMIT_COST * np.count_nonzero(np.abs(relative) > 0.99))
         terms = (alive, progress, electricity, joints_at_limit, 0.0)
@@ -323,7 +338,7 @@ class QuadrupedEnv(gym.Env):
         position, orientation = p.getBasePositionAndOrientation(robot, physicsClientId=c)
         linear, angular = p.getBaseVelocity(robot, physicsClientId=c)
         roll, pitch, yaw = p.getEulerFromQuaternion(orientation, physicsClientId=c)
-        rotation = np.asarray(p.getMatrixFromQuaternion(orientation, physicsClientId=c)).reshape(3, 3)
+        rotation = np.array(p.getMatrixFromQuaternion(orientation, physicsClientId=c)).reshape(3, 3)
         self._torso_position = position
         self._yaw = yaw
         if self._initial_z is None:
@@ -334,9 +349,10 @@ class QuadrupedEnv(gym.Env):
         x, y = self._parts_mean_xy(position)
         self._body_xy = (x, y)
         angle_to_target = math.atan2(self.walk_target[1] - y, self.walk_target[0] - x) - yaw
+        joints = np.array([state[:2] for state in states])  # [joints, (position, velocity)]
         return {
-            "joint_position": np.array([s[0] for s in states]),
-            "joint_velocity": np.array([s[1] for s in states]),
+            "joint_position": np.ascontiguousarray(joints[:, 0]),
+            "joint_velocity": np.ascontiguousarray(joints[:, 1]),
             "roll_pitch_yaw": np.array((roll, pitch, yaw)),
             "angular_velocity": rotation.T @ np.asarray(angular),
             "linear_velocity_body": np.array(velocity_body),
@@ -347,16 +363,21 @@ class QuadrupedEnv(gym.Env):
     def _parts_mean_xy(self, torso_position) -> tuple[float, float]:
         """Mean x, y over the torso and every link (and, for Ant parity, the floor's origin)."""
         links = p.getLinkStates(self._robot, self._all_links, physicsClientId=self._client)
-        xs = [torso_position[0], *(state[0][0] for state in links)]
-        ys = [torso_position[1], *(state[0][1] for state in links)]
+        xs, ys = [torso_position[0]], [torso_position[1]]
+        for state in links:
+            position = state[0]
+            xs.append(position[0])
+            ys.append(position[1])
         if self.body.parts_mean_includes_floor:
             xs.append(0.0)
             ys.append(0.0)
-        return float(np.mean(xs)), float(np.mean(ys))
+        # np.mean's own reduction (pairwise sum, then one division) without its per-call overhead
+        return float(np.add.reduce(np.array(xs))) / len(xs), float(np.add.reduce(np.array(ys))) / len(ys)
 
     def _progress_potential(self) -> float:
         x, y = self._body_xy
-        distance = float(np.linalg.norm([self.walk_target[1] - y, self.walk_target[0] - x]))
+        dy, dx = self.walk_target[1] - y, self.walk_target[0] - x
+        distance = math.sqrt(dy * dy + dx * dx)  # np.linalg.norm([dy, dx]) to the bit, without its overhead
         return -distance / self.dt
 
     def _update_foot_contact(self) -> None:

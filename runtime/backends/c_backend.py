@@ -1,0 +1,133 @@
+"""C backend: the plastic layers run in the C kernel (`runtime/kernel/hebb_kernel.c`), the same source a
+firmware build compiles. The host library is built on first use with the system's C compiler (cc, or $CC) into a
+per-user cache, so a NumPy-only install keeps working and says how to enable this backend when no compiler exists.
+
+The front end (CarRacing's convolutions) and the action head stay in NumPy (inherited from `NumpyBackend`); the
+weights live in the same float32 buffers, so `weights`/`load_weights` behave identically.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..artifact import PolicyArtifact
+from ..errors import ConfigError, HebbkitError
+from ..frontend import frontend_forward
+from .numpy_backend import NumpyBackend
+
+KERNEL_DIR = Path(__file__).resolve().parents[1] / "kernel"
+SOURCES = ("hebb_kernel.c", "hebb_kernel.h")
+ACTIVATION_CODES = {"tanh": 0, "identity": 1, "sigmoid": 2, "relu": 3}
+USE_B, USE_C, USE_D, NORMALIZE, LEARNS = 1, 2, 4, 8, 16
+COMPILE_FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math")
+
+
+class KernelBuildError(HebbkitError, RuntimeError):
+    """The C kernel could not be compiled or loaded; the message says how to fix it or what to use instead."""
+
+
+class _Layer(ctypes.Structure):
+    _fields_ = [("n_in", ctypes.c_int32), ("n_out", ctypes.c_int32), ("activation", ctypes.c_int32),
+                ("a", ctypes.c_void_p), ("b", ctypes.c_void_p), ("c", ctypes.c_void_p), ("d", ctypes.c_void_p),
+                ("weights", ctypes.c_void_p), ("post", ctypes.c_void_p)]
+
+
+class _Network(ctypes.Structure):
+    _fields_ = [("n_layers", ctypes.c_int32), ("flags", ctypes.c_uint32),
+                ("layers", ctypes.POINTER(_Layer)), ("scratch", ctypes.c_void_p)]
+
+
+def cache_dir() -> Path:
+    """Where built kernels are kept: $HEBBKIT_CACHE, else $XDG_CACHE_HOME/hebbkit, else ~/.cache/hebbkit."""
+    if os.environ.get("HEBBKIT_CACHE"):
+        return Path(os.environ["HEBBKIT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hebbkit"
+
+
+def kernel_library_path() -> Path:
+    """The host library of the current kernel source, compiled now if it is not cached yet (atomically, so that
+    several worker processes may race to build it)."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update((KERNEL_DIR / name).read_bytes())
+    digest.update(" ".join(COMPILE_FLAGS).encode())
+    target = cache_dir() / f"hebb_kernel-{digest.hexdigest()[:16]}.so"
+    if target.exists():
+        return target
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        raise KernelBuildError("backend 'c' compiles the C kernel on first use and found no C compiler (cc, gcc, "
+                               "clang or $CC): install one (Debian: apt-get install gcc) or use backend='numpy'")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as folder:
+        built = Path(folder) / target.name
+        command = [compiler, *COMPILE_FLAGS, "-o", str(built), str(KERNEL_DIR / "hebb_kernel.c"), "-lm"]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise KernelBuildError(f"could not run the C compiler {compiler!r} ({error}): install one (Debian: "
+                                   "apt-get install gcc), set $CC, or use backend='numpy'") from error
+        if result.returncode != 0:
+            raise KernelBuildError(f"compiling the C kernel failed ({' '.join(command)}):\n{result.stderr.strip()}")
+        os.replace(built, target)
+    return target
+
+
+_LIBRARY: ctypes.CDLL | None = None
+
+
+def kernel_library() -> ctypes.CDLL:
+    """The loaded kernel (built on first use), shared by every CBackend of the process."""
+    global _LIBRARY
+    if _LIBRARY is None:
+        library = ctypes.CDLL(str(kernel_library_path()))
+        library.hebb_step.argtypes = (ctypes.POINTER(_Network), ctypes.c_void_p, ctypes.c_int)
+        library.hebb_step.restype = ctypes.c_void_p
+        _LIBRARY = library
+    return _LIBRARY
+
+
+class CBackend(NumpyBackend):
+    """The NumPy backend's buffers and head, with the plastic layers stepped by the C kernel."""
+
+    name = "c"
+
+    def __init__(self, artifact: PolicyArtifact) -> None:
+        super().__init__(artifact)
+        spec = artifact.network
+        unknown = sorted(set(spec.activations) - set(ACTIVATION_CODES))
+        if unknown:
+            raise ConfigError(f"the C kernel knows activations {sorted(ACTIVATION_CODES)}, not {unknown}")
+        self._library = kernel_library()
+        self._input = np.zeros(spec.layer_sizes[0], dtype=np.float32)
+        self._scratch = np.zeros(max(spec.layer_sizes[1:]), dtype=np.float64)
+        layers = (_Layer * spec.n_layers)()
+        for index, (activation, folded) in enumerate(zip(spec.activations, self._folded, strict=True)):
+            n_in, n_out = spec.layer_shapes[index]
+            layers[index] = _Layer(n_in, n_out, ACTIVATION_CODES[activation], folded.a.ctypes.data,
+                                   folded.b.ctypes.data, folded.c.ctypes.data, folded.d.ctypes.data,
+                                   self._weights[index].ctypes.data, self._post[index].ctypes.data)
+        flags = ((USE_B if self._use_b else 0) | (USE_C if self._use_c else 0) | (USE_D if self._use_d else 0)
+                 | (NORMALIZE if spec.normalize_weights else 0) | (LEARNS if self._learns else 0))
+        self._layers = layers  # keeps the array alive for the network's pointer
+        self._network = _Network(spec.n_layers, flags, layers, self._scratch.ctypes.data)
+        self._network_pointer = ctypes.byref(self._network)
+        self._input_pointer = self._input.ctypes.data
+
+    def step(self, observation: np.ndarray, plastic: bool) -> np.ndarray:
+        if self._spec.frontend is not None:
+            features = frontend_forward(self._spec.frontend, self._frontend_weights, observation)
+            np.copyto(self._input, features, casting="same_kind")
+        else:
+            np.copyto(self._input, observation.reshape(-1))
+        self._library.hebb_step(self._network_pointer, self._input_pointer, 1 if plastic else 0)
+        return self._head(self._post[-1])

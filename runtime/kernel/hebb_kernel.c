@@ -1,0 +1,73 @@
+/* See hebb_kernel.h. */
+#include "hebb_kernel.h"
+
+#include <float.h>
+#include <math.h>
+
+static double activate(int32_t activation, double value) {
+    switch (activation) {
+    case HEBB_TANH: return tanh(value);
+    case HEBB_SIGMOID: return 1.0 / (1.0 + exp(-value));
+    case HEBB_RELU: return value > 0.0 ? value : 0.0;
+    default: return value;
+    }
+}
+
+static void forward(const hebb_layer *layer, const float *pre, double *sums) {
+    const int32_t n_in = layer->n_in, n_out = layer->n_out;
+    for (int32_t j = 0; j < n_out; ++j) sums[j] = 0.0;
+    for (int32_t i = 0; i < n_in; ++i) {
+        const double p = (double)pre[i];
+        const float *row = layer->weights + (int64_t)i * n_out;
+        for (int32_t j = 0; j < n_out; ++j) sums[j] += p * (double)row[j];
+    }
+    for (int32_t j = 0; j < n_out; ++j) layer->post[j] = (float)activate(layer->activation, sums[j]);
+}
+
+static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
+    const int32_t n_in = layer->n_in, n_out = layer->n_out;
+    const float *post = layer->post;
+    for (int32_t i = 0; i < n_in; ++i) {
+        const float p = pre[i];
+        const int64_t row = (int64_t)i * n_out;
+        float *w = layer->weights + row;
+        const float *a = layer->a + row;
+        const float *b = (flags & HEBB_USE_B) ? layer->b + row : 0;
+        const float *c = (flags & HEBB_USE_C) ? layer->c + row : 0;
+        const float *d = (flags & HEBB_USE_D) ? layer->d + row : 0;
+        for (int32_t j = 0; j < n_out; ++j) {
+            float delta = a[j] * post[j];
+            if (b) delta += b[j];
+            delta *= p;
+            if (c) {
+                float term = c[j] * post[j];
+                if (d) term += d[j];
+                delta += term;
+            } else if (d) {
+                delta += d[j];
+            }
+            w[j] += delta;
+        }
+    }
+    if (flags & HEBB_NORMALIZE) {
+        const int64_t count = (int64_t)n_in * n_out;
+        float largest = 0.0f;
+        for (int64_t k = 0; k < count; ++k) {
+            const float magnitude = fabsf(layer->weights[k]);
+            if (magnitude > largest || magnitude != magnitude) largest = magnitude;
+        }
+        if (largest < FLT_MIN) largest = FLT_MIN;
+        for (int64_t k = 0; k < count; ++k) layer->weights[k] /= largest;
+    }
+}
+
+const float *hebb_step(const hebb_network *net, const float *input, int plastic) {
+    const float *pre = input;
+    for (int32_t l = 0; l < net->n_layers; ++l) {
+        const hebb_layer *layer = &net->layers[l];
+        forward(layer, pre, net->scratch);
+        if (plastic && (net->flags & HEBB_LEARNS)) update(layer, net->flags, pre);
+        pre = layer->post;
+    }
+    return pre;
+}

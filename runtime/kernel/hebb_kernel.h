@@ -1,0 +1,48 @@
+/* The plastic network's control step in C99: forward pass, Hebbian update of every layer, weight normalisation.
+ *
+ * One source for every target: the host's C backend (hebbkit.runtime.backends.c_backend, built on first use) and
+ * the firmware. No allocation, no I/O; coefficients are const (flash on a board), weights and scratch live in RAM.
+ * The NumPy backend is the reference: the forward sums run in double and are rounded once to float, the update
+ * runs in float in the NumPy backend's order (dw = pre * (a * post + b) + (c * post + d)), so one step from the
+ * same weights agrees to float rounding (build with -ffp-contract=off so no fused multiply-add changes it).
+ */
+#ifndef HEBB_KERNEL_H
+#define HEBB_KERNEL_H
+
+#include <stdint.h>
+
+#define HEBB_KERNEL_VERSION 1
+
+enum hebb_activation { HEBB_TANH = 0, HEBB_IDENTITY = 1, HEBB_SIGMOID = 2, HEBB_RELU = 3 };
+
+/* flags of a network */
+#define HEBB_USE_B 1u     /* the rule has a pre-only term (b) */
+#define HEBB_USE_C 2u     /* the rule has a post-only term (c) */
+#define HEBB_USE_D 4u     /* the rule has a constant term (d) */
+#define HEBB_NORMALIZE 8u /* divide each layer by its max |w| after the update */
+#define HEBB_LEARNS 16u   /* the rule has coefficients at all (not the static baseline) */
+
+typedef struct {
+    int32_t n_in;
+    int32_t n_out;
+    int32_t activation;       /* enum hebb_activation */
+    const float *a;           /* folded coefficients, [n_in][n_out] row-major; b, c, d may be NULL when unused */
+    const float *b;
+    const float *c;
+    const float *d;
+    float *weights;           /* the plastic weights, [n_in][n_out] row-major */
+    float *post;              /* this layer's output, [n_out] */
+} hebb_layer;
+
+typedef struct {
+    int32_t n_layers;
+    uint32_t flags;
+    hebb_layer *layers;
+    double *scratch;          /* [max n_out] */
+} hebb_network;
+
+/* One control step on `input` ([layers[0].n_in]): every layer's post is computed with the current weights and,
+ * when `plastic` is non-zero, its weights are updated right after. Returns the last layer's post. */
+const float *hebb_step(const hebb_network *net, const float *input, int plastic);
+
+#endif

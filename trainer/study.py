@@ -1,0 +1,220 @@
+"""Search-efficiency studies: validation curves of training runs and their comparison at equal env-step budgets.
+
+A training run keeps its ES mean every `snapshot_every` generations (`RUN_DIR/snapshots/gen_NNNN.npz`).
+`hebbkit validate RUN_DIR...` scores every snapshot not scored yet on fixed bodies and seeds that no fitness ever
+uses (default: the two training bodies of the paper plus `VALIDATION_BODIES`) and appends the results to
+`RUN_DIR/validation.csv`, so it can run again as the run grows. `hebbkit study RUN_DIR...` draws one overlaid plot
+of distance against env steps (training fitness and validation bodies) and prints a markdown table at equal budget.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hebbkit.runtime.errors import ConfigError
+
+VALIDATION_FIELDS = ("generation", "env_steps", "body", "episodes", "seed", "distance_mean", "distance_std")
+VALIDATION_SEED = 10_000_000  # far from the fitness seeds' typical values; the same for every run
+SNAPSHOT = re.compile(r"gen_(\d+)\.npz$")
+
+
+@dataclass(frozen=True)
+class ValidateConfig:
+    """`hebbkit validate`: score a run's snapshots (its ES mean every `snapshot_every` generations) on bodies and
+    seeds that the training never used; results go to RUN_DIR/validation.csv (already scored rows are kept)."""
+
+    run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "training run directories"})
+    bodies: tuple[str, ...] = field(default=("standard", "damaged_right_front", "validation"), metadata={
+        "help": "bodies as `hebbkit eval --morphologies` reads them ('validation' = the study's held-out bodies)"})
+    episodes: int = field(default=5, metadata={"help": "episodes per body and snapshot"})
+    seed: int = field(default=VALIDATION_SEED, metadata={"help": "episode i uses seed + i, on every body"})
+    every: int = field(default=1, metadata={"help": "score only every this-many-th snapshot (1: all)"})
+    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
+    progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
+
+
+def snapshots(run_dir: Path) -> list[tuple[int, Path]]:
+    """(generation, path) of every snapshot of a run, oldest first."""
+    folder = Path(run_dir) / "snapshots"
+    found = [(int(match.group(1)), path) for path in folder.glob("gen_*.npz") if (match := SNAPSHOT.search(path.name))]
+    return sorted(found)
+
+
+def cumulative_env_steps(run_dir: Path) -> dict[int, int]:
+    """generation -> env steps spent up to and including it (from log.csv)."""
+    from .evaluate import read_log
+
+    total, steps = 0, {}
+    for row in read_log(run_dir):
+        total += int(row["env_steps"])
+        steps[int(row["generation"])] = total
+    return steps
+
+
+def read_validation(run_dir: Path) -> list[dict]:
+    """The rows of RUN_DIR/validation.csv (empty if not validated yet)."""
+    path = Path(run_dir) / "validation.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def validate_run(config: ValidateConfig, run_dir: Path) -> int:
+    """Score the run's unscored snapshots; returns how many (snapshot, body) rows were added."""
+    from .envs.body_sets import expand_bodies
+    from .episodes import EpisodeTask, run_episodes, summarise
+
+    bodies = expand_bodies(config.bodies)
+    steps = cumulative_env_steps(run_dir)
+    done = {(int(row["generation"]), row["body"], int(row["episodes"]), int(row["seed"]))
+            for row in read_validation(run_dir)}
+    todo = [(generation, path) for index, (generation, path) in enumerate(snapshots(run_dir))
+            if index % config.every == 0 and generation in steps]
+    pairs = [(generation, path, body) for generation, path in todo for body in bodies
+             if (generation, body, config.episodes, config.seed) not in done]
+    if not pairs:
+        return 0
+    tasks = [EpisodeTask(str(path), body, config.seed + index, backend="c")
+             for _, path, body in pairs for index in range(config.episodes)]
+    outcomes = run_episodes(tasks, config.workers or None, progress=config.progress,
+                            description=f"validate {Path(run_dir).name}")
+    path = Path(run_dir) / "validation.csv"
+    new = not path.exists()
+    with path.open("a", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=VALIDATION_FIELDS)
+        if new:
+            writer.writeheader()
+        for position, (generation, _, body) in enumerate(pairs):
+            summary = summarise(outcomes[position * config.episodes:(position + 1) * config.episodes])
+            writer.writerow({"generation": generation, "env_steps": steps[generation], "body": body,
+                             "episodes": config.episodes, "seed": config.seed,
+                             "distance_mean": round(summary["distance_mean"], 3),
+                             "distance_std": round(summary["distance_std"], 3)})
+    return len(pairs)
+
+
+def run_validate(config: ValidateConfig) -> int:
+    if config.episodes < 1 or config.every < 1:
+        raise ConfigError("episodes and every must be >= 1")
+    for run_dir in config.run_dirs:
+        if not snapshots(run_dir):
+            raise ConfigError(f"{run_dir} has no snapshots/gen_*.npz: train with --snapshot-every N (default 10)")
+    for run_dir in config.run_dirs:
+        added = validate_run(config, Path(run_dir))
+        print(f"{run_dir}: {added} new (snapshot, body) rows in {Path(run_dir) / 'validation.csv'}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ the study
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """`hebbkit study`: overlay several runs' training fitness and validation distances against env steps, and
+    print a markdown table of every run at an equal env-step budget."""
+
+    run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "training run directories"})
+    budget: int = field(default=0, metadata={
+        "help": "env-step budget of the table (0: the smallest total among the runs)"})
+    output: Path | None = field(default=None, metadata={"help": "PNG of the overlaid curves (default: no plot)"})
+
+
+def value_at_budget(steps: list[int], values: list[float], budget: int) -> float | None:
+    """The last value logged at or before `budget` env steps (None if the run started later)."""
+    index = int(np.searchsorted(np.asarray(steps), budget, side="right")) - 1
+    return None if index < 0 else values[index]
+
+
+def study_rows(run_dirs: tuple[Path, ...], budget: int) -> tuple[int, list[dict]]:
+    """The budget used and one summary row per run: population-mean fitness (mean over the last 5 logged
+    generations at or before the budget) and each validation body's distance at the last snapshot within it."""
+    from .evaluate import read_log, run_name
+
+    logs = {run_dir: read_log(run_dir) for run_dir in run_dirs}
+    totals = {run_dir: sum(int(row["env_steps"]) for row in rows) for run_dir, rows in logs.items()}
+    budget = budget or min(totals.values())
+    rows = []
+    for run_dir, log in logs.items():
+        steps = list(np.cumsum([int(row["env_steps"]) for row in log]))
+        within = [float(row["fitness_mean"]) for row, spent in zip(log, steps, strict=True) if spent <= budget]
+        generations = len(within)
+        row: dict = {"run": run_name(run_dir), "env_steps": int(totals[run_dir]), "generations_in_budget": generations,
+                     "fitness_mean": float(np.mean(within[-5:])) if within else None, "validation": {}}
+        for body, points in validation_series(run_dir).items():
+            row["validation"][body] = value_at_budget([s for s, _ in points], [v for _, v in points], budget)
+        rows.append(row)
+    return budget, rows
+
+
+def validation_series(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """body -> [(env steps, mean distance)] in generation order."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for row in sorted(read_validation(run_dir), key=lambda r: int(r["generation"])):
+        series.setdefault(row["body"], []).append((int(row["env_steps"]), float(row["distance_mean"])))
+    return series
+
+
+def markdown_table(budget: int, rows: list[dict]) -> str:
+    """The study table: one line per run."""
+    bodies = list(dict.fromkeys(body for row in rows for body in row["validation"]))
+    header = ["run", "env steps (total)", f"generations in {budget / 1e6:.1f} M", "pop. mean fitness", *bodies]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def number(value) -> str:
+        return "-" if value is None else f"{value:.0f}"
+
+    for row in rows:
+        cells = [row["run"], f"{row['env_steps'] / 1e6:.1f} M", str(row["generations_in_budget"]),
+                 number(row["fitness_mean"]), *(number(row["validation"].get(body)) for body in bodies)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
+    """Left: population-mean fitness against env steps; right: validation distance per body (one line style per
+    body, one colour per run)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .evaluate import read_log, run_name
+
+    figure, (training, validation) = plt.subplots(1, 2, figsize=(13, 4.8), sharey=False)
+    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3))]
+    for index, run_dir in enumerate(run_dirs):
+        color, name = f"C{index}", run_name(run_dir)
+        log = read_log(run_dir)
+        steps = np.cumsum([int(row["env_steps"]) for row in log]) / 1e6
+        training.plot(steps, [float(row["fitness_mean"]) for row in log], color=color, label=name)
+        for body_index, (body, points) in enumerate(validation_series(run_dir).items()):
+            validation.plot([s / 1e6 for s, _ in points], [v for _, v in points], color=color,
+                            linestyle=styles[body_index % len(styles)], marker="o", markersize=3,
+                            label=f"{name}: {body}")
+    training.set(title="training: population-mean fitness (its own bodies)", xlabel="env steps (M)",
+                 ylabel="fitness (distance)")
+    validation.set(title="validation: ES mean on fixed bodies and seeds", xlabel="env steps (M)",
+                   ylabel="distance (mean of episodes)")
+    training.legend(fontsize=8)
+    validation.legend(fontsize=6, ncol=2)
+    for axis in (training, validation):
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(output, dpi=120)
+    plt.close(figure)
+    return output
+
+
+def run_study(config: StudyConfig) -> int:
+    budget, rows = study_rows(config.run_dirs, config.budget)
+    print(markdown_table(budget, rows))
+    if config.output is not None:
+        print(f"plot: {plot_study(config.run_dirs, config.output)}")
+    return 0
