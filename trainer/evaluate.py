@@ -38,6 +38,21 @@ class EvalConfig:
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
 
 
+def check_eval_config(config: EvalConfig) -> None:
+    """Refuse values that would crash a worker or silently report nothing (ConfigError, one line)."""
+    from hebbkit.runtime.errors import ConfigError
+
+    if config.episodes < 1:
+        raise ConfigError(f"--episodes must be >= 1, got {config.episodes}")
+    if config.workers < 0:
+        raise ConfigError(f"--workers must be >= 0 (0: one per core), got {config.workers}")
+    if config.max_steps < 1 or not 0 <= config.burn_in < config.max_steps:
+        raise ConfigError(f"need 0 <= --burn-in < --max-steps, got burn-in {config.burn_in}, max-steps "
+                          f"{config.max_steps}")
+    if config.backend not in ("numpy", "onnx", "c"):
+        raise ConfigError(f"--backend must be numpy, onnx or c, got {config.backend!r}")
+
+
 def evaluate(config: EvalConfig) -> dict:
     """Per-morphology episode results and summary statistics (the `--json` report), keyed by the bodies as given
     (a list name such as "unseen" replaced by its entries, repeats dropped)."""
@@ -46,8 +61,14 @@ def evaluate(config: EvalConfig) -> dict:
     from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, run_episodes, summarise
 
+    check_eval_config(config)
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
     morphologies = expand_bodies(config.morphologies)  # lists expanded; a misspelt body fails now
+    if artifact.network.frontend is not None and morphologies != ("standard",):
+        from hebbkit.runtime.errors import ConfigError
+
+        raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --morphologies "
+                          f"{' '.join(config.morphologies)} does not apply (omit it)")
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
                          early_stop=config.early_stop, backend=config.backend)
              for morphology in morphologies for index in range(config.episodes)]
@@ -99,10 +120,11 @@ def run_eval(config: EvalConfig) -> int:
 def run_suite_command(config: EvalConfig) -> int:
     from hebbkit.runtime.errors import ConfigError
 
-    from .suite import SUITE_TITLES, SUITES, run_suite, write_outputs
+    from .suite import SUITE_TARGETS, SUITE_TITLES, SUITES, run_suite, write_outputs
 
     if config.suite not in SUITES:
         raise ConfigError(f"unknown suite {config.suite!r}; expected one of {sorted(SUITES)}")
+    check_eval_config(config)
     from hebbkit.runtime import load_artifact
 
     artifacts = {"hebbian" if config.baseline is not None else config.artifact.stem: config.artifact}
@@ -112,7 +134,7 @@ def run_suite_command(config: EvalConfig) -> int:
         load_artifact(path)  # fail now, not after an hour of episodes
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
                        config.burn_in, workers=config.workers or None, progress=config.progress,
-                       title=SUITE_TITLES[config.suite])
+                       title=SUITE_TITLES[config.suite], target=SUITE_TARGETS[config.suite])
     folder = config.output or Path("runs") / f"suite-{config.artifact.stem}"
     written = write_outputs(report, folder)
     if config.json:

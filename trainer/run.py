@@ -119,6 +119,26 @@ class TrainConfig:
     def __post_init__(self) -> None:
         from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
 
+        at_least = {"generations": 1, "population": 2, "episodes": 1, "max_steps": 1, "burn_in": 0, "workers": 0,
+                    "chunks_per_worker": 1, "snapshot_every": 0, "env_steps_budget": 0, "bodies_per_generation": 1}
+        for name, low in at_least.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+        if self.population % 2:
+            raise ConfigError(f"population must be even (antithetic pairs), got {self.population}")
+        if self.burn_in >= self.max_steps:
+            raise ConfigError(f"burn_in ({self.burn_in}) must be below max_steps ({self.max_steps})")
+        for name in ("sigma", "learning_rate", "init_std"):
+            if not (isinstance(getattr(self, name), int | float) and 0 < getattr(self, name) < float("inf")):
+                raise ConfigError(f"{name} must be a finite number > 0, got {getattr(self, name)!r}")
+        if not self.hidden or any(size < 1 for size in self.hidden):
+            raise ConfigError(f"hidden layer sizes must be >= 1, got {self.hidden}")
+        if self.backend not in ("local", "ray"):
+            raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
+        if self.policy_backend not in ("auto", "c", "numpy", "onnx"):
+            raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {self.policy_backend!r}")
+
         held_out = [body for body in self.morphologies if body in VALIDATION_BODIES and body != "standard"]
         if held_out:
             raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
@@ -228,14 +248,27 @@ class Run:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {name: archive[name] for name in archive.files}
             state = ESState.from_arrays(arrays)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            best_center_fitness = float(arrays["best_center_fitness"])
+        except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise CheckpointError(f"{path} is damaged or not a hebbkit checkpoint ({type(error).__name__}: "
                                   f"{error}); the previous generation's exports latest.npz/best.npz are intact") \
                 from error
         if state.mean.shape != (self.layout.size,):
-            raise CheckpointError(f"{path} holds {state.mean.size} parameters, the config needs {self.layout.size}")
-        self.best_center_fitness = float(arrays["best_center_fitness"])
-        self.best_parameters = np.array(arrays["best_parameters"])
+            raise CheckpointError(f"{path} holds a mean of shape {state.mean.shape}, the config needs "
+                                  f"({self.layout.size},)")
+        if not np.isfinite(state.mean).all():
+            raise CheckpointError(f"{path} holds a non-finite ES mean: not resumable")
+        if state.seed != self.config.seed:
+            raise CheckpointError(f"{path} was written by a run with seed {state.seed}, config.json says "
+                                  f"{self.config.seed}: the two files do not belong together")
+        best = np.array(arrays.get("best_parameters", state.mean))
+        if best.shape != (self.layout.size,):
+            raise CheckpointError(f"{path} holds best parameters of shape {best.shape}, expected ({self.layout.size},)")
+        if state.adam_m.shape != state.mean.shape or state.adam_v.shape != state.mean.shape:
+            raise CheckpointError(f"{path} holds optimiser moments of shapes {state.adam_m.shape}, "
+                                  f"{state.adam_v.shape}; expected {state.mean.shape}")
+        self.best_center_fitness = best_center_fitness
+        self.best_parameters = best
         return state
 
     def export(self, name: str, parameters: np.ndarray, state: ESState, fitness: float | None) -> Path:
@@ -307,35 +340,67 @@ def _atomic_savez(path: Path, arrays: dict) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+RESUMABLE_FIELDS = ("generations", "env_steps_budget", "backend", "workers", "ray_address", "progress",
+                    "tensorboard")
+"""What may change when a run is resumed: its budget and where it runs. Everything else is the run's identity."""
+
+
+def read_stored_config(directory: Path) -> TrainConfig:
+    """The config.json of a run directory (CheckpointError if it is missing or damaged)."""
+    saved = directory / "config.json"
+    if not directory.is_dir() or not saved.exists():
+        raise CheckpointError(f"{directory} is not a run directory (no config.json)")
+    try:
+        data = json.loads(saved.read_text())
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, found {type(data).__name__}")
+        return TrainConfig.from_json(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, ConfigError) as error:
+        raise CheckpointError(f"{saved} is damaged: {error}") from error
+
+
+def resume_config(directory: Path, given: dict) -> TrainConfig:
+    """The stored config of the run in `directory`, with the explicitly `given` values of `RESUMABLE_FIELDS`
+    applied; any other given value that differs from the stored one is refused (it would silently change the run)."""
+    stored = read_stored_config(directory)
+    changed = sorted(name for name, value in given.items()
+                     if name not in (*RESUMABLE_FIELDS, "resume", "run_dir") and getattr(stored, name) != value)
+    if changed:
+        detail = ", ".join(f"--{name.replace('_', '-')} (run: {getattr(stored, name)!r}, given: {given[name]!r})"
+                           for name in changed)
+        raise ConfigError(f"a resumed run keeps its settings; only {', '.join(RESUMABLE_FIELDS)} may change. "
+                          f"Refused: {detail}. Start a new run (--run-dir) to change them")
+    return replace(stored, **{name: given[name] for name in RESUMABLE_FIELDS if name in given},
+                   resume=directory, run_dir=directory)
+
+
 def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
     """A new run directory, or the resumed one, and the state to continue from."""
     if config.resume is not None:
         directory = Path(config.resume)
-        saved = directory / "config.json"
-        if not saved.exists():
-            raise CheckpointError(f"{directory} is not a run directory (no config.json)")
-        try:
-            stored = TrainConfig.from_json(json.loads(saved.read_text()))
-        except (json.JSONDecodeError, TypeError, ConfigError) as error:
-            raise CheckpointError(f"{saved} is damaged: {error}") from error
-        # what may change on resume: the budget (an env-step budget given again replaces the stored one, none
-        # given keeps it) and where/how it runs
-        resumed = replace(stored, generations=config.generations,
-                          env_steps_budget=config.env_steps_budget or stored.env_steps_budget,
-                          backend=config.backend, workers=config.workers,
-                          ray_address=config.ray_address, progress=config.progress, resume=directory,
+        stored = read_stored_config(directory)
+        # what may change on resume (`RESUMABLE_FIELDS`) comes from `config`; the rest is the stored run
+        resumed = replace(stored, **{name: getattr(config, name) for name in RESUMABLE_FIELDS}, resume=directory,
                           run_dir=directory)
         run = Run(resumed, directory, command)
         state = run.load_checkpoint()
         run.truncate_log(state.generation)
         return run, state
     directory = config.run_dir or Path("runs") / f"{config.config}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"--run-dir {directory} is a file; give a directory (new or empty)")
     if (directory / "checkpoint.npz").exists():
         raise CheckpointError(f"{directory} already holds a run: resume it with --resume {directory}, or choose "
                               "another --run-dir")
+    created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     config = replace(config, run_dir=directory, policy_backend=resolve_policy_backend(config.policy_backend))
-    run = Run(config, directory, command)
+    try:
+        run = Run(config, directory, command)
+    except BaseException:
+        if created and not any(directory.iterdir()):
+            directory.rmdir()  # a refused config leaves no empty run folder behind
+        raise
     (directory / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
     return run, run.strategy.initialize(config.seed)
 
@@ -507,10 +572,13 @@ def _advance(bar, generation: int, mean: float, center: float, rate: float) -> N
 
 
 def train_config_from_cli(namespace) -> TrainConfig:
-    """The explicitly given flags override the chosen preset's values."""
+    """The explicitly given flags override the chosen preset's values; with --resume, the stored run's values
+    (`resume_config`: only the budget and where it runs may change)."""
     names = {item.name for item in dataclasses.fields(TrainConfig)}
     given = {name: getattr(namespace, name) for name in names if hasattr(namespace, name)}
     given = {name: tuple(value) if isinstance(value, list) else value for name, value in given.items()}
+    if given.get("resume") is not None:
+        return resume_config(Path(given["resume"]), given)
     return resolve_config(given)
 
 

@@ -67,7 +67,9 @@ def test_the_unseen_bodies_suite_lists_every_unseen_body_after_standard():
     assert tuple(c.morphology for c in conditions[1:]) == UNSEEN_BODIES
     assert len({c.name for c in conditions}) == len(conditions)
     assert all(not c.perturbations for c in conditions)
-    assert set(SUITE_TITLES) == set(SUITES)
+    from hebbkit.trainer.suite import SUITE_TARGETS
+
+    assert set(SUITE_TITLES) == set(SUITES) == set(SUITE_TARGETS)
 
 
 def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
@@ -76,10 +78,11 @@ def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
     artifact = save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=1), tmp_path / "h.npz")
     conditions = [c for c in SUITES["unseen-bodies"] if c.name in ("standard", "front_lowers_x0.25")]
     report = run_suite({"hebbian": artifact}, conditions, episodes=1, max_steps=60, burn_in=5, workers=1,
-                       progress=False, title="Bodies it never saw")
+                       progress=False, title="Bodies it never saw", target=0.6)
     results = report["results"]["hebbian"]
     assert set(results) == {"standard", "front_lowers_x0.25"} and len(results["front_lowers_x0.25"]["distances"]) == 1
     assert report["conditions"][1]["morphology"] == "front_left:lower:0.25+front_right:lower:0.25"
     write_outputs(report, tmp_path / "out")
     table = (tmp_path / "out" / "suite.md").read_text()
     assert table.startswith("Bodies it never saw: 1 episodes per condition") and "| front_lowers_x0.25 |" in table
+    assert "target for a deployable model: >= 60%" in table  # issue 12's bar for unseen bodies

@@ -102,6 +102,7 @@ class QuadrupedEnv(gym.Env):
         clip = self.profile.observation_clip or np.inf
         self.observation_space = gym.spaces.Box(-clip, clip, (self.profile.n_observations,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (len(self.body.joint_names),), np.float32)
+        self._action_shape = self.action_space.shape
         self._steps = 0
         self._pending_actions: deque[np.ndarray] = deque()
         self._last_observation = np.zeros(self.profile.n_observations, dtype=np.float32)
@@ -211,8 +212,8 @@ class QuadrupedEnv(gym.Env):
 
     def step(self, action):
         action = np.asarray(action, dtype=np.float32)
-        if action.shape != self.action_space.shape:
-            raise ValueError(f"action should have shape {self.action_space.shape}, found {action.shape}")
+        if action.shape != self._action_shape:
+            raise ValueError(f"action should have shape {self._action_shape}, found {action.shape}")
         if not np.isfinite(action).all():
             raise ValueError(f"action holds NaN/Inf: {action}")
         if self._pending_actions:
@@ -349,10 +350,10 @@ class QuadrupedEnv(gym.Env):
         x, y = self._parts_mean_xy(position)
         self._body_xy = (x, y)
         angle_to_target = math.atan2(self.walk_target[1] - y, self.walk_target[0] - x) - yaw
-        joints = np.array([state[:2] for state in states])  # [joints, (position, velocity)]
+        joint_positions, joint_velocities, *_ = zip(*states, strict=True)
         return {
-            "joint_position": np.ascontiguousarray(joints[:, 0]),
-            "joint_velocity": np.ascontiguousarray(joints[:, 1]),
+            "joint_position": np.array(joint_positions),
+            "joint_velocity": np.array(joint_velocities),
             "roll_pitch_yaw": np.array((roll, pitch, yaw)),
             "angular_velocity": rotation.T @ np.asarray(angular),
             "linear_velocity_body": np.array(velocity_body),
