@@ -20,11 +20,14 @@ from .errors import (
     ArtifactNotFoundError,
     ArtifactSchemaError,
     ArtifactShapeError,
+    ArtifactTooLargeError,
     ArtifactValueError,
     BackendUnavailableError,
     ConfigError,
     HebbkitError,
     ObservationError,
+    OutputPathError,
+    WeightsError,
 )
 from .families import DEFAULT_FAMILY, FAMILIES, RuleFamily, get_family
 from .network import NetworkSpec, WeightInit, reference_step
@@ -54,6 +57,7 @@ __all__ = [
     "ArtifactNotFoundError",
     "ArtifactSchemaError",
     "ArtifactShapeError",
+    "ArtifactTooLargeError",
     "ArtifactValueError",
     "BackendUnavailableError",
     "ConfigError",
@@ -61,6 +65,7 @@ __all__ = [
     "NetworkSpec",
     "ObservationAssembler",
     "ObservationError",
+    "OutputPathError",
     "Policy",
     "PolicyArtifact",
     "PolicyStats",
@@ -68,6 +73,7 @@ __all__ = [
     "Rule",
     "RuleFamily",
     "WeightInit",
+    "WeightsError",
     "ant28_profile",
     "fold_coefficients",
     "generic_profile",

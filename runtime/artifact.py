@@ -5,9 +5,11 @@ One `.npz` file (a zip of `.npy` members, read with `allow_pickle=False`, so loa
 - `coefficients/<layer>`: float32 [in, out, k] per plastic layer (k = coefficients per synapse of the rule), or,
   for a rule family other than "synapse", the family's compact tensors `family/...` (`hebbkit.runtime.families`);
 - `static/<name>`: optional float32 tensors that are evolved directly and not plastic (e.g. a conv front end);
-- `__metadata__`: uint8 bytes of UTF-8 JSON (see `docs/artifact.md`), including a sha256 over every tensor.
+- `__metadata__`: uint8 bytes of UTF-8 JSON (see `docs/artifact.md`), including `sha256` over every tensor and
+  `metadata_sha256` over the metadata itself (files written before it existed carry `sha256` only).
 
-`load_artifact` validates everything and raises a typed `ArtifactError` that says what was expected and found.
+`load_artifact` checks every member's size against the metadata before reading it, validates everything, and
+raises a typed `ArtifactError` that says what was expected and found.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import json
 import math
 import os
 import tempfile
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from .artifact_schema import check_metadata, declared_tensors
 from .errors import (
     ArtifactChecksumError,
     ArtifactCorruptError,
@@ -35,8 +40,10 @@ from .errors import (
     ArtifactNotFoundError,
     ArtifactSchemaError,
     ArtifactShapeError,
+    ArtifactTooLargeError,
     ArtifactValueError,
     ConfigError,
+    OutputPathError,
 )
 from .families import DEFAULT_FAMILY
 from .network import NetworkSpec
@@ -45,11 +52,23 @@ from .profile import RobotProfile, generic_profile, image_profile
 FORMAT_NAME = "hebbkit-policy"
 SCHEMA_VERSION = 2
 """The newest schema this hebbkit writes and reads. Version 2 adds `network.family` and the `family/...` tensors;
-per-synapse artifacts are still written as version 1, byte for byte as before, so older readers keep reading them."""
+per-synapse artifacts are still written as version 1, so older readers keep reading them."""
 READABLE_SCHEMA_VERSIONS = (1, 2)
 METADATA_KEY = "__metadata__"
+METADATA_CHECKSUM_KEY = "metadata_sha256"
+"""The metadata field holding the sha256 of the rest of the metadata (`metadata_checksum`). An added field, not a
+new schema version: readers that predate it ignore it and keep reading new files."""
 STATIC_PREFIX = "static/"
 PROVENANCE_FIELDS = ("command", "seed", "git_commit", "generations", "fitness", "created")
+MAX_CONTROL_PERIOD = 60.0
+"""Longest control period accepted, in seconds (the Ant's is 0.0165)."""
+MAX_METADATA_BYTES = 4 * 2**20
+"""Largest `__metadata__` member read (the shipped models' are ~5 kB)."""
+MAX_TENSOR_BYTES = 256 * 2**20
+"""Largest total size of the tensors a file may declare (the CarRacing model's are 1.8 MB)."""
+MAX_NPY_HEADER_BYTES = 10_000
+"""Largest `.npy` header read (NumPy's own default limit)."""
+_STORED_DTYPES = {"tensor": np.dtype("<f4"), "metadata": np.dtype("u1")}
 
 
 @dataclass(frozen=True)
@@ -109,8 +128,8 @@ class PolicyArtifact:
         return tensor_checksum(self.tensors())
 
     def metadata(self) -> dict:
-        """The JSON metadata block as it is written to the file."""
-        return {
+        """The JSON metadata block as it is written to the file, `metadata_sha256` last."""
+        metadata = {
             "format": FORMAT_NAME,
             "schema_version": 1 if self.network.family == DEFAULT_FAMILY else SCHEMA_VERSION,
             "network": self.network.to_dict(),
@@ -123,6 +142,8 @@ class PolicyArtifact:
             },
             "sha256": self.sha256(),
         }
+        metadata[METADATA_CHECKSUM_KEY] = metadata_checksum(metadata)
+        return metadata
 
     def validate(self) -> None:
         """Raise an `ArtifactError` if tensors, spec and profile disagree or hold non-finite values."""
@@ -157,8 +178,13 @@ class PolicyArtifact:
                         f"stored initial weights static/initial_weights/{layer} should be {list(shape)}, found "
                         f"{None if stored is None else list(stored.shape)}"
                     )
-        if not (np.isfinite(self.control_period) and self.control_period > 0):
-            raise ArtifactValueError(f"control_period must be > 0 seconds, found {self.control_period!r}")
+        try:
+            period = float(self.control_period)
+        except (TypeError, ValueError):
+            period = math.nan
+        if not 0 < period <= MAX_CONTROL_PERIOD:
+            raise ArtifactValueError(f"control_period must be a number of seconds in (0, {MAX_CONTROL_PERIOD:g}], "
+                                     f"found {self.control_period!r}")
 
 
 def tensor_checksum(tensors: Mapping[str, np.ndarray]) -> str:
@@ -170,6 +196,18 @@ def tensor_checksum(tensors: Mapping[str, np.ndarray]) -> str:
         digest.update(header.encode())
         digest.update(tensor.astype(tensor.dtype.newbyteorder("<"), copy=False).tobytes())
     return digest.hexdigest()
+
+
+def metadata_checksum(metadata: Mapping[str, object]) -> str:
+    """sha256 over every metadata field but `metadata_sha256`, as canonical JSON: the UTF-8 bytes of
+    `json.dumps(fields, sort_keys=True, separators=(",", ":"))` (ASCII escapes; numbers as Python writes them).
+
+    The fields include `sha256`, so with the tensors checked against it the whole file is covered. The fields are
+    normalised through one JSON round trip first, so the writer's tuples and the reader's lists hash alike.
+    """
+    fields = {key: value for key, value in metadata.items() if key != METADATA_CHECKSUM_KEY}
+    canonical = json.dumps(json.loads(json.dumps(fields)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def new_artifact(
@@ -238,9 +276,19 @@ def save_artifact(artifact: PolicyArtifact, path: str | os.PathLike) -> Path:
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write `data` to a temporary file beside `path`, fsync, then rename over `path`: readers see the old file or
-    the new one, never a partial one, whatever kills the writer."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    the new one, never a partial one, whatever kills the writer. A folder at `path`, or a folder that cannot be
+    created or written, raises `OutputPathError` (also an `OSError`)."""
+    if path.is_dir():
+        raise OutputPathError(f"{path} is a folder; expected the path of a file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputPathError(f"cannot write {path}: cannot create its folder {path.parent} "
+                              f"({error.strerror or error})") from error
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise OutputPathError(f"cannot write {path}: {error.strerror or error}") from error
     try:
         os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide models and checkpoints from other users
         with os.fdopen(handle, "wb") as stream:
@@ -248,14 +296,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OutputPathError(f"cannot write {path}: {error.strerror or error}") from error
         raise
     return path
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
-    """Read only the JSON metadata (no validation of the tensors)."""
+    """Read only the JSON metadata, as it is in the file (not validated; its size is capped)."""
     metadata, _ = _read_members(Path(path), tensors=False)
     return metadata
 
@@ -269,16 +319,17 @@ def load_artifact(path: str | os.PathLike) -> PolicyArtifact:
 
 def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source: str = "<memory>") -> PolicyArtifact:
     """Validate metadata and tensors read from a file (or elsewhere) and assemble the artifact."""
-    _check_schema(metadata, source)
+    _check_metadata(metadata, source)
     try:
         network = NetworkSpec.from_dict(metadata["network"])
         profile = RobotProfile.from_dict(metadata["profile"])
-        control_period = float(metadata["control_period"])
-        provenance = dict(metadata.get("provenance") or {})
-        declared = metadata["tensors"]
-        recorded_sha = str(metadata["sha256"])
-    except (KeyError, TypeError, ValueError, ConfigError) as error:
+    except ConfigError as error:
+        raise ArtifactSchemaError(f"{source}: invalid metadata: {error}") from error
+    except (KeyError, TypeError, ValueError, OverflowError) as error:  # kinds are checked: a safety net
         raise ArtifactSchemaError(f"{source}: malformed metadata ({type(error).__name__}: {error})") from error
+    control_period = float(metadata["control_period"])
+    provenance = dict(metadata.get("provenance") or {})
+    declared = declared_tensors(metadata)
 
     found = sorted(arrays)
     if sorted(declared) != found:
@@ -286,19 +337,21 @@ def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source
             f"{source}: metadata declares tensors {sorted(declared)}, the file holds {found}"
         )
     for name, array in arrays.items():
-        expected_shape = [int(n) for n in declared[name]["shape"]]
-        if list(array.shape) != expected_shape or array.dtype != np.float32:
+        if array.shape != declared[name] or array.dtype != np.float32:
             raise ArtifactShapeError(
-                f"{source}: tensor {name!r} should be float32 {expected_shape}, "
+                f"{source}: tensor {name!r} should be float32 {list(declared[name])}, "
                 f"found {array.dtype} {list(array.shape)}"
             )
     coefficient_tensors = {n: a for n, a in arrays.items() if not n.startswith(STATIC_PREFIX)}
     _check_coefficient_shapes(network, coefficient_tensors, source)
+    if metadata["n_coefficients"] != network.n_coefficients:
+        raise ArtifactSchemaError(f"{source}: n_coefficients is {metadata['n_coefficients']}, the network and its "
+                                  f"tensors hold {network.n_coefficients}")
 
     actual_sha = tensor_checksum(arrays)
-    if actual_sha != recorded_sha:
+    if actual_sha != metadata["sha256"]:
         raise ArtifactChecksumError(
-            f"{source}: sha256 of the tensors is {actual_sha}, the metadata records {recorded_sha}; "
+            f"{source}: sha256 of the tensors is {actual_sha}, the metadata records {metadata['sha256']}; "
             "the file was modified or damaged after it was written"
         )
     _check_finite(arrays, source)
@@ -322,49 +375,150 @@ def with_provenance(artifact: PolicyArtifact, **updates: object) -> PolicyArtifa
     return replace(artifact, provenance={**artifact.provenance, **updates})
 
 
+def _check_metadata(metadata: dict, source: str) -> None:
+    """Format and schema version, then the metadata checksum (if the file has one), then every field's JSON kind."""
+    _check_schema(metadata, source)
+    if METADATA_CHECKSUM_KEY in metadata:
+        recorded = metadata[METADATA_CHECKSUM_KEY]
+        actual = metadata_checksum(metadata)
+        if recorded != actual:
+            raise ArtifactChecksumError(
+                f"{source}: sha256 of the metadata is {actual}, the metadata records {repr(recorded)[:80]}; "
+                "the file was modified or damaged after it was written"
+            )
+    try:
+        check_metadata(metadata)
+    except ArtifactSchemaError as error:
+        raise ArtifactSchemaError(f"{source}: malformed metadata: {error}") from error
+
+
 def _read_members(path: Path, tensors: bool) -> tuple[dict, dict[str, np.ndarray]]:
+    """The metadata and (if `tensors`) every declared tensor. Sizes are checked before anything is read: the
+    metadata member against `MAX_METADATA_BYTES`; each tensor member against the shape the metadata declares for
+    it, and their total against `MAX_TENSOR_BYTES`; members the metadata does not declare are refused unread."""
     if not path.exists():
         raise ArtifactNotFoundError(f"no policy artifact at {path}")
     if path.is_dir():
         raise ArtifactCorruptError(f"{path} is a directory; expected a .npz policy artifact file")
+    source = str(path)
+    arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = list(archive.files)
-            if METADATA_KEY not in names:
+        with zipfile.ZipFile(path) as archive:
+            members = _npy_members(archive, source)
+            if METADATA_KEY not in members:
                 raise ArtifactSchemaError(
-                    f"{path}: no {METADATA_KEY!r} member; found {names}. Not a hebbkit policy artifact?"
+                    f"{path}: no {METADATA_KEY!r} member; found {sorted(members)}. Not a hebbkit policy artifact?"
                 )
-            raw = archive[METADATA_KEY]
-            arrays = {n: archive[n] for n in names if n != METADATA_KEY} if tensors else {}
+            raw = _read_npy(archive, members[METADATA_KEY], f"{path}: {METADATA_KEY}", "metadata", None)
+            metadata = _parse_metadata(raw, source)
+            if not tensors:
+                return metadata, arrays
+            _check_metadata(metadata, source)
+            declared = declared_tensors(metadata)
+            held = sorted(name for name in members if name != METADATA_KEY)
+            if sorted(declared) != held:
+                raise ArtifactShapeError(f"{path}: metadata declares tensors {sorted(declared)}, the file holds {held}")
+            total = sum(math.prod(shape) for shape in declared.values()) * 4
+            if total > MAX_TENSOR_BYTES:
+                raise ArtifactTooLargeError(f"{path}: the metadata declares {total:,} bytes of tensors; at most "
+                                            f"{MAX_TENSOR_BYTES:,} are read")
+            for name in held:
+                arrays[name] = _read_npy(archive, members[name], f"{path}: tensor {name!r}", "tensor", declared[name])
     except ArtifactError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
-        raise ArtifactCorruptError(
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, NotImplementedError) as error:
+        raise ArtifactCorruptError(  # NotImplementedError: zipfile's word for an unsupported zip version
             f"{path}: cannot read as a .npz policy artifact ({type(error).__name__}: {error}); "
             "the file is truncated, damaged or of another format"
         ) from error
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ArtifactSchemaError(f"{path}: {METADATA_KEY} should be 1-D uint8 JSON bytes, found {raw.dtype}")
+    return metadata, arrays
+
+
+def _npy_members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:
+    """The archive's `.npy` members by array name (folder entries skipped); anything else is refused."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        if not info.filename.endswith(".npy"):
+            raise ArtifactCorruptError(f"{source}: member {info.filename!r} is not a .npy array; a policy artifact "
+                                       "holds .npy members only")
+        name = info.filename[: -len(".npy")]
+        if name in members:
+            raise ArtifactCorruptError(f"{source}: member {info.filename!r} appears twice")
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ArtifactCorruptError(f"{source}: member {info.filename!r} is encrypted or compressed with method "
+                                       f"{info.compress_type}; expected plain or deflated (as numpy.savez writes)")
+        members[name] = info
+    return members
+
+
+def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, kind: str,
+              shape: tuple[int, ...] | None) -> np.ndarray:
+    """One `.npy` member: its header first (at most `MAX_NPY_HEADER_BYTES`), then its data only once the header's
+    dtype and shape are what is expected and the member's size in the zip is exactly header + data. `kind`:
+    "tensor" (float32 of the declared `shape`) or "metadata" (1-D uint8, at most `MAX_METADATA_BYTES`)."""
+    dtype = _STORED_DTYPES[kind]
+    data_limit = MAX_METADATA_BYTES if shape is None else math.prod(shape) * dtype.itemsize
+    with archive.open(info) as stream:
+        found_shape, fortran_order, found_dtype = _read_npy_header(stream, label)
+        if kind == "metadata" and (found_dtype != dtype or len(found_shape) != 1):
+            raise ArtifactSchemaError(f"{label} should be 1-D uint8 JSON bytes, found {found_dtype} "
+                                      f"{list(found_shape)}")
+        if kind == "tensor" and (found_dtype != dtype or tuple(found_shape) != shape):
+            expected = list(shape or ())
+            raise ArtifactShapeError(f"{label} should be float32 {expected}, found {found_dtype} {list(found_shape)}")
+        n_bytes = math.prod(found_shape) * dtype.itemsize
+        if n_bytes > data_limit:
+            raise ArtifactTooLargeError(f"{label} holds {n_bytes:,} bytes of data; at most {data_limit:,} are read")
+        held = info.file_size - stream.tell()
+        if held != n_bytes:
+            problem = ArtifactTooLargeError if held > n_bytes else ArtifactCorruptError
+            raise problem(f"{label}: its header announces {n_bytes:,} bytes of data, the member holds {held:,}; "
+                          "refused before reading them")
+        data = stream.read(n_bytes)
+        if len(data) != n_bytes or stream.read(1):  # reading to the end also checks the member's CRC-32
+            raise ArtifactCorruptError(f"{label}: expected {n_bytes:,} bytes of data, found {len(data):,}")
+    return np.frombuffer(bytearray(data), dtype=dtype).reshape(found_shape, order="F" if fortran_order else "C")
+
+
+def _read_npy_header(stream: IO[bytes], label: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from a `.npy` header (versions 1.0 and 2.0, at most `MAX_NPY_HEADER_BYTES`)."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(stream, MAX_NPY_HEADER_BYTES)
+        if version == (2, 0):
+            return np.lib.format.read_array_header_2_0(stream, MAX_NPY_HEADER_BYTES)
+    except (ValueError, SyntaxError, tokenize.TokenError) as error:  # NumPy tokenizes the header's Python literal
+        raise ArtifactCorruptError(f"{label}: not a valid .npy header ({type(error).__name__}: "
+                                   f"{str(error)[:200]})") from error
+    raise ArtifactCorruptError(f"{label}: .npy format version {version} is not supported (1.0 or 2.0)")
+
+
+def _parse_metadata(raw: np.ndarray, source: str) -> dict:
+    """The metadata JSON object from its bytes."""
     try:
         metadata = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactCorruptError(f"{path}: metadata is not valid UTF-8 JSON ({error})") from error
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ArtifactCorruptError(f"{source}: metadata is not valid UTF-8 JSON ({type(error).__name__}: "
+                                   f"{str(error)[:200]})") from error
     if not isinstance(metadata, dict):
-        raise ArtifactSchemaError(f"{path}: metadata should be a JSON object, found {type(metadata).__name__}")
-    return metadata, arrays
+        raise ArtifactSchemaError(f"{source}: metadata should be a JSON object, found {type(metadata).__name__}")
+    return metadata
 
 
 def _check_schema(metadata: dict, source: str) -> None:
     if metadata.get("format") != FORMAT_NAME:
         raise ArtifactSchemaError(
-            f"{source}: format should be {FORMAT_NAME!r}, found {metadata.get('format')!r}"
+            f"{source}: format should be {FORMAT_NAME!r}, found {repr(metadata.get('format'))[:60]}"
         )
     version = metadata.get("schema_version")
     if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         hint = " (written by a newer hebbkit: upgrade)" if isinstance(version, int) and version > SCHEMA_VERSION else ""
         readable = " and ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise ArtifactSchemaError(
-            f"{source}: schema_version {version!r} is not supported; this hebbkit reads {readable}{hint}"
+            f"{source}: schema_version {repr(version)[:60]} is not supported; this hebbkit reads {readable}{hint}"
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import types
 import typing
@@ -18,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .artifact import METADATA_CHECKSUM_KEY
+from .errors import ConfigError
+from .families import FAMILIES
+from .rules import RULES
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
@@ -76,13 +82,19 @@ class NewConfig:
 
     output: Path = field(metadata={"positional": True, "help": "where to write the .npz artifact"})
     profile: str = field(default="ant28", metadata={"help": "robot profile: a built-in name, or 'generic'"})
-    rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule (see `hebbkit inspect --rules`)"})
-    family: str = field(default="synapse", metadata={"help": "rule family: synapse, neuron or diagonal"})
+    rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule (its coefficients: docs/artifact.md)",
+                                                   "choices": sorted(RULES)})
+    family: str = field(default="synapse", metadata={"help": "rule family: which synapses share coefficients",
+                                                     "choices": sorted(FAMILIES)})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     inputs: int = field(default=28, metadata={"help": "input size, for the 'generic' profile"})
     outputs: int = field(default=8, metadata={"help": "output size, for the 'generic' profile"})
     seed: int = field(default=0, metadata={"help": "seed of the N(0, 1) coefficients"})
     control_period: float = field(default=0.0165, metadata={"help": "seconds per control step"})
+
+    def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ConfigError(f"--seed must be >= 0, got {self.seed}")
 
 
 def run_new(config: NewConfig) -> int:
@@ -147,22 +159,8 @@ def run_inspect(config: InspectConfig) -> int:
         return 0 if valid else 1
     print(f"artifact     {path} ({size:,} bytes)" if size is not None else f"artifact     {path}")
     if metadata is not None:
-        network = metadata.get("network", {})
-        profile = metadata.get("profile", {})
-        print(f"format       {metadata.get('format')} schema v{metadata.get('schema_version')}")
-        print(f"network      {'-'.join(map(str, network.get('layer_sizes', [])))}, activations "
-              f"{network.get('activations')}, action head {network.get('action_head')}")
-        print(f"rule         {network.get('rule')}, family {network.get('family', 'synapse')}, "
-              f"{metadata.get('n_coefficients', 0):,} coefficients, init {network.get('init')}, "
-              f"normalize weights {network.get('normalize_weights')}")
-        print(f"profile      {profile.get('name')}: {len(profile.get('observation_names', []))} observations, "
-              f"{len(profile.get('action_names', []))} actions ({profile.get('action_mode')})")
-        print(f"control      every {metadata.get('control_period')} s")
-        for name, info in sorted(metadata.get("tensors", {}).items()):
-            print(f"tensor       {name}: {info.get('dtype')} {info.get('shape')}")
-        print(f"sha256       {metadata.get('sha256')}")
-        for key, value in (metadata.get("provenance") or {}).items():
-            print(f"provenance   {key}: {value}")
+        for line in describe_metadata(metadata):
+            print(line)
     if artifact is not None:
         per_synapse = artifact.network.family == "synapse"
         for layer, (name, coefficients) in enumerate(artifact.coefficient_tensors().items()):
@@ -177,10 +175,49 @@ def run_inspect(config: InspectConfig) -> int:
             if tensor.size:
                 print(f"static       {name}: mean |w| {np.abs(tensor).mean():.4g}, max |w| {np.abs(tensor).max():.4g}")
     if valid:
-        print("validation   OK (checksum matches, shapes agree, all finite)")
+        if metadata and METADATA_CHECKSUM_KEY in metadata:
+            print("validation   OK (tensor and metadata checksums match, fields in range, shapes agree, all finite)")
+        else:
+            print("validation   OK (tensor checksum matches, fields in range, shapes agree, all finite; an older "
+                  "file: its metadata has no checksum)")
     else:
         print(f"validation   FAILED: {problem}")
     return 0 if valid else 1
+
+
+def describe_metadata(metadata: dict) -> list[str]:
+    """`hebbkit inspect`'s summary lines of raw metadata; never fails on malformed fields (it shows them)."""
+
+    def section(value: object) -> dict:
+        return value if isinstance(value, dict) else {}
+
+    def count(value: object) -> str:
+        return f"{value:,}" if type(value) is int else repr(value)
+
+    def size(value: object) -> str:
+        return str(len(value)) if isinstance(value, list) else "?"
+
+    network, profile = section(metadata.get("network")), section(metadata.get("profile"))
+    sizes = network.get("layer_sizes")
+    lines = [
+        f"format       {metadata.get('format')} schema v{metadata.get('schema_version')!r}",
+        f"network      {'-'.join(map(str, sizes)) if isinstance(sizes, list) else repr(sizes)}, activations "
+        f"{network.get('activations')}, action head {network.get('action_head')}",
+        f"rule         {network.get('rule')}, family {network.get('family', 'synapse')}, "
+        f"{count(metadata.get('n_coefficients'))} coefficients, init {network.get('init')}, "
+        f"normalize weights {network.get('normalize_weights')}",
+        f"profile      {profile.get('name')}: {size(profile.get('observation_names'))} observations, "
+        f"{size(profile.get('action_names'))} actions ({profile.get('action_mode')})",
+        f"control      every {metadata.get('control_period')!r} s",
+    ]
+    for name, info in sorted(section(metadata.get("tensors")).items()):
+        lines.append(f"tensor       {name}: {section(info).get('dtype')} {section(info).get('shape')}")
+    lines.append(f"sha256       {metadata.get('sha256')} (tensors)")
+    lines.append(f"             {metadata[METADATA_CHECKSUM_KEY]} (metadata)" if METADATA_CHECKSUM_KEY in metadata
+                 else "             no metadata checksum (written before hebbkit recorded one)")
+    for key, value in section(metadata.get("provenance")).items():
+        lines.append(f"provenance   {key}: {value}")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------- export
@@ -194,6 +231,12 @@ class ExportConfig:
     onnx: Path = field(metadata={"help": "output .onnx file"})
     verify_steps: int = field(default=200, metadata={"help": "steps to compare ONNX Runtime with NumPy (0: skip)"})
     seed: int = field(default=0, metadata={"help": "seed of the initial weights used to verify"})
+
+    def __post_init__(self) -> None:
+        if self.verify_steps < 0:
+            raise ConfigError(f"--verify-steps must be >= 0 (0 skips verification), got {self.verify_steps}")
+        if self.seed < 0:
+            raise ConfigError(f"--seed must be >= 0, got {self.seed}")
 
 
 def run_export(config: ExportConfig) -> int:
@@ -221,14 +264,15 @@ def verify_onnx_file(path: Path, artifact, steps: int, seed: int) -> dict:
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     policy = Policy(artifact, "numpy", seed=seed)
-    observations = observation_stream(artifact.network.n_inputs, steps, seed)
+    shape = artifact.network.observation_shape  # (n_inputs,), or an image's [C, H, W] for a conv front end
+    observations = observation_stream(math.prod(shape), steps, seed).reshape(steps, *shape)
     expected_outputs = ["action"] + [output_name(i) for i in range(artifact.network.n_layers)]
     found_outputs = [o.name for o in session.get_outputs()]
     if found_outputs != expected_outputs:
         raise RuntimeError(f"{path}: graph outputs should be {expected_outputs}, found {found_outputs}")
     worst_action = worst_weight = 0.0
     for observation in observations:
-        feeds = {"obs": observation[None, :]}
+        feeds = {"obs": observation[None, ...]}
         feeds.update({input_name(i): w for i, w in enumerate(policy.weights)})
         outputs = session.run(None, feeds)
         action = policy.step(observation)

@@ -24,11 +24,11 @@ class ArtifactCorruptError(ArtifactError):
 
 
 class ArtifactChecksumError(ArtifactError):
-    """The sha256 recorded in the metadata does not match the tensors."""
+    """A sha256 recorded in the metadata does not match the tensors or the metadata."""
 
 
 class ArtifactSchemaError(ArtifactError):
-    """Unknown format or schema version, or a missing/ill-typed metadata field."""
+    """Unknown format or schema version, or a missing, ill-typed or out-of-range metadata field."""
 
 
 class ArtifactShapeError(ArtifactError):
@@ -36,7 +36,19 @@ class ArtifactShapeError(ArtifactError):
 
 
 class ArtifactValueError(ArtifactError):
-    """A tensor holds non-finite values."""
+    """A tensor holds non-finite values, or the control period is out of range."""
+
+
+class ArtifactTooLargeError(ArtifactCorruptError):
+    """A member of the file is larger than its declaration or than the reader's limits (checked before reading)."""
+
+
+class OutputPathError(HebbkitError, OSError):
+    """A file cannot be written where asked: the path is a folder, or its folder cannot be created or written."""
+
+
+class WeightsError(ConfigError):
+    """Weights given to (`set_weights`) or drawn by (`reset`) a policy have the wrong shapes or hold NaN/Inf."""
 
 
 class ObservationError(HebbkitError, ValueError):

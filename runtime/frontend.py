@@ -15,6 +15,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ConfigError
 
+MAX_IMAGE_SIZE = 2**22
+"""Largest image a front end accepts, in entries (C x H x W; CarRacing's 3x84x84 is 21,168)."""
+
 
 @dataclass(frozen=True)
 class ConvLayer:
@@ -26,6 +29,13 @@ class ConvLayer:
     stride: int = 1
     activation: str = "tanh"
     pool: int = 2
+
+    def __post_init__(self) -> None:
+        sizes = {name: getattr(self, name) for name in ("in_channels", "out_channels", "kernel", "stride", "pool")}
+        bad = {name: value for name, value in sizes.items()
+               if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1}
+        if bad:
+            raise ConfigError(f"conv layer sizes must be integers >= 1, got {bad}")
 
     def output_shape(self, shape: tuple[int, int, int]) -> tuple[int, int, int]:
         channels, height, width = shape
@@ -52,6 +62,11 @@ class Frontend:
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_shape", tuple(int(v) for v in self.input_shape))
         object.__setattr__(self, "layers", tuple(self.layers))
+        if len(self.input_shape) != 3 or min(self.input_shape) < 1:
+            raise ConfigError(f"frontend input_shape should be 3 positive sizes [C, H, W], "
+                              f"got {list(self.input_shape)}")
+        if math.prod(self.input_shape) > MAX_IMAGE_SIZE:
+            raise ConfigError(f"frontend input_shape {list(self.input_shape)} exceeds {MAX_IMAGE_SIZE:,} entries")
         for layer in self.layers:
             if layer.activation not in ("tanh", "identity", "relu"):
                 raise ConfigError(f"unknown frontend activation {layer.activation!r}")

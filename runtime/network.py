@@ -27,6 +27,13 @@ ACTION_HEADS = ("identity", "tanh", "sigmoid")
 
 INIT_DISTRIBUTIONS = ("uniform", "normal", "xavier_uniform", "zero", "stored")
 
+MAX_INIT_SCALE = 1e3
+"""Largest `WeightInit.scale`: initial weights stay far inside float32's range (the paper uses 0.1)."""
+
+MAX_SYNAPSES = 2**22
+"""Largest number of plastic weights (sum of in x out over the layers): 4,194,304, 340x the Ant's 12,288 and 50x
+the CarRacing network's; it bounds what a file can make a runtime allocate (weights, expanded coefficients)."""
+
 
 def apply_activation(name: str, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Apply a named activation (see `ACTIVATIONS`), in place into `out` when given."""
@@ -65,8 +72,10 @@ class WeightInit:
             raise ConfigError(
                 f"unknown weight init {self.distribution!r}; expected one of {INIT_DISTRIBUTIONS}"
             )
-        if not (math.isfinite(self.scale) and self.scale >= 0):
-            raise ConfigError(f"weight init scale must be finite and >= 0, got {self.scale!r}")
+        if not (math.isfinite(self.scale) and 0 <= self.scale <= MAX_INIT_SCALE):
+            raise ConfigError(f"weight init scale must be finite and in [0, {MAX_INIT_SCALE:g}], got {self.scale!r}")
+        if self.scale == 0:
+            object.__setattr__(self, "scale", 0.0)  # not -0.0, which NumPy's samplers refuse
 
     def sample(self, rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
         """Draw one [n_in, n_out] float32 weight matrix."""
@@ -114,6 +123,10 @@ class NetworkSpec:
             object.__setattr__(self, "action_head", tuple(self.action_head))
         if len(self.layer_sizes) < 2 or any(size < 1 for size in self.layer_sizes):
             raise ConfigError(f"layer_sizes needs >= 2 positive sizes, got {list(self.layer_sizes)}")
+        synapses = sum(n_in * n_out for n_in, n_out in self.layer_shapes)
+        if synapses > MAX_SYNAPSES:
+            raise ConfigError(f"layer_sizes {list(self.layer_sizes)} make {synapses:,} plastic weights; at most "
+                              f"{MAX_SYNAPSES:,} are supported")
         if len(self.activations) != self.n_layers:
             raise ConfigError(
                 f"expected {self.n_layers} activations (one per weight layer), got {len(self.activations)}"

@@ -8,6 +8,12 @@ Observations are checked before they reach the network: a wrong shape always rai
 raises too (nan_policy="raise") or returns the previous action without touching the weights (nan_policy="hold").
 After every update the guard checks each layer's Frobenius norm: a non-finite norm, or one above
 `max_weight_norm`, restores the episode's initial weights and is counted in `stats.guard_resets`.
+
+`step` never returns NaN or Inf. A finite observation can still overflow the forward pass (identity or relu
+layers fed values near float32's limit): the step then returns the previous action (zeros right after `reset`),
+restores the initial weights if learning (counted in `stats.guard_resets`), counts `stats.overflows` and does not
+raise, since the observation itself was valid. Initial weights (`reset`) and `set_weights` must be finite
+(`WeightsError`), so the guard only ever restores finite weights.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy as np
 
 from .artifact import PolicyArtifact, load_artifact
 from .backends import StepBackend, make_backend
-from .errors import ConfigError, ObservationError
+from .errors import ConfigError, ObservationError, WeightsError
 
 NAN_POLICIES = ("raise", "hold")
 
@@ -33,6 +39,8 @@ class PolicyStats:
     steps: int = 0
     guard_resets: int = 0
     rejected_observations: int = 0
+    overflows: int = 0
+    """Steps whose forward pass overflowed to NaN/Inf: the previous action was returned instead."""
 
 
 class Policy:
@@ -72,6 +80,7 @@ class Policy:
         self._flat_observation = self._observation.reshape(-1)
         self._zeros = np.zeros(self._flat_observation.size, dtype=np.float32)
         self._last_action = np.zeros(self.spec.n_outputs, dtype=np.float32)
+        self._action_zeros = np.zeros(self.spec.n_outputs, dtype=np.float32)
         self._initial_weights: list[np.ndarray] = []
         self._stored_weights = stored_initial_weights(artifact)
         self.reset(seed)
@@ -80,9 +89,15 @@ class Policy:
     def backend_name(self) -> str:
         return self.backend.name
 
-    def reset(self, seed: int | None = None) -> None:
-        """Start an episode: draw fresh random initial weights from `seed` and clear the last action."""
-        self._initial_weights = self.spec.initial_weights(seed, self._stored_weights)
+    def reset(self, seed: int | np.random.Generator | None = None) -> None:
+        """Start an episode: draw fresh random initial weights from `seed` (an integer >= 0, a Generator, or None
+        for fresh entropy) and clear the last action. Non-finite initial weights raise `WeightsError`."""
+        if not (seed is None or isinstance(seed, np.random.Generator)
+                or (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0)):
+            raise ConfigError(f"seed must be an integer >= 0 or None, got {seed!r}")
+        initial = self.spec.initial_weights(seed, self._stored_weights)
+        _check_finite_weights(initial, "initial weights")
+        self._initial_weights = initial
         self.backend.load_weights(self._initial_weights)
         self._last_action[:] = 0.0
         self.stats.steps = 0
@@ -110,6 +125,12 @@ class Policy:
                 bad = np.flatnonzero(~np.isfinite(self._flat_observation)).tolist()[:20]
                 raise ObservationError(f"observation holds NaN/Inf at indices {bad}; expected finite values")
             action = self.backend.step(buffer, self.plastic)
+            if action.dot(self._action_zeros) != 0.0:  # the forward pass overflowed: NaN/Inf in the action
+                self.stats.overflows += 1
+                if self.plastic:
+                    self.stats.guard_resets += 1
+                    self.backend.load_weights(self._initial_weights)
+                return self._last_action.copy()
             if self.plastic:
                 self._guard()
         self.stats.steps += 1
@@ -131,17 +152,31 @@ class Policy:
         return [w.copy() for w in self.backend.weights]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Overwrite the current weights (shapes must match the network)."""
+        """Overwrite the current weights: real, finite, of the network's shapes (else `WeightsError`)."""
         expected = self.spec.layer_shapes
         found = [tuple(np.shape(w)) for w in weights]
         if found != expected:
-            raise ConfigError(f"weights should have shapes {expected}, found {found}")
-        self.backend.load_weights([np.asarray(w, dtype=np.float32) for w in weights])
+            raise WeightsError(f"weights should have shapes {expected}, found {found}")
+        try:
+            with np.errstate(over="ignore"):  # values past float32's range become Inf, refused just below
+                converted = [np.asarray(w, dtype=np.float32) for w in weights]
+        except (TypeError, ValueError) as error:
+            raise WeightsError(f"weights should be real numbers ({type(error).__name__}: {error})") from error
+        _check_finite_weights(converted, "weights")
+        self.backend.load_weights(converted)
 
     @property
     def initial_weights(self) -> list[np.ndarray]:
         """The weights this episode started from (copies)."""
         return [w.copy() for w in self._initial_weights]
+
+
+def _check_finite_weights(weights: list[np.ndarray], what: str) -> None:
+    """Raise `WeightsError` naming the first layer that holds NaN/Inf (float32 overflow included)."""
+    for layer, matrix in enumerate(weights):
+        bad = int(matrix.size - np.count_nonzero(np.isfinite(matrix)))
+        if bad:
+            raise WeightsError(f"{what} of layer {layer} hold {bad} NaN/Inf values; expected all finite")
 
 
 def stored_initial_weights(artifact: PolicyArtifact) -> list[np.ndarray] | None:

@@ -131,3 +131,85 @@ def test_eval_help_explains_the_body_syntax_and_lists(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "leg:segment:scale" in help_text and "front_left:lower:0.25+front_right:lower:0.25" in help_text
     assert "'unseen'" in help_text and "'validation'" in help_text and "unseen-bodies" in help_text
+
+
+# ----------------------------------------------------------------- new / inspect / export: bad input, one clear line
+
+
+def test_new_into_a_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["new", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"hebbkit new: error: {tmp_path} is a folder; expected the path of a file to write\n"
+
+
+def test_new_below_a_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    assert main(["new", str(tmp_path / "afile" / "rule.npz")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hebbkit new: error: cannot write") and "cannot create its folder" in err
+    assert err.count("\n") == 1
+
+
+def test_new_help_lists_the_rules_and_families_it_accepts(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["new", "--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "inspect --rules" not in help_text
+    assert "{A,ABC,ABCD,ABCD_lr," in help_text and "{diagonal,neuron,synapse}" in help_text
+    with pytest.raises(SystemExit) as exit_info:
+        main(["new", "x.npz", "--rule", "ABCDE"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'ABCDE'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["new", "{tmp}/x.npz", "--seed", "-1"], "hebbkit new: error: --seed must be >= 0, got -1"),
+    (["new", "{tmp}/x.npz", "--hidden", "100000", "100000"], "hebbkit new: error: layer_sizes"),
+    (["new", "{tmp}/x.npz", "--control-period", "-1"], "hebbkit new: error: control_period must be"),
+    (["export", "{tmp}/rule.npz", "--onnx", "{tmp}/x.onnx", "--verify-steps", "-5"],
+     "hebbkit export: error: --verify-steps must be >= 0 (0 skips verification), got -5"),
+    (["export", "{tmp}/rule.npz", "--onnx", "{tmp}/x.onnx", "--seed", "-3"], "hebbkit export: error: --seed"),
+    (["export", "{tmp}/rule.npz", "--onnx", "{tmp}", "--verify-steps", "0"],
+     "hebbkit export: error: {tmp} is a folder"),
+])
+def test_bad_new_and_export_options_end_in_one_line_and_exit_1(tmp_path, capsys, arguments, message):
+    assert main(["new", str(tmp_path / "rule.npz"), "--hidden", "4"]) == 0
+    capsys.readouterr()
+    assert main([argument.format(tmp=tmp_path) for argument in arguments]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(message.format(tmp=tmp_path)) and captured.err.count("\n") == 1
+    assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "x.npz").exists()
+
+
+def test_inspect_of_malformed_metadata_is_one_line_and_exit_1(tmp_path, capsys):
+    import numpy as np
+
+    from hebbkit.runtime.artifact import METADATA_KEY
+
+    path = tmp_path / "rule.npz"
+    assert main(["new", str(path), "--hidden", "4"]) == 0
+    with np.load(path) as archive:
+        members = {name: archive[name] for name in archive.files}
+    metadata = json.loads(members[METADATA_KEY].tobytes())
+    del metadata["metadata_sha256"]  # as in a file written before metadata checksums: the fields are checked
+    metadata.update(network=[28, 4, 8], n_coefficients="many", tensors=["coefficients/0"])
+    members[METADATA_KEY] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    np.savez(path, **members)
+    capsys.readouterr()
+    assert main(["inspect", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "" and "'many' coefficients" in captured.out  # shown as found, not a traceback
+    assert f"validation   FAILED: ArtifactSchemaError: {path}: malformed metadata: field network should be an " \
+           "object, found [28, 4, 8] (list)\n" in captured.out
+
+
+def test_export_verifies_an_artifact_with_a_conv_front_end(tmp_path, capsys):
+    from hebbkit.runtime import NetworkSpec, new_artifact, save_artifact
+    from hebbkit.runtime.frontend import ConvLayer, Frontend
+
+    frontend = Frontend((3, 12, 12), (ConvLayer(3, 2, 3, 1),))
+    spec = NetworkSpec(layer_sizes=(frontend.output_size, 3), activations=("tanh",), frontend=frontend)
+    path = save_artifact(new_artifact(spec, seed=0), tmp_path / "conv.npz")
+    assert main(["export", str(path), "--onnx", str(tmp_path / "conv.onnx"), "--verify-steps", "3"]) == 0
+    assert "verified 3 steps" in capsys.readouterr().out

@@ -26,16 +26,18 @@ from hebbkit.runtime import (
     save_artifact,
     tensor_checksum,
 )
-from hebbkit.runtime.artifact import METADATA_KEY
+from hebbkit.runtime.artifact import METADATA_CHECKSUM_KEY, METADATA_KEY, metadata_checksum
 
 
 def rewrite(path, source, *, metadata=None, tensors=None):
-    """Write a new npz at `path` from `source`'s members, with replaced metadata and/or tensors."""
+    """Write a new npz at `path` from `source`'s members, with replaced metadata and/or tensors. The metadata
+    checksum is recorded anew (as the buggy writer of such a file would), so that the check under test is reached."""
     with np.load(source, allow_pickle=False) as archive:
         members = {name: archive[name] for name in archive.files}
     current = json.loads(members.pop(METADATA_KEY).tobytes())
     if metadata is not None:
         current = metadata(current)
+    current[METADATA_CHECKSUM_KEY] = metadata_checksum(current)
     if tensors is not None:
         members = tensors(members)
     members[METADATA_KEY] = np.frombuffer(json.dumps(current).encode(), dtype=np.uint8)

@@ -29,7 +29,7 @@ from hebbkit.runtime import (
     save_artifact,
     tensor_checksum,
 )
-from hebbkit.runtime.artifact import METADATA_KEY, artifact_to_bytes
+from hebbkit.runtime.artifact import METADATA_CHECKSUM_KEY, METADATA_KEY, artifact_to_bytes, metadata_checksum
 from hebbkit.runtime.bench import observation_stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,7 +224,8 @@ def test_artifact_round_trip(tmp_path, family):
 
 
 def rewrite(path: Path, source: Path, change, rechecksum: bool = True) -> Path:
-    """Copy `source` to `path` with `change(members, metadata)` applied (and the checksum redone if asked)."""
+    """Copy `source` to `path` with `change(members, metadata)` applied (and the tensor checksum redone if asked;
+    the metadata checksum always is, so that the check under test is reached)."""
     with np.load(source, allow_pickle=False) as archive:
         members = {name: archive[name] for name in archive.files}
     metadata = json.loads(members.pop(METADATA_KEY).tobytes())
@@ -232,6 +233,7 @@ def rewrite(path: Path, source: Path, change, rechecksum: bool = True) -> Path:
     metadata["tensors"] = {n: {"shape": list(a.shape), "dtype": "float32"} for n, a in members.items()}
     if rechecksum:
         metadata["sha256"] = tensor_checksum(members)
+    metadata[METADATA_CHECKSUM_KEY] = metadata_checksum(metadata)
     members[METADATA_KEY] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     with open(path, "wb") as stream:
         np.savez(stream, **members)
@@ -287,12 +289,21 @@ def test_the_checksum_covers_the_compact_tensors(tmp_path, saved_neuron):
 
 
 @pytest.mark.parametrize("model", ["ant-paper", "ant-static", "servo-proprio"])
-def test_shipped_models_load_as_synapse_family_byte_for_byte(model):
+def test_shipped_models_load_as_synapse_family_and_rewrite_unchanged_but_for_the_metadata_checksum(model, tmp_path):
     path = ROOT / "models" / model / "model.npz"
     artifact = load_artifact(path)
+    shipped = read_metadata(path)
     assert artifact.network.family == "synapse"
-    assert read_metadata(path)["schema_version"] == 1 and "family" not in read_metadata(path)["network"]
-    assert artifact_to_bytes(artifact) == path.read_bytes()  # the file this hebbkit writes is the shipped one
+    assert shipped["schema_version"] == 1 and "family" not in shipped["network"]
+    assert METADATA_CHECKSUM_KEY not in shipped  # written before metadata checksums: verified the older way
+    rewritten = tmp_path / "model.npz"
+    rewritten.write_bytes(artifact_to_bytes(artifact))
+    metadata = read_metadata(rewritten)
+    assert metadata.pop(METADATA_CHECKSUM_KEY) == metadata_checksum(shipped)
+    assert metadata == shipped  # same fields, same schema version 1: older readers keep reading it
+    with np.load(path) as before, np.load(rewritten) as after:
+        assert before.files == after.files
+        assert all(before[name].tobytes() == after[name].tobytes() for name in before.files if name != METADATA_KEY)
 
 
 # ------------------------------------------------------------------------------------------------- the backends
