@@ -1,9 +1,10 @@
 """The host side of the serial link: a `Link` over any pyserial URL (a real port, `loop://`, a pty).
 
 Transport (pyserial) is kept apart from framing (`protocol`): every read has a timeout, garbage is skipped at the
-next frame delimiter, sequence numbers are tracked (lost, duplicated, out of order), heartbeats keep the firmware's
-watchdog fed, a silent firmware is reported as link loss, and commands are clamped to the configured joint limits
-before they leave the host.
+next frame delimiter and counted, sequence numbers are tracked (lost, duplicated, out of order), heartbeats keep the
+firmware's watchdog fed, a silent firmware is reported as link loss, a firmware speaking another protocol version
+fails the handshake with a message that says so, and commands are clamped to the configured joint limits before
+they leave the host.
 """
 
 from __future__ import annotations
@@ -36,14 +37,22 @@ class FirmwareError(BridgeError):
     """The firmware refused a request (an ERROR frame)."""
 
 
+class ProtocolVersionError(BridgeError):
+    """The firmware speaks another protocol version (docs/protocol.md)."""
+
+
 @dataclass
 class LinkStats:
-    """Counters of the link (sent/received frames, faults, round-trip times in seconds)."""
+    """Counters of the link (sent/received frames, faults, round-trip times in seconds). Every chunk of bytes
+    between two frame delimiters that is not a frame counts once in crc_errors, malformed (bad framing, or a frame
+    whose payload does not fit its type) or version_errors; overflows counts the chunks too long for any frame."""
 
     sent: int = 0
     received: int = 0
     crc_errors: int = 0
     malformed: int = 0
+    overflows: int = 0
+    version_errors: int = 0
     resyncs: int = 0
     timeouts: int = 0
     lost: int = 0
@@ -75,8 +84,11 @@ class Link:
         self.upper: np.ndarray | None = None
         self.last_state: State | None = None
         self.last_state_at: float | None = None
+        self.peer_version: int | None = None  # set when a frame of another protocol version arrived
         self._expected_seq: int | None = None
         self._inbox: list = []
+        self._unparsable = 0
+        self._handshaking = False
 
     # ------------------------------------------------------------------ transport
 
@@ -107,15 +119,18 @@ class Link:
             try:
                 message = protocol.parse(frame)
             except protocol.ProtocolError:
-                self.stats.malformed += 1
+                self._unparsable += 1
                 continue
             self.stats.received += 1
             if isinstance(message, State):
                 self.last_state, self.last_state_at = message, time.monotonic()
             messages.append(message)
+        while self.decoder.other_versions:
+            self.peer_version = self.decoder.other_versions.popleft().version
         decoder = self.decoder.stats
         self.stats.crc_errors, self.stats.resyncs = decoder.crc_errors, decoder.resyncs
-        self.stats.malformed = max(self.stats.malformed, decoder.malformed)
+        self.stats.malformed = decoder.malformed + self._unparsable
+        self.stats.overflows, self.stats.version_errors = decoder.overflows, decoder.version_errors
         self._inbox.extend(messages)
         return messages
 
@@ -140,8 +155,15 @@ class Link:
                     return self._inbox.pop(index)
                 if isinstance(message, Error):
                     self._inbox.pop(index)
-                    raise FirmwareError(f"firmware refused: {protocol.ErrorCode(message.code).name} for message "
-                                        f"type 0x{message.refused_type:02X}")
+                    known = message.code in set(protocol.ErrorCode)
+                    name = protocol.ErrorCode(message.code).name if known else f"error code {message.code}"
+                    raise FirmwareError(f"firmware refused: {name} for message type 0x{message.refused_type:02X}")
+            if self._handshaking and self.peer_version is not None:
+                raise ProtocolVersionError(
+                    f"{self.url}: the firmware speaks protocol v{self.peer_version}"
+                    f"{' (CRC-16 frames)' if self.peer_version == protocol.LEGACY_VERSION else ''}, this host "
+                    f"v{protocol.PROTOCOL_VERSION} (CRC-32C): flash firmware that speaks v{protocol.PROTOCOL_VERSION} "
+                    "(docs/protocol.md)")
             if time.monotonic() > deadline:
                 self.stats.timeouts += 1
                 raise LinkTimeoutError(f"{self.url}: no {kind.__name__} within {timeout or self.timeout:.3f} s")
@@ -152,32 +174,40 @@ class Link:
 
     def hello(self, retry_period: float = 0.25) -> HelloAck:
         """Protocol version handshake; HELLO is repeated every `retry_period` s until the timeout (a board that is
-        still booting, or a frame lost on the line, must not fail the handshake)."""
+        still booting, or a frame lost on the line, must not fail the handshake). A firmware that speaks another
+        protocol version raises ProtocolVersionError: its frames (a v1 firmware's STATE reports, or its ERROR 3
+        answer) say so, and it would never answer a v2 HELLO."""
         deadline = time.monotonic() + self.timeout
         self._inbox.clear()
-        while True:
-            started = time.monotonic()
-            self.send(Hello())
-            try:
-                answer = self.wait_for(HelloAck, timeout=min(retry_period, max(deadline - started, 0.0)))
-                break
-            except LinkTimeoutError:
-                if time.monotonic() >= deadline:
-                    raise LinkTimeoutError(f"{self.url}: no HelloAck within {self.timeout:.3f} s") from None
+        self.peer_version = None
+        self._handshaking = True
+        try:
+            while True:
+                started = time.monotonic()
+                self.send(Hello())
+                try:
+                    answer = self.wait_for(HelloAck, timeout=min(retry_period, max(deadline - started, 0.0)))
+                    break
+                except LinkTimeoutError:
+                    if time.monotonic() >= deadline:
+                        raise LinkTimeoutError(f"{self.url}: no HelloAck within {self.timeout:.3f} s") from None
+        finally:
+            self._handshaking = False
         self.stats.round_trips.append(time.monotonic() - started)
         if answer.protocol_version != protocol.PROTOCOL_VERSION:
-            raise BridgeError(f"firmware speaks protocol {answer.protocol_version}, "
-                              f"this host {protocol.PROTOCOL_VERSION}")
+            raise ProtocolVersionError(f"{self.url}: the firmware speaks protocol v{answer.protocol_version}, this "
+                                       f"host v{protocol.PROTOCOL_VERSION}")
         return answer
 
     def configure(self, lower: Sequence[float], upper: Sequence[float], watchdog_ms: int = 100,
                   state_rate_hz: int = 100) -> None:
-        """Send joint limits, watchdog timeout and state rate; wait for the ACK."""
-        self.lower, self.upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
-        self.state_period = 1.0 / state_rate_hz
+        """Send joint limits, watchdog timeout and state rate; wait for the ACK (a refusal raises FirmwareError and
+        leaves the host's limits as they were)."""
         self.send(Configure(tuple(float(v) for v in lower), tuple(float(v) for v in upper), watchdog_ms,
                             state_rate_hz))
         self.wait_for(Ack)
+        self.lower, self.upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+        self.state_period = 1.0 / state_rate_hz
 
     def enable(self, enabled: bool = True) -> None:
         self.send(Enable(enabled))

@@ -1,29 +1,32 @@
-"""hebbkit serial protocol v1: pure encode/decode, no I/O (spec: docs/protocol.md).
+"""hebbkit serial protocol v2: pure encode/decode, no I/O (spec: docs/protocol.md).
 
 A frame on the wire is 0x00, COBS(body), 0x00 (a delimiter on both sides, so that garbage before a frame cannot
 merge into it), where
 
-    body = version:u8 | type:u8 | seq:u16 | length:u16 | payload[length] | crc:u16      (little-endian)
+    body = version:u8 | type:u8 | seq:u16 | length:u16 | payload[length] | crc:u32      (little-endian)
 
-and crc is CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor; check("123456789") =
-0x29B1) over everything before it. COBS removes every 0x00 from the body, so a receiver resynchronises at the next
-delimiter after any garbage.
+and crc is CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF;
+check("123456789") = 0xE3069283) over everything before it. COBS removes every 0x00 from the body, so a receiver
+resynchronises at the next delimiter after any garbage. Protocol v1 (CRC-16) frames are recognised only to be
+refused: a `VersionError` carries them, so that a v2 side can tell a v1 peer apart from noise.
 """
 
 from __future__ import annotations
 
 import struct
+from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+LEGACY_VERSION = 1       # v1: same layout with a CRC-16/CCITT-FALSE; recognised, refused with ERROR 3
 HEADER = struct.Struct("<BBHH")
+CRC_SIZE = 4
+LEGACY_CRC_SIZE = 2
 MAX_PAYLOAD = 512
 MAX_JOINTS = 16
-
-
-class ProtocolError(ValueError):
-    """A frame or payload that does not follow the protocol; the message says what was wrong."""
+MAX_BODY = HEADER.size + MAX_PAYLOAD + CRC_SIZE
+MAX_WIRE = MAX_BODY + MAX_BODY // 254 + 4  # a receiver's buffer (HEBB_MAX_WIRE): longer chunks are dropped
 
 
 class MessageType(IntEnum):
@@ -41,7 +44,7 @@ class MessageType(IntEnum):
 
 class CommandMode(IntEnum):
     POSITION = 0  # rad
-    EFFORT = 1    # N*m
+    EFFORT = 1    # N*m (defined by the protocol; the reference firmware drives hobby servos and refuses it)
 
 
 class Status(IntEnum):
@@ -55,16 +58,58 @@ class Status(IntEnum):
 
 
 class ErrorCode(IntEnum):
-    UNKNOWN_TYPE = 1
-    BAD_LENGTH = 2
-    BAD_VERSION = 3
-    NOT_CONFIGURED = 4
-    ESTOP_ACTIVE = 5
-    BAD_VALUE = 6
+    UNKNOWN_TYPE = 1      # a type the receiver does not take (unknown, or sent in the wrong direction)
+    BAD_LENGTH = 2        # the payload's size does not fit its type (or its own count byte)
+    BAD_VERSION = 3       # another protocol version (frame or HELLO)
+    NOT_CONFIGURED = 4    # COMMAND before CONFIGURE
+    ESTOP_ACTIVE = 5      # COMMAND while the e-stop is latched
+    BAD_VALUE = 6         # well-formed but refused: joint count, NaN/Inf, limits, rates, modes, flags
+
+
+class ProtocolError(ValueError):
+    """A frame or payload that does not follow the protocol; the message says what was wrong, `code` is the ERROR
+    code a firmware answers it with."""
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.BAD_LENGTH) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CrcError(ProtocolError):
+    """A frame whose CRC does not match its contents."""
+
+
+class VersionError(ProtocolError):
+    """A well-formed frame of another protocol version; `frame` holds it (to answer it, never to act on it)."""
+
+    def __init__(self, message: str, frame: Frame) -> None:
+        super().__init__(message, ErrorCode.BAD_VERSION)
+        self.frame = frame
+
+
+def _crc32c_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), as iSCSI, SCTP and ext4 use it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC32C_TABLE[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFFFFFF
 
 
 def crc16(data: bytes, crc: int = 0xFFFF) -> int:
-    """CRC-16/CCITT-FALSE."""
+    """CRC-16/CCITT-FALSE, protocol v1's check (only to recognise and answer v1 peers)."""
     for byte in data:
         crc ^= byte << 8
         for _ in range(8):
@@ -123,75 +168,116 @@ class Frame:
     version: int = PROTOCOL_VERSION
 
 
-def encode_frame(message_type: int, seq: int, payload: bytes = b"") -> bytes:
-    """The bytes to send: 0x00 + COBS(header | payload | crc) + 0x00."""
+def encode_frame(message_type: int, seq: int, payload: bytes = b"", version: int = PROTOCOL_VERSION) -> bytes:
+    """The bytes to send: 0x00 + COBS(header | payload | crc) + 0x00. `version` 1 frames a v1 peer's way (CRC-16):
+    only to refuse it in words it understands; any other version gets a CRC-32C."""
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
-    body = HEADER.pack(PROTOCOL_VERSION, int(message_type), seq & 0xFFFF, len(payload)) + payload
-    body += struct.pack("<H", crc16(body))
+    body = HEADER.pack(version, int(message_type), seq & 0xFFFF, len(payload)) + payload
+    body += struct.pack("<H", crc16(body)) if version == LEGACY_VERSION else struct.pack("<I", crc32c(body))
     return b"\x00" + cobs_encode(body) + b"\x00"
 
 
-def decode_frame(encoded: bytes) -> Frame:
-    """One frame from its COBS bytes (without the delimiter). Raises ProtocolError saying what is wrong."""
-    body = cobs_decode(encoded)
-    if len(body) < HEADER.size + 2:
-        raise ProtocolError(f"frame of {len(body)} bytes is shorter than header and CRC ({HEADER.size + 2})")
+def _legacy_frame(body: bytes) -> Frame | None:
+    """The frame if `body` is a well-formed protocol v1 frame (version 1, consistent length, valid CRC-16)."""
+    if len(body) < HEADER.size + LEGACY_CRC_SIZE or body[0] != LEGACY_VERSION:
+        return None
     version, message_type, seq, length = HEADER.unpack_from(body)
-    if length != len(body) - HEADER.size - 2:
-        raise ProtocolError(f"length field says {length} payload bytes, the frame holds {len(body) - HEADER.size - 2}")
-    (received,) = struct.unpack_from("<H", body, len(body) - 2)
-    computed = crc16(body[:-2])
+    covered = len(body) - LEGACY_CRC_SIZE
+    if length != covered - HEADER.size or struct.unpack_from("<H", body, covered)[0] != crc16(body[:covered]):
+        return None
+    return Frame(message_type, seq, bytes(body[HEADER.size:covered]), version)
+
+
+def decode_frame(encoded: bytes) -> Frame:
+    """One frame from its COBS bytes (without the delimiters). Raises ProtocolError saying what is wrong: CrcError
+    for a CRC mismatch, VersionError for a well-formed frame of another protocol version."""
+    body = cobs_decode(encoded)
+    legacy = _legacy_frame(body)
+    if legacy is not None:
+        raise VersionError(f"a protocol v{LEGACY_VERSION} frame (CRC-16), this side speaks v{PROTOCOL_VERSION}",
+                           legacy)
+    if len(body) > MAX_BODY:
+        raise ProtocolError(f"frame of {len(body)} bytes exceeds the largest ({MAX_BODY}: {MAX_PAYLOAD} payload "
+                            "bytes)")
+    if len(body) < HEADER.size + CRC_SIZE:
+        raise ProtocolError(f"frame of {len(body)} bytes is shorter than header and CRC ({HEADER.size + CRC_SIZE})")
+    version, message_type, seq, length = HEADER.unpack_from(body)
+    covered = len(body) - CRC_SIZE
+    if length != covered - HEADER.size:
+        raise ProtocolError(f"length field says {length} payload bytes, the frame holds {covered - HEADER.size}")
+    (received,) = struct.unpack_from("<I", body, covered)
+    computed = crc32c(body[:covered])
     if received != computed:
-        raise ProtocolError(f"CRC mismatch: frame says 0x{received:04X}, computed 0x{computed:04X}")
+        raise CrcError(f"CRC mismatch: frame says 0x{received:08X}, computed 0x{computed:08X}")
+    frame = Frame(message_type, seq, bytes(body[HEADER.size:covered]), version)
     if version != PROTOCOL_VERSION:
-        raise ProtocolError(f"protocol version {version}, expected {PROTOCOL_VERSION}")
-    return Frame(message_type, seq, bytes(body[HEADER.size:-2]), version)
+        raise VersionError(f"protocol version {version}, expected {PROTOCOL_VERSION}", frame)
+    return frame
 
 
 @dataclass
 class DecoderStats:
+    """Every non-empty chunk between two delimiters lands in exactly one of frames, crc_errors, malformed and
+    version_errors; overflows also counts the chunks longer than MAX_WIRE; resyncs counts every dropped chunk."""
+
     frames: int = 0
     crc_errors: int = 0
     malformed: int = 0
-    resyncs: int = 0
     overflows: int = 0
+    version_errors: int = 0
+    resyncs: int = 0
 
 
 class StreamDecoder:
-    """Feeds bytes in, yields frames out; garbage and corrupted frames are dropped and counted, never raised."""
+    """Feeds bytes in, yields frames out; garbage and corrupted frames are dropped and counted, never raised. The
+    same rules and counters as the C decoder (hebb_decoder_feed). Frames of another protocol version are not
+    returned: the last few wait in `other_versions` for whoever wants to answer or report them."""
 
-    def __init__(self, max_frame: int = 2 * (HEADER.size + MAX_PAYLOAD + 2)) -> None:
+    def __init__(self, max_frame: int = MAX_WIRE) -> None:
         self.buffer = bytearray()
         self.max_frame = max_frame
+        self.overflow = False
         self.stats = DecoderStats()
+        self.other_versions: deque[Frame] = deque(maxlen=16)
 
     def feed(self, data: bytes) -> list[Frame]:
         frames = []
-        for byte in data:
-            if byte != 0:
-                if len(self.buffer) < self.max_frame:
-                    self.buffer.append(byte)
-                elif len(self.buffer) == self.max_frame:
-                    self.stats.overflows += 1
-                    self.buffer.append(byte)  # mark: drop until the next delimiter
-                continue
-            chunk, self.buffer = bytes(self.buffer), bytearray()
-            if not chunk:
-                continue
-            if len(chunk) > self.max_frame:
-                self.stats.resyncs += 1
-                continue
-            try:
-                frames.append(decode_frame(chunk))
-                self.stats.frames += 1
-            except ProtocolError as error:
-                if "CRC" in str(error):
-                    self.stats.crc_errors += 1
-                else:
-                    self.stats.malformed += 1
-                self.stats.resyncs += 1
+        pieces = bytes(data).split(b"\x00")
+        for index, piece in enumerate(pieces):
+            room = self.max_frame - len(self.buffer)
+            if len(piece) > room and not self.overflow:
+                self.overflow = True
+                self.stats.overflows += 1
+            if not self.overflow:
+                self.buffer += piece
+            if index < len(pieces) - 1:  # a delimiter ends the chunk
+                frame = self._finish()
+                if frame is not None:
+                    frames.append(frame)
         return frames
+
+    def _finish(self) -> Frame | None:
+        chunk, overflow = bytes(self.buffer), self.overflow
+        self.buffer, self.overflow = bytearray(), False
+        if not chunk and not overflow:
+            return None
+        try:
+            if overflow:
+                raise ProtocolError(f"more than {self.max_frame} bytes without a delimiter")
+            frame = decode_frame(chunk)
+        except CrcError:
+            self.stats.crc_errors += 1
+        except VersionError as error:
+            self.stats.version_errors += 1
+            self.other_versions.append(error.frame)
+        except ProtocolError:
+            self.stats.malformed += 1
+        else:
+            self.stats.frames += 1
+            return frame
+        self.stats.resyncs += 1
+        return None
 
 
 # ------------------------------------------------------------------------------------------------ payloads
@@ -274,6 +360,8 @@ class Enable:
     @classmethod
     def unpack(cls, payload: bytes) -> Enable:
         _expect(payload, 1, "ENABLE")
+        if payload[0] > 1:
+            raise ProtocolError(f"ENABLE flag {payload[0]} is neither 0 nor 1", ErrorCode.BAD_VALUE)
         return cls(bool(payload[0]))
 
 
@@ -288,6 +376,8 @@ class EStop:
     @classmethod
     def unpack(cls, payload: bytes) -> EStop:
         _expect(payload, 1, "ESTOP")
+        if payload[0] > 1:
+            raise ProtocolError(f"ESTOP flag {payload[0]} is neither 0 nor 1", ErrorCode.BAD_VALUE)
         return cls(bool(payload[0]))
 
 
@@ -307,9 +397,7 @@ class Command:
     def unpack(cls, payload: bytes) -> Command:
         n = _count(payload, 2, 4, "COMMAND", count_offset=1)
         values = struct.unpack_from(f"<BB{n}f", payload)
-        if values[0] not in (CommandMode.POSITION, CommandMode.EFFORT):
-            raise ProtocolError(f"COMMAND mode {values[0]} is neither POSITION (0) nor EFFORT (1)")
-        return cls(values[0], tuple(values[2:]))
+        return cls(values[0], tuple(values[2:]))  # mode, count and values are the receiver's to judge
 
 
 @dataclass(frozen=True)
@@ -374,11 +462,13 @@ MESSAGES = {cls.type: cls for cls in (Hello, HelloAck, Heartbeat, Configure, Ena
 
 
 def parse(frame: Frame):
-    """The typed message of a frame; raises ProtocolError for an unknown type or a malformed payload."""
+    """The typed message of a frame; raises ProtocolError for an unknown type (code UNKNOWN_TYPE), a payload of
+    the wrong size for its type (BAD_LENGTH) or an ENABLE/ESTOP flag other than 0 or 1 (BAD_VALUE). Values (joint
+    counts, NaN, limits, modes) are left to the receiver, which checks them in its own order (docs/protocol.md)."""
     try:
         message_class = MESSAGES[MessageType(frame.type)]
     except ValueError:
-        raise ProtocolError(f"unknown message type 0x{frame.type:02X}") from None
+        raise ProtocolError(f"unknown message type 0x{frame.type:02X}", ErrorCode.UNKNOWN_TYPE) from None
     try:
         return message_class.unpack(frame.payload)
     except struct.error as error:
@@ -386,8 +476,12 @@ def parse(frame: Frame):
 
 
 def encode(message, seq: int) -> bytes:
-    """A typed message as wire bytes."""
-    return encode_frame(message.type, seq, message.pack())
+    """A typed message as wire bytes; raises ProtocolError for fields that do not fit their wire types."""
+    try:
+        payload = message.pack()
+    except struct.error as error:
+        raise ProtocolError(f"{type(message).__name__}: {error}") from error
+    return encode_frame(message.type, seq, payload)
 
 
 def _expect(payload: bytes, size: int, name: str) -> None:
@@ -396,10 +490,11 @@ def _expect(payload: bytes, size: int, name: str) -> None:
 
 
 def _count(payload: bytes, fixed: int, per_joint: int, name: str, count_offset: int = 0) -> int:
+    """The count byte of a variable-size payload, once the payload's size agrees with it (any count that fits)."""
     if len(payload) < fixed:
         raise ProtocolError(f"{name} payload of {len(payload)} bytes is shorter than its fixed part ({fixed})")
     n = payload[count_offset]
-    if not 0 < n <= MAX_JOINTS or len(payload) != fixed + per_joint * n:
+    if len(payload) != fixed + per_joint * n:
         raise ProtocolError(f"{name} with {n} joints should be {fixed + per_joint * n} bytes, found {len(payload)}")
     return n
 

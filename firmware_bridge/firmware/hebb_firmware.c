@@ -1,5 +1,6 @@
 #include "hebb_firmware.h"
 
+#include <math.h>
 #include <string.h>
 
 static void send(hebb_firmware *fw, uint8_t type, const uint8_t *payload, size_t length) {
@@ -54,16 +55,28 @@ static void hold_current_pose(hebb_firmware *fw) {
     memcpy(fw->targets, positions, sizeof(float) * fw->n_joints);
 }
 
+static int all_finite(const uint8_t *floats, uint8_t count) {
+    for (uint8_t k = 0; k < count; ++k) {
+        if (!isfinite(hebb_get_f32(floats + 4 * k))) return 0;
+    }
+    return 1;
+}
+
+/* Every check comes before any change: a refused frame leaves the firmware exactly as it was. The order of the
+ * checks is part of the protocol (docs/protocol.md, "What the reference firmware refuses"); the Python simulator
+ * (firmware_bridge/simulator.py) makes the same checks in the same order. */
 static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) {
     const uint8_t *p = frame->payload;
     uint16_t length = frame->length;
+    uint8_t n = fw->n_joints;
     fw->frames_ok++;
     switch (frame->type) {
     case HEBB_HELLO: {
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        if (p[0] != HEBB_PROTOCOL_VERSION) { send_error(fw, HEBB_ERR_BAD_VERSION, frame->type); return; }
         uint8_t payload[10] = {HEBB_PROTOCOL_VERSION};
         strncpy((char *)payload + 1, HEBB_FIRMWARE_VERSION, 8);
-        payload[9] = fw->n_joints;
+        payload[9] = n;
         send(fw, HEBB_HELLO_ACK, payload, 10);
         return;
     }
@@ -73,17 +86,16 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         fw->watchdog_tripped = 0;
         return;
     case HEBB_CONFIGURE: {
-        if (length < 5 || p[0] != fw->n_joints || length != 5u + 8u * p[0]) {
-            send_error(fw, length < 5 ? HEBB_ERR_BAD_LENGTH : HEBB_ERR_BAD_VALUE, frame->type);
-            return;
-        }
+        if (length < 5 || length != 5u + 8u * p[0]) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
         uint16_t watchdog_ms = hebb_get_u16(p + 1), rate = hebb_get_u16(p + 3);
-        if (watchdog_ms == 0 || rate == 0 || rate > 1000) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
-        for (uint8_t j = 0; j < fw->n_joints; ++j) {
-            float lower = hebb_get_f32(p + 5 + 4 * j), upper = hebb_get_f32(p + 5 + 4 * (fw->n_joints + j));
-            if (!(lower <= upper)) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
-            fw->lower[j] = lower;
-            fw->upper[j] = upper;
+        int valid = p[0] == n && watchdog_ms > 0 && rate > 0 && rate <= 1000 && all_finite(p + 5, (uint8_t)(2 * n));
+        for (uint8_t j = 0; valid && j < n; ++j) {
+            valid = hebb_get_f32(p + 5 + 4 * j) <= hebb_get_f32(p + 5 + 4 * (n + j));
+        }
+        if (!valid) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        for (uint8_t j = 0; j < n; ++j) {
+            fw->lower[j] = hebb_get_f32(p + 5 + 4 * j);
+            fw->upper[j] = hebb_get_f32(p + 5 + 4 * (n + j));
         }
         fw->watchdog_us = 1000u * watchdog_ms;
         fw->state_period_us = 1000000u / rate;
@@ -93,8 +105,9 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
     }
     case HEBB_ENABLE:
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        if (p[0] > 1) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
         if (p[0] && !fw->enabled) hold_current_pose(fw);
-        fw->enabled = p[0] ? 1 : 0;
+        fw->enabled = p[0];
         fw->last_valid_us = now_us;
         fw->watchdog_tripped = 0;
         send_ack(fw, frame);
@@ -102,7 +115,8 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         return;
     case HEBB_ESTOP:
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
-        fw->estop = p[0] ? 1 : 0;
+        if (p[0] > 1) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        fw->estop = p[0];
         if (fw->estop) hold_current_pose(fw);
         send_ack(fw, frame);
         apply_outputs(fw);
@@ -111,11 +125,14 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         if (length < 2 || length != 2u + 4u * p[1]) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
         if (fw->estop) { send_error(fw, HEBB_ERR_ESTOP_ACTIVE, frame->type); return; }
         if (!fw->configured) { send_error(fw, HEBB_ERR_NOT_CONFIGURED, frame->type); return; }
-        if (p[0] != 0 || p[1] != fw->n_joints) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        /* position mode only (hobby servos take no effort command), one finite value per joint */
+        if (p[0] != 0 || p[1] != n || !all_finite(p + 2, n)) {
+            send_error(fw, HEBB_ERR_BAD_VALUE, frame->type);
+            return;
+        }
         fw->clamped = 0;
-        for (uint8_t j = 0; j < fw->n_joints; ++j) {
+        for (uint8_t j = 0; j < n; ++j) {
             float value = hebb_get_f32(p + 2 + 4 * j);
-            if (value != value) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; } /* NaN */
             if (value < fw->lower[j]) { value = fw->lower[j]; fw->clamped = 1; }
             if (value > fw->upper[j]) { value = fw->upper[j]; fw->clamped = 1; }
             fw->targets[j] = value;
@@ -125,16 +142,35 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         apply_outputs(fw);
         return;
     }
-    default:
+    default: /* unknown, or a type the firmware sends but never receives */
         send_error(fw, HEBB_ERR_UNKNOWN_TYPE, frame->type);
     }
+}
+
+/* A peer speaking another protocol version gets ERROR 3, in its own framing when that is v1, so that a v1 host
+ * reports "BAD_VERSION" instead of timing out; nothing else about the frame is looked at. */
+static void refuse_version(hebb_firmware *fw, const hebb_frame *frame) {
+    uint8_t payload[2] = {HEBB_ERR_BAD_VERSION, frame->type}, wire[HEBB_MAX_WIRE];
+    uint16_t seq = fw->seq++;
+    size_t size = frame->version == HEBB_LEGACY_VERSION ? hebb_encode_legacy_frame(HEBB_ERROR, seq, payload, 2, wire)
+                                                        : hebb_encode_frame(HEBB_ERROR, seq, payload, 2, wire);
+    fw->hal.uart_write(wire, size, fw->hal.context);
 }
 
 void hebb_firmware_receive(hebb_firmware *fw, const uint8_t *data, size_t length, uint32_t now_us) {
     hebb_frame frame;
     for (size_t i = 0; i < length; ++i) {
-        if (hebb_decoder_feed(&fw->decoder, data[i], &frame)) handle(fw, &frame, now_us);
+        int result = hebb_decoder_feed(&fw->decoder, data[i], &frame);
+        if (result == HEBB_FEED_FRAME) handle(fw, &frame, now_us);
+        else if (result == HEBB_FEED_OTHER_VERSION) refuse_version(fw, &frame);
     }
+}
+
+uint16_t hebb_firmware_status(const hebb_firmware *fw) {
+    return (uint16_t)((fw->enabled ? HEBB_STATUS_TORQUE_ENABLED : 0) |
+                      (fw->watchdog_tripped ? HEBB_STATUS_WATCHDOG_TRIPPED : 0) |
+                      (fw->estop ? HEBB_STATUS_ESTOP_LATCHED : 0) | (fw->configured ? HEBB_STATUS_CONFIGURED : 0) |
+                      (fw->clamped ? HEBB_STATUS_COMMAND_CLAMPED : 0));
 }
 
 void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us) {
@@ -151,11 +187,7 @@ void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us) {
         float positions[HEBB_MAX_JOINTS], velocities[HEBB_MAX_JOINTS], rpy[3], gyro[3];
         fw->hal.read_joints(positions, velocities, fw->n_joints, fw->hal.context);
         fw->hal.read_imu(rpy, gyro, fw->hal.context);
-        uint16_t status = (uint16_t)((fw->enabled ? HEBB_STATUS_TORQUE_ENABLED : 0) |
-                                     (fw->watchdog_tripped ? HEBB_STATUS_WATCHDOG_TRIPPED : 0) |
-                                     (fw->estop ? HEBB_STATUS_ESTOP_LATCHED : 0) |
-                                     (fw->configured ? HEBB_STATUS_CONFIGURED : 0) |
-                                     (fw->clamped ? HEBB_STATUS_COMMAND_CLAMPED : 0));
+        uint16_t status = hebb_firmware_status(fw);
         uint8_t n = fw->n_joints;
         hebb_put_u32(payload, now_us);
         hebb_put_u16(payload + 4, status);

@@ -36,12 +36,14 @@ typedef struct {
     uint16_t seq, watchdog_trips, frames_ok;
 } hebb_firmware;
 
-#define HEBB_FIRMWARE_VERSION "ref-1.0"
+#define HEBB_FIRMWARE_VERSION "ref-2.0"
 
 /* Defaults: the reference servo quadruped's 8 hobby servos (1500 us centre, 500-2500 us, 180 deg over 2000 us). */
 void hebb_firmware_init(hebb_firmware *fw, const hebb_hal *hal, uint8_t n_joints);
 void hebb_firmware_receive(hebb_firmware *fw, const uint8_t *data, size_t length, uint32_t now_us);
 void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us);
 uint16_t hebb_servo_pulse(const hebb_servo *servo, float angle);
+/* The STATE frame's status bits (HEBB_STATUS_*). */
+uint16_t hebb_firmware_status(const hebb_firmware *fw);
 
 #endif

@@ -81,3 +81,15 @@ size_t host_take_output(hebb_host *host, uint8_t *out, size_t capacity) {
 
 uint16_t host_pulse(const hebb_host *host, uint8_t joint) { return host->pulses[joint]; }
 uint16_t host_watchdog_trips(const hebb_host *host) { return host->fw.watchdog_trips; }
+uint16_t host_status(const hebb_host *host) { return hebb_firmware_status(&host->fw); }
+float host_target(const hebb_host *host, uint8_t joint) { return host->fw.targets[joint]; }
+float host_lower(const hebb_host *host, uint8_t joint) { return host->fw.lower[joint]; }
+float host_upper(const hebb_host *host, uint8_t joint) { return host->fw.upper[joint]; }
+
+/* The decoder's counters: frames, crc_errors, malformed, overflows, version_errors. */
+void host_decoder_counters(const hebb_host *host, uint32_t out[5]) {
+    const hebb_decoder *decoder = &host->fw.decoder;
+    uint32_t counters[5] = {decoder->frames, decoder->crc_errors, decoder->malformed, decoder->overflows,
+                            decoder->version_errors};
+    memcpy(out, counters, sizeof counters);
+}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import ctypes
 import math
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -29,27 +27,12 @@ from hebbkit.firmware_bridge.protocol import (
     StreamDecoder,
 )
 
-FIRMWARE = Path(protocol.__file__).parent / "firmware"
 LIMITS = ([-1.0] * 8, [1.0] * 8)
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    build = tmp_path_factory.mktemp("firmware")
-    subprocess.run(["make", "-C", str(FIRMWARE), f"BUILD={build}"], check=True, capture_output=True, text=True)
-    lib = ctypes.CDLL(str(build / "libhebbfw.so"))
-    lib.host_create.restype = ctypes.c_void_p
-    lib.host_create.argtypes = [ctypes.c_uint8, ctypes.c_float]
-    lib.host_destroy.argtypes = [ctypes.c_void_p]
-    lib.host_receive.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint32]
-    lib.host_tick.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-    lib.host_take_output.restype = ctypes.c_size_t
-    lib.host_take_output.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.host_pulse.restype = ctypes.c_uint16
-    lib.host_pulse.argtypes = [ctypes.c_void_p, ctypes.c_uint8]
-    lib.host_watchdog_trips.restype = ctypes.c_uint16
-    lib.host_watchdog_trips.argtypes = [ctypes.c_void_p]
-    return lib
+def library(c_library):
+    return c_library
 
 
 class Board:
@@ -106,7 +89,7 @@ def configured(board: Board, watchdog_ms: int = 50, rate: int = 100) -> None:
 
 
 def test_handshake(board):
-    assert board.reply(Hello()) == [HelloAck(1, "ref-1.0", 8)]
+    assert board.reply(Hello()) == [HelloAck(2, "ref-2.0", 8)]
 
 
 def test_commands_need_configuration_and_are_clamped_into_pulse_widths(board):
@@ -165,10 +148,10 @@ def test_estop_latches_torque_off_and_refuses_commands(board):
 
 def test_garbage_bad_lengths_and_nan_are_refused_and_the_firmware_keeps_talking(board):
     board.send(None, raw=os.urandom(500))
-    assert board.reply(Hello()) == [HelloAck(1, "ref-1.0", 8)]
+    assert board.reply(Hello()) == [HelloAck(2, "ref-2.0", 8)]
     configured(board, watchdog_ms=500)
     board.send(None, raw=protocol.encode_frame(0x10, 99, bytes([0, 8]) + bytes(4)))  # 1 value for 8 joints
     assert board.collect() == [Error(ErrorCode.BAD_LENGTH, 0x10)]
     board.send(Command(0, (float("nan"),) + (0.0,) * 7))
     assert board.collect() == [Error(ErrorCode.BAD_VALUE, 0x10)]
-    assert board.reply(Hello()) == [HelloAck(1, "ref-1.0", 8)]
+    assert board.reply(Hello()) == [HelloAck(2, "ref-2.0", 8)]

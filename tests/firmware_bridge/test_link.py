@@ -44,7 +44,7 @@ def test_loopback_frames_come_back_and_sequence_numbers_are_tracked():
 
 def test_handshake_configure_enable_and_commands_move_the_servos(link):
     answer = link.hello()
-    assert answer.protocol_version == 1 and answer.n_joints == 8 and answer.firmware_version == "sim-1.0"
+    assert answer.protocol_version == 2 and answer.n_joints == 8 and answer.firmware_version == "sim-2.0"
     link.configure(LOWER, UPPER, watchdog_ms=200, state_rate_hz=100)
     link.enable(True)
     sent = link.command([0.5] * 4 + [3.0] * 4)  # the host clamps before sending
@@ -74,9 +74,11 @@ def test_firmware_watchdog_fires_within_timeout_plus_one_tick(link, firmware):
     assert link.last_state.status & Status.WATCHDOG_TRIPPED
     # timeout + one state tick, plus 25 ms for the Python simulator's thread scheduling (the C firmware has none)
     assert firmware.watchdog_fired_at - stopped <= 0.050 + 0.005 + 0.025
-    link.command([0.1] * 8)  # a valid command clears it
-    time.sleep(0.05)
-    link.poll()
+    link.command([0.1] * 8)  # a valid command clears it (until the watchdog fires again, 50 ms later)
+    cleared = time.monotonic() + 0.04
+    while time.monotonic() < cleared and link.last_state.status & Status.WATCHDOG_TRIPPED:
+        link.poll()
+        time.sleep(0.001)
     assert not link.last_state.status & Status.WATCHDOG_TRIPPED
 
 
@@ -140,6 +142,6 @@ def test_bridge_cli_pings_the_firmware(firmware, capsys):
     from hebbkit.trainer.cli import main
 
     assert main(["bridge", "ping", "--port", firmware.port_name, "--count", "3"]) == 0
-    assert "firmware sim-1.0, protocol 1, 8 joints" in capsys.readouterr().out
+    assert "firmware sim-2.0, protocol 2, 8 joints" in capsys.readouterr().out
     assert main(["bridge", "stats", "--port", firmware.port_name, "--seconds", "0.2"]) == 0
     assert "received=" in capsys.readouterr().out

@@ -64,7 +64,7 @@ def wait_state(link: Link, predicate, seconds: float = 3.0):
 def test_handshake_configure_and_servos_follow_commands(board):
     _, port = board
     with Link(port, timeout=3.0) as link:
-        assert link.hello().firmware_version == "ref-1.0"
+        assert link.hello().firmware_version == "ref-2.0"
         link.configure(LOWER, UPPER, watchdog_ms=300, state_rate_hz=50)
         link.enable(True)
         deadline = time.monotonic() + 3
@@ -127,6 +127,22 @@ def test_estop_and_garbage_on_the_line(board):
         link.emergency_stop(False)
         state = wait_state(link, lambda s: not s.status & Status.ESTOP_LATCHED)
         assert state.status & Status.CONFIGURED and link.hello().n_joints == 8  # still talking after the garbage
+
+
+def test_protocol_v1_is_refused_both_ways(board):
+    """An old (v1) host's HELLO gets ERROR 3 in v1 framing, which it can read; the v2 host then still talks."""
+    _, port = board
+    with Link(port, timeout=3.0) as link:
+        link.port.write(protocol.encode_frame(protocol.MessageType.HELLO, 0, b"\x01", version=1))
+        decoder = protocol.StreamDecoder()  # the raw bytes, as an old host would read them
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not decoder.other_versions:
+            decoder.feed(link.port.read(4096))
+            time.sleep(0.002)
+        answer = decoder.other_versions[0]
+        assert (answer.version, answer.type) == (1, protocol.MessageType.ERROR)
+        assert protocol.Error.unpack(answer.payload) == protocol.Error(3, protocol.MessageType.HELLO)
+        assert link.hello().protocol_version == 2
 
 
 def test_host_detects_a_frozen_firmware_and_recovers(board):
