@@ -21,8 +21,22 @@ class BridgeConfig:
     count: int = field(default=10, metadata={"help": "ping: handshakes to time"})
 
 
+def check_bridge_config(config: BridgeConfig) -> None:
+    """Refuse counts and durations that would do nothing or crash (ConfigError, one line)."""
+    from hebbkit.runtime.errors import ConfigError
+
+    if config.count < 1:
+        raise ConfigError(f"--count must be >= 1, got {config.count}")
+    if not 0 < config.seconds < float("inf"):
+        raise ConfigError(f"--seconds must be a finite number > 0, got {config.seconds}")
+    if config.baudrate < 1:
+        raise ConfigError(f"--baudrate must be >= 1, got {config.baudrate}")
+
+
 def run_bridge(config: BridgeConfig) -> int:
     from .link import Link
+
+    check_bridge_config(config)
 
     with Link(config.port, baudrate=config.baudrate, timeout=1.0) as link:
         if config.action == "ping":

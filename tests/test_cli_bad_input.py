@@ -11,6 +11,7 @@ Guaranteed (issue 13, "Training and the command line"):
   `--burn-in >= --max-steps`) and `--run-dir FILE` are refused before anything is written; a refused config leaves
   no empty run folder.
 - `eval`: `--episodes 0`/`-1`, `--workers -3`, `--max-steps -10` are refused; a CarRacing model refuses Ant bodies.
+- `bridge ping --count 0` (and a non-positive `--seconds` or `--baudrate`) is refused before the port is opened.
 """
 
 from __future__ import annotations
@@ -153,3 +154,12 @@ def test_eval_of_a_carracing_model_refuses_ant_bodies(tmp_path):
     artifact = layout.to_artifact(np.zeros(layout.size), CARRACING_PROFILE, 0.02)
     path = save_artifact(artifact, tmp_path / "car.npz")
     refused(hebbkit("eval", str(path), "--morphologies", "damaged_left_front"), "CarRacing", "one body")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["ping", "--count", "0"], "--count must be >= 1"),
+    (["monitor", "--seconds", "-1"], "--seconds must be a finite number > 0"),
+    (["stats", "--baudrate", "0"], "--baudrate must be >= 1"),
+])
+def test_bridge_refuses_counts_that_would_crash(flags, message):
+    refused(hebbkit("bridge", *flags, "--port", "loop://"), message)
