@@ -29,17 +29,17 @@ def measurements(position=0.1, roll=0.0):
 def test_soft_start_fades_from_holding_the_pose_to_the_policy():
     core = core_for(soft_start_time=1.0)
     core.activate(0.0, seed=1)
-    first = core.update(0.0, measurements())
+    first = core.update(0.0, measurements(), 0.0)
     np.testing.assert_allclose(first, np.full(8, 0.1))  # hold the measured pose
     reference = core_for(soft_start_time=0.0)
     reference.activate(0.0, seed=1)
-    policy_command = reference.update(0.0, measurements())
+    policy_command = reference.update(0.0, measurements(), 0.0)
     for now in (0.02, 0.5):
-        reference.update(now, measurements())
-    halfway = core.update(0.5, measurements())
+        reference.update(now, measurements(), now)
+    halfway = core.update(0.5, measurements(), 0.5)
     assert not np.allclose(halfway, first)
-    core.update(1.0, measurements())
-    np.testing.assert_allclose(core.update(2.0, measurements()), reference.update(2.0, measurements()))
+    core.update(1.0, measurements(), 1.0)
+    np.testing.assert_allclose(core.update(2.0, measurements(), 2.0), reference.update(2.0, measurements(), 2.0))
     assert not np.allclose(policy_command, first)
 
 
@@ -61,7 +61,7 @@ def test_emergency_stop_latches_until_reset():
     core.activate(0.0)
     core.emergency_stop()
     for now in (0.1, 0.2, 5.0):
-        np.testing.assert_allclose(core.update(now, measurements(position=-0.2)), np.full(8, -0.2))
+        np.testing.assert_allclose(core.update(now, measurements(position=-0.2), now), np.full(8, -0.2))
     assert core.state == "estop"
     core.reset(6.0)
     assert core.state == "active"
@@ -70,9 +70,9 @@ def test_emergency_stop_latches_until_reset():
 def test_a_fall_latches_the_safe_state():
     core = core_for(tilt_limit=0.8, soft_start_time=0.0)
     core.activate(0.0)
-    core.update(0.0, measurements(roll=1.2))
+    core.update(0.0, measurements(roll=1.2), 0.0)
     assert core.state == "fallen" and core.stats.falls == 1
-    np.testing.assert_allclose(core.update(0.1, measurements(roll=0.0)), np.full(8, 0.1))
+    np.testing.assert_allclose(core.update(0.1, measurements(roll=0.0), 0.1), np.full(8, 0.1))
     assert core.state == "fallen"
 
 
@@ -87,21 +87,23 @@ def test_bad_input_never_reaches_the_policy(bad):
         del data["angular_velocity"]
     else:
         data["joint_velocity"] = np.zeros(3)
-    command = core.update(0.0, data)
+    command = core.update(0.0, data, 0.0)
     assert np.isfinite(command).all() and core.policy.stats.steps == 0 and core.stats.rejected_inputs == 1
     np.testing.assert_allclose(command, np.full(8, 0.1))
 
 
 def test_torque_safe_state_damps_and_commands_are_clamped_and_slew_limited():
     core = core_for("torque", soft_start_time=0.0, damping=3.0, max_slew=10.0)
+    core.activate(0.0)
     core.emergency_stop()
-    np.testing.assert_allclose(core.update(0.0, measurements()), np.full(8, -1.5))  # -3 * 0.5
+    np.testing.assert_allclose(core.update(0.0, measurements(), 0.0), np.full(8, -1.5))  # -3 * 0.5
     core.reset(0.0)
-    command = core.update(0.01, measurements())
+    command = core.update(0.01, measurements(), 0.01)
+    assert core.state == "active" and core.stats.policy_steps == 1
     assert np.all(np.abs(command - (-1.5)) <= 0.1 + 1e-12)  # 10 N*m/s for 0.01 s
     assert np.all(np.abs(command) <= 2.0)  # torque_per_action
     for step in range(2, 200):
-        command = core.update(step * 0.01, {**measurements(), "joint_velocity": np.full(8, -100.0)})
+        command = core.update(step * 0.01, {**measurements(), "joint_velocity": np.full(8, -100.0)}, step * 0.01)
         assert np.all(command <= 2.0) and np.all(command >= -2.0) and np.isfinite(command).all()
 
 
@@ -109,7 +111,8 @@ def test_position_commands_stay_inside_the_joint_limits_minus_the_margin():
     core = core_for(soft_start_time=0.0, position_margin=0.1)
     core.activate(0.0)
     for step in range(50):
-        command = core.update(step * 0.02, measurements(position=5.0))  # a wild reading is held within limits
+        now = step * 0.02
+        command = core.update(now, measurements(position=5.0), now)  # a wild reading is held within limits
         assert np.all(command <= 0.9 + 1e-12) and np.all(command >= -0.9 - 1e-12)
 
 
