@@ -26,11 +26,14 @@ from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
 from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
-from hebbkit.runtime.profile import ANT_JOINTS  # noqa: E402
+from hebbkit.runtime.profile import ANT_JOINTS, proprio_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
+SERVO_JOINTS = ("front_left_shoulder", "front_left_knee", "front_right_shoulder", "front_right_knee",
+                "rear_left_shoulder", "rear_left_knee", "rear_right_shoulder", "rear_right_knee")
+SERVO_PROFILE = proprio_profile(SERVO_JOINTS, ((-1.3, 1.3), (-0.52, 1.92)) * 4, name="proprio_servo_quadruped_position")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -72,10 +75,13 @@ class FakeRobot:
         for status in message.status:
             if status.name == "hebb_controller":
                 self.diagnostics.append({"level": int.from_bytes(status.level, "little") if isinstance(
-                    status.level, bytes) else int(status.level), **{kv.key: kv.value for kv in status.values}})
+                    status.level, bytes) else int(status.level), "message": status.message,
+                    **{kv.key: kv.value for kv in status.values}})
 
-    def publish(self, position=0.1, velocity=0.5, roll=0.0, stamp: tuple[int, int] | None = None) -> None:
-        """One sensor snapshot; `stamp` (sec, nanosec) goes into every header (unstamped by default)."""
+    def publish(self, position=0.1, velocity=0.5, roll=0.0, stamp: tuple[int, int] | None = None,
+                sim_measurements: bool = True) -> None:
+        """One sensor snapshot; `stamp` (sec, nanosec) goes into every header (unstamped by default); without
+        `sim_measurements` only what a real robot measures (joint_states, imu)."""
         imu = Imu()
         if stamp is not None:
             imu.header.stamp.sec, imu.header.stamp.nanosec = stamp
@@ -86,7 +92,8 @@ class FakeRobot:
                   "linear_velocity_body": np.zeros(3), "foot_contact": np.ones(4)}
         if stamp is not None:
             extras["stamp"] = np.array([stamp[0] + 1e-9 * stamp[1]])
-        self.extras.publish(measurements_message(extras))
+        if sim_measurements:
+            self.extras.publish(measurements_message(extras))
         joints = JointState()  # with trigger "state" the controller answers once all three have arrived
         if stamp is not None:
             joints.header.stamp.sec, joints.header.stamp.nanosec = stamp
@@ -99,6 +106,13 @@ class FakeRobot:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             rclpy.spin_once(self.node, timeout_sec=0.01)
+
+    def stream(self, seconds: float, period: float = 0.02, **state) -> None:
+        """Publish a snapshot every `period` for `seconds`, spinning in between."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.publish(**state)
+            self.spin(period)
 
     def step(self, settle: float = 0.15, **state) -> np.ndarray:
         """Publish one state and return the newest command after the controller answered."""
@@ -142,7 +156,7 @@ def test_wrong_joint_names_fail_configuration(untrained):
             change_state("hebb_controller", (1,))
     finally:
         (output,) = stop([process])
-    assert "do not match the artifact's profile" in output
+    assert "does not fit this robot: it needs joints in the order" in output
 
 
 def test_estop_latch_reset_fall_and_nan_input(untrained):
@@ -277,7 +291,7 @@ def reference_distances(model: Path, steps: int, seed: int) -> np.ndarray:
             float(v) for v in raw["angular_velocity"])
         measurements = {"joint_position": raw["joint_position"], "joint_velocity": raw["joint_velocity"],
                         **imu_measurements(imu_message), **{key: raw[key] for key in SIM_ONLY}}
-        command = core.update(step * env.dt, measurements)
+        command = core.update(step * env.dt, measurements, step * env.dt)
         action = (command - np.asarray(profile.action_offset)) / np.asarray(profile.action_scale)
         _, _, _, _, info = env.step(action.astype(np.float32))
         distance += info["progress"]
@@ -344,3 +358,143 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
         node.destroy_node()
         stop([bridge])
         firmware.close()
+
+
+# ---------------------------------------------------------------------- issue 13: a robot that reports OK while
+# doing the wrong thing
+
+SERVO_ROBOT = {"joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]", "actuation": "position",
+               "measurements": "[joint_position,joint_velocity,roll_pitch_yaw,angular_velocity]"}
+
+
+def finished(process, timeout: float = 60.0) -> tuple[int | None, str]:
+    """(exit code, output) of a node process expected to end by itself (None: it kept running and was stopped)."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output
+    except Exception:
+        (output,) = stop([process])
+        return None, output
+
+
+def test_controller_refuses_the_ant_torque_model_for_the_servo_robot_in_one_line(untrained):
+    process = controller(untrained, **SERVO_ROBOT)
+    try:
+        with pytest.raises(RuntimeError, match="lifecycle transition 1 failed"):
+            change_state("hebb_controller", (1,))
+    finally:
+        (output,) = stop([process])
+    lines = [line for line in output.splitlines() if "cannot configure" in line]
+    assert len(lines) == 1, output
+    line = lines[0]
+    assert "[ERROR]" in line and "profile 'ant28' does not fit this robot" in line
+    assert "torque commands, the robot takes position commands" in line
+    assert "height_above_start" in line and "front_left_shoulder" in line
+    assert "Traceback" not in output
+
+
+def test_controller_accepts_a_servo_model_for_the_servo_robot(tmp_path):
+    servo = save_artifact(new_artifact(NetworkSpec(layer_sizes=(SERVO_PROFILE.n_observations, 8,
+                                                                SERVO_PROFILE.n_actions), activations=("tanh", "tanh")),
+                                       profile=SERVO_PROFILE, seed=3), tmp_path / "servo.npz")
+    process = controller(servo, **SERVO_ROBOT)
+    try:
+        change_state("hebb_controller", (1,))  # raises when the configuration is refused
+    finally:
+        (output,) = stop([process])
+    assert "configured" in output and "position commands for 8 joints" in output
+
+
+def test_diagnostics_are_not_ok_while_no_policy_step_runs(untrained):
+    """The Ant model fed what a real robot measures (no sim_measurements): nothing commanded, diagnostics ERROR
+    naming what is missing; then complete data: OK; then NaN joint positions: ERROR again."""
+    process = controller(untrained, trigger="timer", sensor_timeout=0.5, soft_start_time=0.0,
+                         diagnostics_period=0.2)
+    robot = FakeRobot()
+    try:
+        change_state("hebb_controller", (1, 3))
+        robot.stream(1.5, sim_measurements=False)
+        assert robot.diagnostics, "no diagnostics"
+        latest = robot.diagnostics[-1]
+        assert latest["level"] == 2 and "height_above_start" in latest["message"], latest
+        assert robot.commands == []  # the policy never started: nothing was commanded (no 0.0 targets)
+
+        seen = len(robot.diagnostics)
+        robot.stream(1.5)
+        assert any(d["level"] == 0 and d["state"] == "active" for d in robot.diagnostics[seen:]), \
+            robot.diagnostics[seen:]
+        assert robot.commands and not np.allclose(robot.commands[-1], 0.0)
+
+        robot.stream(1.0, position=float("nan"))
+        latest = robot.diagnostics[-1]
+        assert latest["level"] == 2 and "no policy step" in latest["message"] and "NaN" in latest["message"], latest
+    finally:
+        robot.node.destroy_node()
+        stop([process])
+
+
+def test_the_start_up_of_the_sensors_is_neither_rejected_input_nor_a_watchdog_trip(untrained):
+    """Activated long before the first measurement (as ant.launch.py does while the simulation loads): nothing is
+    commanded and nothing counted until the first complete set arrives; diagnostics WARN meanwhile."""
+    process = controller(untrained, trigger="timer", sensor_timeout=1.0, soft_start_time=0.0,
+                         diagnostics_period=0.2)
+    robot = FakeRobot()
+    try:
+        change_state("hebb_controller", (1, 3))
+        robot.spin(2.0)  # no sensor data for twice the sensor timeout
+        assert robot.commands == []
+        waiting = robot.diagnostics[-1]
+        assert waiting["state"] == "waiting" and waiting["level"] == 1, waiting
+        robot.stream(1.5)
+        running = robot.diagnostics[-1]  # received while the data flowed
+        assert running["state"] == "active" and int(running["policy_steps"]) > 0, running
+        assert running["rejected_inputs"] == "0" and running["watchdog_trips"] == "0", running
+    finally:
+        robot.node.destroy_node()
+        (output,) = stop([process])
+    assert "first complete measurements after" in output
+
+
+def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_bounded(untrained):
+    from hebb_runtime.controller_node import LOOP_SAMPLES_KEPT, HebbController
+    from rclpy.lifecycle import TransitionCallbackReturn
+    from rclpy.parameter import Parameter
+
+    node = HebbController(parameter_overrides=[Parameter("model_path", value=str(untrained))])
+    try:
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert len(list(node.timers)) == 1
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+        assert len(list(node.timers)) == 0
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert len(list(node.timers)) == 1
+        for _ in range(3 * LOOP_SAMPLES_KEPT):  # what a long run appends
+            node._loop_times.append(0.0165)
+            node._latencies.append(0.001)
+        assert len(node._loop_times) == len(node._latencies) == LOOP_SAMPLES_KEPT
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.parametrize("problem", ["missing", "corrupt"])
+def test_sim_node_exits_with_code_1_and_one_line_on_a_bad_model(tmp_path, problem):
+    model = tmp_path / "model.npz"
+    if problem == "corrupt":
+        model.write_bytes(b"PK\x03\x04 not really a zip archive" * 10)
+    sim = node_process("sim_node", DEFAULT_PARAMS, {"model_path": str(model)}, "pybullet_sim")
+    code, output = finished(sim)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and str(model) in fatal[0], output
+    assert ("no policy artifact at" if problem == "missing" else "cannot read") in fatal[0]
+
+
+def test_serial_bridge_exits_with_code_1_and_one_line_without_its_port(tmp_path):
+    port = tmp_path / "ttyACM9"
+    bridge = node_process("bridge_node", DEFAULT_PARAMS, {"port": str(port)}, "serial_bridge")
+    code, output = finished(bridge)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and f"cannot open {port}" in fatal[0], output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,14 @@ def test_package_xml_is_format_3_with_the_runtime_dependencies():
     assert parse_package(str(PACKAGE / "package.xml")).name == "hebb_runtime"
 
 
+def test_package_xml_declares_the_python_dependencies_by_their_rosdep_keys():
+    from catkin_pkg.package import parse_package
+
+    depends = {dependency.name for dependency in parse_package(str(PACKAGE / "package.xml")).exec_depends}
+    assert {"python3-numpy", "python3-yaml", "python3-serial", "python3-pybullet-pip", "python3-gymnasium-pip",
+            "python3-onnxruntime-pip", "ament_index_python"} <= depends
+
+
 def test_launch_file_declares_the_documented_arguments():
     tree = ast.parse((PACKAGE / "launch" / "ant.launch.py").read_text())
     arguments = next(node for node in ast.walk(tree) if isinstance(node, ast.Assign)
@@ -40,6 +49,78 @@ def test_launch_file_declares_the_documented_arguments():
             "OnStateTransition", "ChangeState"} <= calls
     functions = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
     assert "generate_launch_description" in functions
+
+
+def test_launch_file_stops_when_a_node_exits_or_the_controller_refuses_its_configuration():
+    """ros2 launch itself is not on PyPI (checked by hand, docs/ros.md): here, that the launch file wires the
+    handlers, and takes its decisions from hebb_runtime.launch_plan (tested below)."""
+    tree = ast.parse((PACKAGE / "launch" / "ant.launch.py").read_text())
+    calls = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert {"OnProcessExit", "Shutdown", "OpaqueFunction", "plan_launch"} <= calls
+    transitions = [{keyword.arg: keyword.value.value for keyword in node.keywords
+                    if isinstance(keyword.value, ast.Constant)}
+                   for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") ==
+                   "OnStateTransition"]
+    assert {"start_state": "configuring", "goal_state": "unconfigured"} in transitions  # refused -> Shutdown
+    assert {"start_state": "configuring", "goal_state": "inactive"} in transitions  # configured -> activate
+    source = (PACKAGE / "launch" / "ant.launch.py").read_text()
+    assert "LaunchConfiguration(\"params_file\", default" not in source  # a declared "" always won over it
+
+
+DEFAULTS = {name: "" for name in DOCUMENTED_ARGUMENTS} | {"sim": "true", "robot": "ant", "morphology": "standard",
+                                                         "port": "/dev/ttyACM0", "use_sim_time": "false",
+                                                         "backend": "numpy"}
+
+
+def test_launch_plan_uses_the_package_parameter_file_and_its_installed_model_by_default(install_space, tmp_path,
+                                                                                       monkeypatch):
+    from hebb_runtime.launch_plan import plan_launch
+
+    share = install_space / "share" / "hebb_runtime"
+    monkeypatch.chdir(tmp_path)  # not the repository: the installed files must be found
+    plan = plan_launch(DEFAULTS, share)
+    assert plan.params_file == (share / "config" / "ant.yaml").resolve()
+    assert plan.model == (share / "models" / "ant-paper" / "model.npz").resolve() and plan.model.is_file()
+    assert plan.sim and plan.robot_node == "pybullet_sim"
+    assert plan.robot_node_parameters["model_path"] == plan.controller["model_path"] == str(plan.model)
+    assert not {"joint_names", "actuation", "measurements"} & set(plan.controller)  # the sim follows the model
+    servo = plan_launch(DEFAULTS | {"robot": "servo_quadruped"}, share)
+    assert servo.model == (share / "models" / "servo-proprio" / "model.npz").resolve()
+    own = tmp_path / "mine.yaml"
+    own.write_text("hebb_controller:\n  ros__parameters:\n    seed: 3\n")
+    assert plan_launch(DEFAULTS | {"params_file": str(own)}, share).params_file == own.resolve()
+
+
+def test_launch_plan_tells_the_controller_what_the_serial_robot_offers():
+    import yaml
+    from hebb_runtime.launch_plan import plan_launch
+
+    plan = plan_launch(DEFAULTS | {"sim": "false", "port": "/dev/ttyUSB3"}, PACKAGE)
+    assert plan.robot_node == "serial_bridge" and plan.robot_node_parameters["port"] == "/dev/ttyUSB3"
+    bridge = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())["serial_bridge"]["ros__parameters"]
+    assert plan.controller["joint_names"] == bridge["joint_names"]
+    assert plan.controller["actuation"] == "position"
+    assert plan.controller["measurements"] == ["joint_position", "joint_velocity", "roll_pitch_yaw",
+                                               "angular_velocity"]
+
+
+def test_launch_plan_refuses_bad_arguments_with_one_line(tmp_path):
+    from hebb_runtime.launch_plan import plan_launch
+
+    with pytest.raises(FileNotFoundError, match=r"params_file .* is not a file"):
+        plan_launch(DEFAULTS | {"params_file": str(tmp_path / "none.yaml")}, PACKAGE)
+    with pytest.raises(ValueError, match="robot should be one of"):
+        plan_launch(DEFAULTS | {"robot": "dog"}, PACKAGE)
+    with pytest.raises(ValueError, match="sim should be true or false"):
+        plan_launch(DEFAULTS | {"sim": "yes please"}, PACKAGE)
+
+
+def test_the_bridge_and_the_parameter_file_list_the_same_servo_joints():
+    import yaml
+    from hebb_runtime.robots import SERVO_JOINTS
+
+    config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())
+    assert tuple(config["serial_bridge"]["ros__parameters"]["joint_names"]) == SERVO_JOINTS
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +147,42 @@ def test_colcon_build_installs_launch_config_and_executables(install_space):
         assert (install_space / "lib" / "hebb_runtime" / executable).exists(), executable
 
 
+def test_colcon_build_installs_the_shipped_models(install_space):
+    for name in ("ant-paper", "servo-proprio"):
+        installed = install_space / "share" / "hebb_runtime" / "models" / name / "model.npz"
+        assert installed.read_bytes() == (ROOT / "models" / name / "model.npz").read_bytes(), name
+
+
+def test_the_installed_controller_configures_its_default_model_from_any_directory(install_space, tmp_path,
+                                                                                 monkeypatch):
+    """docs/ros.md's order: colcon build, source install/setup.bash, then start from wherever you are. The
+    parameter file's relative model_path must resolve to the model installed with the package."""
+    pytest.importorskip("rclpy", reason="the `ros` extra is not installed")
+    from hebb_runtime.launcher import change_state, stop
+
+    share = install_space / "share" / "hebb_runtime"
+    site = next((install_space / "lib").glob("python3*/site-packages"))
+    environment = dict(os.environ)
+    environment["ROS_DOMAIN_ID"] = str(40 + (os.getpid() + 7) % 50)
+    environment["AMENT_PREFIX_PATH"] = os.pathsep.join([str(install_space), environment.get("AMENT_PREFIX_PATH", "")])
+    environment["PYTHONPATH"] = os.pathsep.join([str(site), environment.get("PYTHONPATH", "")])
+    monkeypatch.setenv("ROS_DOMAIN_ID", environment["ROS_DOMAIN_ID"])
+    process = subprocess.Popen([str(install_space / "lib" / "hebb_runtime" / "hebb_controller"), "--ros-args",
+                                "-r", "__node:=hebb_controller", "--params-file", str(share / "config" / "ant.yaml")],
+                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        change_state("hebb_controller", (1,))  # raises when the configuration fails
+    finally:
+        (output,) = stop([process])
+    assert f"configured {share / 'models' / 'ant-paper' / 'model.npz'}" in output, output
+
+
 def test_parameter_file_names_every_node_and_declared_parameter():
     import yaml
     from hebb_runtime.controller_node import PARAMETERS
 
     config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())
     assert set(config) == {"hebb_controller", "pybullet_sim", "serial_bridge"}
-    assert set(config["hebb_controller"]["ros__parameters"]) == set(PARAMETERS) - {"joint_names"}
+    robot_description = {"joint_names", "actuation", "measurements"}  # set by the launch file for the real robot
+    assert set(config["hebb_controller"]["ros__parameters"]) == set(PARAMETERS) - robot_description

@@ -4,14 +4,19 @@ Opens the serial port, shakes hands, configures joint limits, watchdog and state
 publishes every STATE frame as joint_states and imu and forwards joint_commands (position targets in rad, profile
 order) as COMMAND frames; a heartbeat keeps the firmware's watchdog fed while no commands come. Link loss and
 firmware errors are logged and reported on /diagnostics. The controller cannot tell it from the sim node.
+A bridge that cannot start (no port, no answer from the firmware, another joint count) logs one FATAL line and exits
+with code 1, so that `ros2 launch` stops.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.executors import ExternalShutdownException
+from rclpy.logging import get_logger
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Imu, JointState
@@ -19,11 +24,10 @@ from std_msgs.msg import Float64MultiArray
 
 from hebbkit.firmware_bridge.link import BridgeError, Link
 from hebbkit.firmware_bridge.protocol import State
+from hebbkit.runtime.errors import HebbkitError
 
 from .conversions import roll_pitch_yaw_to_quaternion
-
-SERVO_JOINTS = [f"{leg}_{joint}" for leg in ("front_left", "front_right", "rear_left", "rear_right")
-                for joint in ("shoulder", "knee")]
+from .robots import SERVO_JOINTS
 
 
 class SerialBridge(Node):
@@ -32,7 +36,7 @@ class SerialBridge(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__("serial_bridge", **kwargs)
         for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000), ("robot", "servo_quadruped"),
-                              ("joint_names", SERVO_JOINTS), ("lower", [-1.3] * 8), ("upper", [1.3] * 8),
+                              ("joint_names", list(SERVO_JOINTS)), ("lower", [-1.3] * 8), ("upper", [1.3] * 8),
                               ("watchdog_ms", 100), ("state_rate_hz", 100), ("heartbeat_period", 0.05)):
             self.declare_parameter(name, default)
         self.joint_names = list(self.get_parameter("joint_names").value)
@@ -111,23 +115,28 @@ class SerialBridge(Node):
         self._diagnostics.publish(DiagnosticArray(status=[status]))
 
 
-def main(args=None) -> None:
+def main(args=None) -> int:
+    """Run the bridge; 0 after an interrupt, 1 (and one FATAL log line, no traceback) when the link cannot be
+    brought up or fails for good."""
     rclpy.init(args=args)
     node = None
+    code = 0
     try:
         node = SerialBridge()
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except BridgeError as error:
-        print(f"serial_bridge: {error}")
+    except HebbkitError as error:  # BridgeError and its kinds: port, timeout, firmware, protocol version
+        get_logger("serial_bridge").fatal(f"cannot run: {error}")
+        code = 1
     finally:
         if node is not None:
             node.link.close()
             node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,16 +1,21 @@
 """`hebb_controller`: a lifecycle node that runs an evolved Hebbian rule at the control rate, safely.
 
-configure: load and validate the artifact, check the joint names against its profile, build the Policy and the
-safety core (hebbkit.runtime.safety). activate: fresh random weights, soft start, control loop on. deactivate: one
-safe command, loop off. Subscribes joint_states, imu (sensor-data QoS), sim_measurements (sim only) and
-emergency_stop; publishes joint_commands and /diagnostics; services ~/emergency_stop and ~/reset (std_srvs/Trigger).
+configure: load and validate the artifact, check that its profile fits the robot (joints, actuation,
+measurements: hebbkit.runtime.robot_match), build the Policy and the safety core (hebbkit.runtime.safety); any
+problem fails the transition with one log line. activate: the control loop is armed; the policy starts (fresh random
+weights, soft start) with the first complete, fresh set of measurements, so the start-up of the sensors counts
+neither as rejected input nor as a watchdog trip, and nothing is commanded before. deactivate: one safe command,
+loop off. cleanup: everything configure made goes (the diagnostics timer too).
+Subscribes joint_states, imu (sensor-data QoS), sim_measurements (sim only) and emergency_stop; publishes
+joint_commands and /diagnostics (OK only while policy steps run; WARN or ERROR, with the reason, otherwise);
+services ~/emergency_stop and ~/reset (std_srvs/Trigger).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
+from collections import deque
 
 import numpy as np
 import rclpy
@@ -24,8 +29,9 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Empty, Float64MultiArray
 from std_srvs.srv import Trigger
 
-from hebbkit.runtime import ArtifactError, Policy, load_artifact
+from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
+from hebbkit.runtime.robot_match import RobotDescription, check_robot_match
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig
 
 from .conversions import (
@@ -35,14 +41,21 @@ from .conversions import (
     measurements_from_message,
     stamp_seconds,
 )
+from .robots import resolve_model_path
 
 PARAMETERS = {
     # name: (default, description, range)
-    "model_path": ("", "policy artifact (.npz) to run", None),
+    "model_path": ("", "policy artifact (.npz) to run; a relative path is looked up in the working directory, "
+                   "then among the models installed with the package", None),
     "backend": ("numpy", "runtime backend: numpy or onnx", None),
     "control_rate": (0.0, "Hz; 0 uses the artifact's control period", (0.0, 1000.0)),
-    "joint_names": ([""], "joints in action order; must match the artifact's profile (empty: take the profile's)",
-                    None),
+    "joint_names": ([""], "the robot's joints in command order; the artifact's profile must name the same (empty: "
+                    "not checked, take the profile's)", None),
+    "actuation": ("", "what the robot's actuators take: torque, position or velocity; the artifact's action mode "
+                  "must be it (empty: not checked, e.g. a simulation of the artifact's own body)", None),
+    "measurements": ([""], "raw measurements the robot provides (joint_position, joint_velocity, roll_pitch_yaw, "
+                     "angular_velocity, ...); the artifact and the safety layer must need no other (empty: not "
+                     "checked)", None),
     "seed": (0, "seed of the initial random weights at activation", (0, 2**31 - 1)),
     "plastic": (True, "apply the Hebbian updates (false freezes learning)", None),
     "trigger": ("timer", "timer: command at the control rate; state: one command per sensor snapshot, as soon as "
@@ -56,6 +69,8 @@ PARAMETERS = {
     "max_weight_norm": (1e30, "Hebbian guard: per-layer norm bound; divergence resets the weights", (1e-6, 1e30)),
     "diagnostics_period": (1.0, "s between /diagnostics messages", (0.05, 60.0)),
 }
+LOOP_SAMPLES_KEPT = 1000
+"""Loop intervals and sensor-to-command latencies kept for the diagnostics' rate, jitter and latency figures."""
 
 
 class HebbController(LifecycleNode):
@@ -72,12 +87,17 @@ class HebbController(LifecycleNode):
             self.declare_parameter(name, default, descriptor)
         self.core: ControllerCore | None = None
         self._timer = None
+        self._diagnostics_timer = None
+        self._waiting = False  # active, waiting for the first complete set of measurements
+        self._armed_at = 0.0  # monotonic time of activation
+        self._first_input_at: float | None = None  # first measurement while waiting
+        self._reported = (0, 0)  # (steps, policy_steps) at the previous diagnostics message
         self._measurements: dict[str, np.ndarray] = {}
         self._stamps: dict[str, float] = {}  # key -> monotonic arrival time (watchdog)
         self._sources: dict[str, float] = {}  # key -> header stamp of its message, s (0: unstamped)
         self._last_source: float | None = None  # snapshot stamp of the last state-triggered command
-        self._loop_times: list[float] = []
-        self._latencies: list[float] = []
+        self._loop_times: deque[float] = deque(maxlen=LOOP_SAMPLES_KEPT)
+        self._latencies: deque[float] = deque(maxlen=LOOP_SAMPLES_KEPT)
         self._overruns = 0
         self._last_command_at = -math.inf
         self.create_subscription(JointState, "joint_states", self._on_joint_states, qos_profile_sensor_data)
@@ -96,20 +116,12 @@ class HebbController(LifecycleNode):
     # ------------------------------------------------------------------ lifecycle
 
     def on_configure(self, state: State) -> TransitionCallbackReturn:
-        path = Path(self.parameter("model_path"))
+        if not self.parameter("model_path"):
+            self.get_logger().error("cannot configure: model_path is empty; set it to a policy artifact (.npz)")
+            return TransitionCallbackReturn.FAILURE
+        path = resolve_model_path(self.parameter("model_path"))
         try:
             artifact = load_artifact(path)
-        except ArtifactError as error:
-            self.get_logger().error(f"cannot configure: {error}")
-            return TransitionCallbackReturn.FAILURE
-        profile = artifact.profile
-        names = [name for name in self.parameter("joint_names") if name]
-        if names and tuple(names) != profile.joint_names:
-            self.get_logger().error(f"cannot configure: joint_names {names} do not match the artifact's profile "
-                                    f"{profile.name!r} joints {list(profile.joint_names)} (same names, same order)")
-            return TransitionCallbackReturn.FAILURE
-        self.joint_names = profile.joint_names
-        try:
             policy = Policy(artifact, self.parameter("backend"), seed=self.parameter("seed"),
                             plastic=self.parameter("plastic"), max_weight_norm=self.parameter("max_weight_norm"))
             safety = SafetyConfig(sensor_timeout=self.parameter("sensor_timeout"),
@@ -117,38 +129,84 @@ class HebbController(LifecycleNode):
                                   tilt_limit=self.parameter("tilt_limit"), max_slew=self.parameter("max_slew"),
                                   damping=self.parameter("damping"),
                                   position_margin=self.parameter("position_margin"))
+            core = ControllerCore(policy, safety)
+            check_robot_match(artifact.profile, self.robot(), needed=core.needed)
         except HebbkitError as error:
-            self.get_logger().error(f"cannot configure: {error}")
+            self.get_logger().error(f"cannot configure {path}: {error}")
             return TransitionCallbackReturn.FAILURE
-        self.core = ControllerCore(policy, safety)
+        profile = artifact.profile
+        self.core = core
+        self.joint_names = profile.joint_names
         rate = self.parameter("control_rate") or 1.0 / artifact.control_period
         self.period = 1.0 / rate
-        self.get_logger().info(f"configured {path.name}: {profile.name}, {profile.action_mode} commands for "
+        self.get_logger().info(f"configured {path}: {profile.name}, {profile.action_mode} commands for "
                                f"{len(self.joint_names)} joints at {rate:.1f} Hz ({self.parameter('backend')})")
-        self._diagnostics_timer = self.create_timer(self.parameter("diagnostics_period"), self._publish_diagnostics)
+        self._reported = (0, 0)
+        if self._diagnostics_timer is None:
+            self._diagnostics_timer = self.create_timer(self.parameter("diagnostics_period"),
+                                                        self._publish_diagnostics)
         return TransitionCallbackReturn.SUCCESS
 
+    def robot(self) -> RobotDescription:
+        """What the parameters say about the robot (empty parameters: not known, not checked). Raises
+        ConfigError for an unknown actuation or measurement."""
+        names = [name for name in self.parameter("joint_names") if name]
+        measurements = [key for key in self.parameter("measurements") if key]
+        return RobotDescription(joint_names=tuple(names) if names else None,
+                                action_mode=self.parameter("actuation") or None,
+                                measurements=tuple(measurements) if measurements else None)
+
     def on_activate(self, state: State) -> TransitionCallbackReturn:
-        self.core.activate(time.monotonic(), seed=self.parameter("seed"))
+        self._waiting, self._armed_at, self._first_input_at = True, time.monotonic(), None
+        self._last_tick = None
         if self.parameter("trigger") == "timer":
             use_sim_time = self.get_parameter("use_sim_time").value
             clock = self.get_clock() if use_sim_time else Clock(clock_type=ClockType.STEADY_TIME)  # monotonic
             self._timer = self.create_timer(self.period, self._control_step, clock=clock)
-        self._last_tick = None
-        self.get_logger().info("active: fresh random weights, soft start")
+        self.get_logger().info("active: the policy starts with the first complete set of measurements")
+        self._start_when_complete()  # they may all be here already
         return super().on_activate(state)
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         if self._timer is not None:
             self.destroy_timer(self._timer)
             self._timer = None
+        commanded = not self._waiting
+        self._waiting = False
         self.core.deactivate()
-        self._publish(self.core.update(time.monotonic(), self._measurements, self._stamps))  # one safe command
+        if commanded:  # one safe command; before the first one the robot holds as it did
+            self._publish(self.core.update(time.monotonic(), self._measurements, self._stamps))
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        if self._diagnostics_timer is not None:
+            self.destroy_timer(self._diagnostics_timer)
+            self._diagnostics_timer = None
         self.core = None
+        self._loop_times.clear()
+        self._latencies.clear()
+        self._overruns = 0
         return TransitionCallbackReturn.SUCCESS
+
+    def _start_when_complete(self) -> None:
+        """Start the policy (fresh random weights, soft start) once every needed measurement has arrived within
+        `sensor_timeout`: the sensors' start-up is neither rejected input nor a watchdog trip."""
+        if not self._waiting or self.core is None:
+            return
+        now = time.monotonic()
+        if self._first_input_at is None and self._stamps:
+            self._first_input_at = now
+        if self._missing(now):
+            return
+        self._waiting = False
+        self.core.activate(now, seed=self.parameter("seed"))
+        self.get_logger().info(f"first complete measurements after {now - self._armed_at:.2f} s: policy on "
+                               "(fresh random weights, soft start)")
+
+    def _missing(self, now: float) -> list[str]:
+        """Needed measurements not received within `sensor_timeout` of `now`."""
+        timeout = self.parameter("sensor_timeout")
+        return [key for key in self.core.needed if now - self._stamps.get(key, -math.inf) > timeout]
 
     # ------------------------------------------------------------------ inputs
 
@@ -158,14 +216,16 @@ class HebbController(LifecycleNode):
         try:
             self._store(joint_state_measurements(message, self.joint_names), stamp_seconds(message.header.stamp))
         except ObservationError as error:
-            self.core.stats.rejected_inputs += 1
+            if not self._waiting:  # before the policy starts nothing is rejected; the diagnostics say why it waits
+                self.core.stats.rejected_inputs += 1
             self.core.stats.last_problem = str(error)
             self._measurements.pop("joint_position", None)
-        self._maybe_step_on_state()
+            self._stamps.pop("joint_position", None)
+        self._after_input()
 
     def _on_imu(self, message: Imu) -> None:
         self._store(imu_measurements(message), stamp_seconds(message.header.stamp))
-        self._maybe_step_on_state()
+        self._after_input()
 
     def _on_measurements(self, message: Float64MultiArray) -> None:
         try:
@@ -174,6 +234,10 @@ class HebbController(LifecycleNode):
             self._store(measurements, float(stamp[0]) if stamp.size == 1 else 0.0)
         except ObservationError as error:
             self.get_logger().warning(str(error), throttle_duration_sec=5.0)
+        self._after_input()
+
+    def _after_input(self) -> None:
+        self._start_when_complete()
         self._maybe_step_on_state()
 
     def _maybe_step_on_state(self) -> None:
@@ -181,7 +245,7 @@ class HebbController(LifecycleNode):
         command, the stamped ones carry one header stamp (no mix of two states), and that stamp has not been
         answered yet (a republished state is not answered twice), and the command has a subscriber to reach (a
         command lost to discovery would stall a lockstep sim). Unstamped (zero) messages match any stamp."""
-        if self.core is None or self.core.state == "inactive" or self.parameter("trigger") != "state":
+        if self.core is None or not self.core.active or self.parameter("trigger") != "state":
             return
         needed = self.core.needed
         if not all(self._stamps.get(key, -math.inf) > self._last_command_at for key in needed):
@@ -215,7 +279,7 @@ class HebbController(LifecycleNode):
         return response
 
     def _on_reset_service(self, request, response):
-        if self.core is None or self.core.state == "inactive":
+        if self.core is None or not self.core.active:  # a latched stop shows as the state even while inactive
             response.success, response.message = False, "not active"
             return response
         self.core.reset(time.monotonic(), seed=self.parameter("seed"))
@@ -225,6 +289,8 @@ class HebbController(LifecycleNode):
     # ------------------------------------------------------------------ control
 
     def _control_step(self) -> None:
+        if self._waiting:
+            return  # nothing is commanded before the first complete measurements
         started = time.monotonic()
         if self._last_tick is not None:
             interval = started - self._last_tick
@@ -242,18 +308,43 @@ class HebbController(LifecycleNode):
         if np.isfinite(command).all():  # the core guarantees it; this is the last line of defence
             self._commands.publish(command_message(command))
 
+    def _health(self, now: float) -> tuple[bytes, str, str]:
+        """(level, state, message) for /diagnostics: OK only when the policy ran at every step since the previous
+        message; WARN when it did not run at some (or has not started, or is stopped on purpose); ERROR when it
+        ran at none, or the data it waits for are incomplete."""
+        stats = self.core.stats
+        steps, policy_steps = stats.steps - self._reported[0], stats.policy_steps - self._reported[1]
+        self._reported = (stats.steps, stats.policy_steps)
+        because = f": {stats.last_problem}" if stats.last_problem else ""
+        state = self.core.state
+        if state in ("watchdog", "fallen"):
+            return DiagnosticStatus.ERROR, state, f"no policy step: {state}{because}"
+        if state == "estop":
+            return DiagnosticStatus.WARN, state, "no policy step: emergency stop latched until ~/reset"
+        if self._waiting:
+            missing = ", ".join(self._missing(now))
+            if self._first_input_at is not None and now - self._first_input_at > self.parameter("sensor_timeout"):
+                return DiagnosticStatus.ERROR, "waiting", f"no policy step: incomplete sensor data, no {missing}" + (
+                    f" ({stats.last_problem})" if stats.last_problem else "")
+            return DiagnosticStatus.WARN, "waiting", f"no policy step yet: waiting for {missing}"
+        if state == "inactive":
+            return DiagnosticStatus.WARN, state, "no policy step: inactive"
+        if policy_steps == 0:
+            return DiagnosticStatus.ERROR, state, f"no policy step in {steps} control steps{because}"
+        if policy_steps < steps:
+            return DiagnosticStatus.WARN, state, f"safe command at {steps - policy_steps} of {steps} steps{because}"
+        return DiagnosticStatus.OK, state, "policy running"
+
     def _publish_diagnostics(self) -> None:
         if self.core is None:
             return
         core, stats = self.core, self.core.stats
-        intervals = np.array(self._loop_times[-1000:]) if self._loop_times else np.array([math.nan])
-        latencies = np.array(self._latencies[-1000:]) if self._latencies else np.array([math.nan])
+        level, state, message = self._health(time.monotonic())
+        intervals = np.array(self._loop_times) if self._loop_times else np.array([math.nan])
+        latencies = np.array(self._latencies) if self._latencies else np.array([math.nan])
         norms = [float(np.linalg.norm(w)) for w in core.policy.backend.weights]
-        level = {"active": DiagnosticStatus.OK, "inactive": DiagnosticStatus.OK,
-                 "watchdog": DiagnosticStatus.ERROR, "estop": DiagnosticStatus.WARN,
-                 "fallen": DiagnosticStatus.ERROR}[core.state]
         values = {
-            "state": core.state, "loop_rate_hz": f"{1.0 / np.mean(intervals):.2f}",
+            "state": state, "loop_rate_hz": f"{1.0 / np.mean(intervals):.2f}",
             "jitter_p99_ms": f"{1e3 * np.percentile(np.abs(intervals - self.period), 99):.3f}",
             "overruns": str(self._overruns), "sensor_to_command_p99_ms": f"{1e3 * np.percentile(latencies, 99):.3f}",
             "weight_norms": ", ".join(f"{n:.1f}" for n in norms),
@@ -262,7 +353,7 @@ class HebbController(LifecycleNode):
             "rejected_inputs": str(stats.rejected_inputs), "last_problem": stats.last_problem,
             "policy_steps": str(stats.policy_steps),
         }
-        status = DiagnosticStatus(level=level, name="hebb_controller", message=core.state,
+        status = DiagnosticStatus(level=level, name="hebb_controller", message=message,
                                   hardware_id=self.get_fully_qualified_name(),
                                   values=[KeyValue(key=k, value=v) for k, v in values.items()])
         array = DiagnosticArray(status=[status])

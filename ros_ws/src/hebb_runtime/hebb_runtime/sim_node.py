@@ -8,34 +8,62 @@ physics step per received command, as fast as the controller answers (determinis
 With publish_clock, /clock carries the simulated time (for use_sim_time). With model_path, robot, observation and
 actuation come from that artifact's profile (the launch file passes the controller's model). With stop_after N,
 the physics stops after N control steps (tests read the distance after exactly N steps).
+
+A node that cannot start (a missing or corrupt model, an unknown body, bad perturbations) logs one FATAL line and
+exits with code 1, so that `ros2 launch` stops instead of running a controller with nothing to drive.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import rclpy
 from rclpy.executors import ExternalShutdownException
+from rclpy.logging import get_logger
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
+from hebbkit.runtime.errors import ConfigError, HebbkitError
+
 from .conversions import measurements_message, roll_pitch_yaw_to_quaternion, stamp_seconds
+from .robots import resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
 
 
 def body_of_artifact(path: str) -> tuple[str, str, str]:
-    """(robot, observation, actuation) of the env an artifact was trained in, read from its profile."""
+    """(robot, observation, actuation) of the env an artifact was trained in, read from its profile. Raises
+    `ArtifactError` for a missing or corrupt artifact, `ConfigError` for one that drives no quadruped."""
     from hebbkit.runtime import load_artifact
     from hebbkit.trainer.episodes import protocol_for
 
-    protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
+    artifact = load_artifact(path)
+    if artifact.network.frontend is not None:
+        raise ConfigError(f"{path}: an image-input model (profile {artifact.profile.name!r}), not a quadruped's")
+    protocol = protocol_for(artifact, ("standard",), 1, 0, early_stop=False)
     return protocol.robot, protocol.observation, protocol.actuation
+
+
+def perturbations_from_json(text: str):
+    """`Perturbations` from the `perturbations` parameter (a JSON object of its fields; "events": a list of
+    ScheduledEvent fields). Raises `ConfigError` saying what is wrong."""
+    from hebbkit.trainer.envs import Perturbations, ScheduledEvent
+
+    try:
+        options = json.loads(text or "{}")
+        if not isinstance(options, dict):
+            raise TypeError(f"found a JSON {type(options).__name__}")
+        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
+        return Perturbations(**options)
+    except (ValueError, TypeError) as error:  # bad JSON, unknown or ill-typed fields
+        raise ConfigError(f"perturbations should be a JSON object of Perturbations fields, found {text!r}: "
+                          f"{error}") from None
 
 
 class PyBulletSim(Node):
@@ -48,22 +76,20 @@ class PyBulletSim(Node):
                               ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False),
                               ("model_path", ""), ("stop_after", 0)):
             self.declare_parameter(name, default)
-        from hebbkit.trainer.envs import Perturbations, QuadrupedEnv, ScheduledEvent
+        from hebbkit.trainer.envs import QuadrupedEnv
 
         robot, observation, actuation = (self.get_parameter(name).value
                                          for name in ("robot", "observation", "actuation"))
         model_path = self.get_parameter("model_path").value
         if model_path:  # the body and profile the controller's artifact was trained on
-            trained = body_of_artifact(model_path)
+            trained = body_of_artifact(resolve_model_path(model_path))
             if trained != (robot, observation, actuation):
                 self.get_logger().info(f"simulating {'/'.join(trained)} as the artifact was trained (parameters "
                                        f"said {robot}/{observation}/{actuation})")
             robot, observation, actuation = trained
-        options = json.loads(self.get_parameter("perturbations").value or "{}")
-        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
+        perturbations = perturbations_from_json(self.get_parameter("perturbations").value)
         self.env = QuadrupedEnv(robot=robot, morphology=self.get_parameter("morphology").value,
-                                observation=observation, actuation=actuation,
-                                perturbations=Perturbations(**options),
+                                observation=observation, actuation=actuation, perturbations=perturbations,
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
         self.profile = self.env.profile
         self._scale = np.asarray(self.profile.action_scale or np.ones(self.profile.n_actions))
@@ -153,19 +179,27 @@ class PyBulletSim(Node):
             self._clock_publisher.publish(clock)
 
 
-def main(args=None) -> None:
+def main(args=None) -> int:
+    """Run the node; 0 after an interrupt, 1 (and one FATAL log line, no traceback) when it cannot start."""
     rclpy.init(args=args)
-    node = PyBulletSim()
+    node = None
+    code = 0
     try:
+        node = PyBulletSim()
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except HebbkitError as error:
+        get_logger("pybullet_sim").fatal(f"cannot start: {error}")
+        code = 1
     finally:
-        node.env.close()
-        node.destroy_node()
+        if node is not None:
+            node.env.close()
+            node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

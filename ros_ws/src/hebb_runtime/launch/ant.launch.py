@@ -2,14 +2,22 @@
 
 Starts the Hebbian controller (a lifecycle node, configured and activated automatically) and either the PyBullet
 simulation (sim:=true) or the serial bridge to the real robot (sim:=false). Switching from the simulated quadruped
-to the real one changes one argument.
+to the real one changes one argument. What starts with which parameters is decided by hebb_runtime.launch_plan.
+
+The launch ends, with one line saying why, when a node cannot do its job: the simulation or the bridge exits (a
+missing or corrupt model, no serial port: they log one FATAL line and exit with code 1), or the controller refuses
+its configuration (a missing model, or one that does not fit the robot: with sim:=false the controller is told the
+serial robot's joints, actuation and measurements).
 """
 
+from pathlib import Path
+
+from hebb_runtime.launch_plan import plan_launch
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, EmitEvent, RegisterEventHandler
-from launch.conditions import IfCondition, UnlessCondition
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler, Shutdown
+from launch.event_handlers import OnProcessExit
 from launch.events import matches_action
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
+from launch.logging import get_logger
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
@@ -19,8 +27,10 @@ from lifecycle_msgs.msg import Transition
 ARGUMENTS = {
     "sim": ("true", "true: the PyBullet simulation node; false: the serial bridge to the robot"),
     "robot": ("ant", "ant or servo_quadruped"),
-    "model": ("", "policy artifact the controller runs (default: models/ant-paper/model.npz for the ant, "
-              "models/servo-proprio/model.npz, the deployable model, for the servo quadruped)"),
+    "model": ("", "policy artifact the controller runs (default: the robot's shipped model, installed with this "
+              "package: models/ant-paper/model.npz for the ant, models/servo-proprio/model.npz, the deployable "
+              "model, for the servo quadruped); a relative path is looked up in the working directory, then among "
+              "the installed models"),
     "params_file": ("", "parameter YAML (default: this package's config/ant.yaml)"),
     "morphology": ("standard", "simulated body: standard, damaged_right_front, damaged_left_front"),
     "port": ("/dev/ttyACM0", "serial port of the robot's microcontroller (sim:=false)"),
@@ -29,42 +39,54 @@ ARGUMENTS = {
     "backend": ("numpy", "runtime backend: numpy or onnx"),
 }
 
-DEFAULT_MODELS = {"ant": "models/ant-paper/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
+
+def stop_when_exits(node, name: str) -> RegisterEventHandler:
+    """End the launch, saying why, when `node`'s process exits (unless the launch is ending anyway)."""
+
+    def on_exit(event, context):
+        if context.is_shutdown:
+            return None
+        get_logger("launch").error(f"{name} exited with code {event.returncode}: stopping the launch (its log "
+                                   "above says why)")
+        return [Shutdown(reason=f"{name} exited with code {event.returncode}")]
+
+    return RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))
+
+
+def refused(context):
+    get_logger("launch").error("hebb_controller refused its configuration: stopping the launch (its log above says "
+                               "why)")
+    return [Shutdown(reason="hebb_controller could not be configured")]
+
+
+def launch_setup(context):
+    plan = plan_launch({name: context.launch_configurations[name] for name in ARGUMENTS},
+                       Path(FindPackageShare("hebb_runtime").perform(context)))
+    controller = LifecycleNode(
+        package="hebb_runtime", executable="hebb_controller", name="hebb_controller", namespace=plan.namespace,
+        output="screen", parameters=[str(plan.params_file), plan.controller],
+    )
+    robot_node = Node(
+        package="hebb_runtime", executable=plan.robot_node, name=plan.robot_node, namespace=plan.namespace,
+        output="screen", parameters=[str(plan.params_file), plan.robot_node_parameters],
+    )
+
+    def change_state(transition_id: int) -> EmitEvent:
+        return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(controller),
+                                           transition_id=transition_id))
+
+    activate_when_configured = RegisterEventHandler(OnStateTransition(
+        target_lifecycle_node=controller, start_state="configuring", goal_state="inactive",
+        entities=[change_state(Transition.TRANSITION_ACTIVATE)]))
+    stop_when_refused = RegisterEventHandler(OnStateTransition(
+        target_lifecycle_node=controller, start_state="configuring", goal_state="unconfigured",
+        entities=[OpaqueFunction(function=refused)]))
+    return [controller, robot_node, stop_when_exits(controller, "hebb_controller"),
+            stop_when_exits(robot_node, plan.robot_node), activate_when_configured, stop_when_refused,
+            change_state(Transition.TRANSITION_CONFIGURE)]
 
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [DeclareLaunchArgument(name, default_value=default, description=description)
                  for name, (default, description) in ARGUMENTS.items()]
-    default_params = PathJoinSubstitution([FindPackageShare("hebb_runtime"), "config", "ant.yaml"])
-    params_file = LaunchConfiguration("params_file", default=default_params)
-    use_sim_time = LaunchConfiguration("use_sim_time")
-    namespace = LaunchConfiguration("namespace")
-    robot = LaunchConfiguration("robot")
-    model = PythonExpression(["'", LaunchConfiguration("model"), "' or ('", DEFAULT_MODELS["servo_quadruped"],
-                              "' if '", robot, "' == 'servo_quadruped' else '", DEFAULT_MODELS["ant"], "')"])
-    controller = LifecycleNode(
-        package="hebb_runtime", executable="hebb_controller", name="hebb_controller", namespace=namespace,
-        output="screen",
-        parameters=[params_file, {"model_path": model, "backend": LaunchConfiguration("backend"),
-                                  "use_sim_time": use_sim_time}],
-    )
-    simulation = Node(
-        package="hebb_runtime", executable="pybullet_sim", name="pybullet_sim", namespace=namespace, output="screen",
-        parameters=[params_file, {"robot": robot, "model_path": model,
-                                  "morphology": LaunchConfiguration("morphology"),
-                                  "publish_clock": use_sim_time, "use_sim_time": False}],
-        condition=IfCondition(LaunchConfiguration("sim")),
-    )
-    bridge = Node(
-        package="hebb_runtime", executable="serial_bridge", name="serial_bridge", namespace=namespace, output="screen",
-        parameters=[params_file, {"port": LaunchConfiguration("port"), "robot": robot}],
-        condition=UnlessCondition(LaunchConfiguration("sim")),
-    )
-    configure = EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(controller),
-                                            transition_id=Transition.TRANSITION_CONFIGURE))
-    activate_when_configured = RegisterEventHandler(OnStateTransition(
-        target_lifecycle_node=controller, goal_state="inactive",
-        entities=[EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(controller),
-                                              transition_id=Transition.TRANSITION_ACTIVATE))],
-    ))
-    return LaunchDescription([*arguments, controller, simulation, bridge, activate_when_configured, configure])
+    return LaunchDescription([*arguments, OpaqueFunction(function=launch_setup)])

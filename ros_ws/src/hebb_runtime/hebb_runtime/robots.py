@@ -1,0 +1,92 @@
+"""What each robot offers the controller, where the shipped models are, and the choices ant.launch.py derives
+from them. No rclpy here: the launch file, the nodes and the tests import it.
+
+The serial robot (`serial_bridge`) drives its joints by position targets (rad) and reports, per STATE frame, the
+joint positions and velocities and the IMU's roll/pitch/yaw and angular velocity; it has no foot contacts, no
+height and no body velocity. With `sim:=false` the launch file tells the controller so (`joint_names`,
+`actuation`, `measurements`), and the controller refuses a model trained for another body. The simulation
+simulates whatever body the model was trained on, so with `sim:=true` nothing is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+PACKAGE = "hebb_runtime"
+SERVO_JOINTS = tuple(f"{leg}_{joint}" for leg in ("front_left", "front_right", "rear_left", "rear_right")
+                     for joint in ("shoulder", "knee"))
+"""The serial robot's joints in command order (the serial_bridge default; config/ant.yaml lists the same)."""
+SERIAL_ROBOT_ACTUATION = "position"
+SERIAL_ROBOT_MEASUREMENTS = ("joint_position", "joint_velocity", "roll_pitch_yaw", "angular_velocity")
+DEFAULT_MODELS = {"ant": "models/ant-paper/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
+"""The shipped model of each robot, relative to the repository root; setup.py installs them under the package's
+share directory with the same relative paths."""
+SOURCE_PACKAGE = Path(__file__).resolve().parents[1]  # ros_ws/src/hebb_runtime when run from the source tree
+
+
+def share_directory() -> Path | None:
+    """The installed package's share directory (after `source install/setup.bash`), or None."""
+    try:
+        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
+    except ImportError:
+        return None
+    try:
+        return Path(get_package_share_directory(PACKAGE))
+    except (PackageNotFoundError, LookupError, ValueError, OSError):  # OSError: no AMENT_PREFIX_PATH
+        return None
+
+
+def source_root() -> Path | None:
+    """The repository root when hebb_runtime runs from its source tree (pip-only installs, tests), or None."""
+    if (SOURCE_PACKAGE / "package.xml").is_file() and SOURCE_PACKAGE.parent.parent.name == "ros_ws":
+        return SOURCE_PACKAGE.parents[2]
+    return None
+
+
+def model_search_path(share: Path | None = None) -> list[Path]:
+    """Where a relative model path is looked up, in order: the working directory, the installed package's share
+    directory, the source checkout."""
+    share = share if share is not None else share_directory()
+    return [Path.cwd(), *(folder for folder in (share, source_root()) if folder is not None)]
+
+
+def resolve_model_path(path: str | Path, share: Path | None = None) -> Path:
+    """An absolute path of the model `path` names: absolute paths as they are; a relative one in the first folder
+    of `model_search_path` that holds it; when none does, against the working directory (loading it then fails
+    with the path it tried)."""
+    path = Path(path).expanduser()
+    if path.is_absolute() or not str(path) or str(path) == ".":
+        return path
+    for folder in model_search_path(share):
+        if (folder / path).is_file():
+            return (folder / path).resolve()
+    return Path.cwd() / path
+
+
+def default_model(robot: str) -> str:
+    """The shipped model of `robot` (relative path); ValueError names the robots there are."""
+    try:
+        return DEFAULT_MODELS[robot]
+    except KeyError:
+        raise ValueError(f"robot should be one of {sorted(DEFAULT_MODELS)}, found {robot!r}") from None
+
+
+def bridge_joint_names(parameters: Mapping | None) -> tuple[str, ...]:
+    """The serial_bridge's joint_names in a parsed parameter file (node key `serial_bridge`, `/serial_bridge` or
+    `/**`), or `SERVO_JOINTS`."""
+    for key in ("serial_bridge", "/serial_bridge", "/**"):
+        section = (parameters or {}).get(key)
+        names = section.get("ros__parameters", {}).get("joint_names") if isinstance(section, Mapping) else None
+        if names:
+            return tuple(str(name) for name in names)
+    return SERVO_JOINTS
+
+
+def controller_robot_parameters(sim: bool, parameters: Mapping | None = None) -> dict:
+    """The controller parameters describing the robot it drives: none for the simulation (it simulates the
+    model's own body), the serial robot's joints, actuation and measurements otherwise."""
+    if sim:
+        return {}
+    return {"joint_names": list(bridge_joint_names(parameters)), "actuation": SERIAL_ROBOT_ACTUATION,
+            "measurements": list(SERIAL_ROBOT_MEASUREMENTS)}
