@@ -1,5 +1,18 @@
 """The ROS 2 nodes as separate processes over real DDS (rclpy wheels from PyPI): every safety behaviour of the
-controller, and the simulated ant walking through ROS topics."""
+controller, and the simulated ant walking through ROS topics.
+
+This module is also the corpus of bad input at the ROS surface (kept in one module: the tests share one rclpy
+context and DDS domain). Guaranteed:
+- A missing or corrupt model, wrong joint names, or a model whose profile does not fit the robot (joints, actuation,
+  measurements; e.g. the Ant torque model on the servo robot) fails the controller's configure with one clear line.
+- The sim node with a missing or corrupt model and the serial bridge without its port exit with code 1 and one
+  FATAL line, no traceback (the launch file then stops the launch: tests/ros/test_ros_package.py).
+- The e-stop and a fall latch until `~/reset`; NaN input is rejected and counted, never commanded; the watchdog
+  stops commanding when sensors go quiet.
+- Diagnostics are never OK while no policy step runs (WARN while holding or waiting, ERROR with nothing commanded).
+- The sensors' start-up counts neither as rejected input nor as a watchdog trip; re-configuring keeps one
+  diagnostics timer; loop statistics stay bounded.
+"""
 
 from __future__ import annotations
 
