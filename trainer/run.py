@@ -27,9 +27,10 @@ from hebbkit.runtime.artifact import atomic_write_bytes, current_git_commit, sav
 from hebbkit.runtime.errors import ConfigError, HebbkitError
 from hebbkit.runtime.network import NetworkSpec, WeightInit
 
-from .es import ESConfig, ESState, OpenAIES
+from .es import Candidate, ESConfig, ESState, OpenAIES
 from .parameters import ParameterLayout
 from .protocol import FitnessProtocol
+from .workers import EpisodeItem, Evaluator, Job
 
 LOG_FIELDS = ("generation", "fitness_mean", "fitness_max", "fitness_min", "center_fitness", "best_center_fitness",
               "sigma", "learning_rate", "seconds", "env_steps", "env_steps_per_second", "retries")
@@ -317,8 +318,8 @@ class Run:
         sampled = BODY_DISTRIBUTIONS[self.config.body_distribution].sample(rng, self.config.bodies_per_generation)
         return replace(self.protocol, morphologies=(*self.protocol.morphologies, *sampled))
 
-    def jobs(self, state: ESState, candidates, workers: int):
-        from .workers import Job
+    def jobs(self, state: ESState, candidates: list[Candidate], workers: int) -> list[Job]:
+        """The generation's chunks: every candidate on its pair's seeds, and the centre on its own."""
 
         protocol = self.generation_protocol(state)
         n_episodes = len(protocol.morphologies) * protocol.episodes_per_morphology
@@ -327,8 +328,8 @@ class Run:
             return tuple(int(s) for s in np.random.SeedSequence([state.seed, state.generation, *key])
                          .generate_state(n_episodes))
 
-        items = [(candidate.index, candidate, seeds(1, candidate.pair)) for candidate in candidates]
-        items.append((len(candidates), None, seeds(2)))  # the centre (the mean itself), on its own episodes
+        items = [EpisodeItem(candidate.index, candidate, seeds(1, candidate.pair)) for candidate in candidates]
+        items.append(EpisodeItem(len(candidates), None, seeds(2)))  # the centre (the mean itself), own episodes
         n_chunks = max(1, min(len(items), workers * self.config.chunks_per_worker))
         return [Job(state.mean, self.layout, self.profile, self.control_period, protocol,
                     tuple(items[index::n_chunks]), self.config.policy_backend) for index in range(n_chunks)]
@@ -449,7 +450,8 @@ class GenerationStats:
                 "env_steps_per_second": round(self.env_steps_per_second, 1), "retries": retries}
 
 
-def run_generation(run: Run, state: ESState, evaluator, export: bool = True) -> tuple[ESState, GenerationStats]:
+def run_generation(run: Run, state: ESState, evaluator: Evaluator,
+                   export: bool = True) -> tuple[ESState, GenerationStats]:
     """Ask, evaluate (candidates and the centre), tell, export best/latest; returns the new state and stats."""
     started = time.perf_counter()
     candidates = run.strategy.ask(state)
@@ -459,9 +461,9 @@ def run_generation(run: Run, state: ESState, evaluator, export: bool = True) -> 
     evaluation_seconds = time.perf_counter() - evaluation_started
     fitness = np.full(len(candidates) + 1, np.nan)
     steps = 0
-    for slot, value, episode_steps in results:
-        fitness[slot] = value
-        steps += episode_steps
+    for result in results:
+        fitness[result.slot] = result.fitness
+        steps += result.env_steps
     if np.isnan(fitness).any():
         raise HebbkitError("some candidates came back without a fitness")
     center = float(fitness[-1])
@@ -485,7 +487,7 @@ def run_generation(run: Run, state: ESState, evaluator, export: bool = True) -> 
         env_steps=steps)
 
 
-def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -> Path:
+def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evaluator | None = None) -> Path:
     """Run (or resume) training until `config.generations`; returns the run directory."""
     run, state = prepare_run(config, command)
     config = run.config
@@ -510,7 +512,7 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator=None) -
         while state.generation < config.generations and (budget is None or env_steps < budget):
             state, stats = run_generation(run, state, evaluator)
             env_steps += stats.env_steps
-            row = stats.log_row(run.best_center_fitness, getattr(evaluator, "retries", 0))
+            row = stats.log_row(run.best_center_fitness, evaluator.retries)
             run.append_log(row)
             if board is not None:
                 for key, value in row.items():
