@@ -26,12 +26,28 @@ from .families import FAMILIES
 from .rules import RULES
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
-    """Add one argument per field of the dataclass `config_type`. With `suppress_defaults`, flags not given are
-    absent from the parsed namespace (so a preset can supply them)."""
+def option_fields(config_type: type) -> list[tuple[dataclasses.Field, Any]]:
+    """The options of a config dataclass: (field, type hint) per field, where a field marked `metadata["group"]`
+    (a nested config dataclass) is replaced by the group's own options. So a config can hold its parts as nested
+    configs and still read flat flags (`--population`, not `--es-population`) and a flat config.json."""
     hints = typing.get_type_hints(config_type)
+    options: list[tuple[dataclasses.Field, Any]] = []
     for item in dataclasses.fields(config_type):
-        hint = hints[item.name]
+        if item.metadata.get("group"):
+            options.extend(option_fields(hints[item.name]))
+        else:
+            options.append((item, hints[item.name]))
+    names = [item.name for item, _ in options]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise TypeError(f"{config_type.__name__}: options {repeated} appear in more than one group")
+    return options
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
+    """Add one argument per option of the dataclass `config_type` (`option_fields`). With `suppress_defaults`,
+    flags not given are absent from the parsed namespace (so a preset can supply them)."""
+    for item, hint in option_fields(config_type):
         help_text = item.metadata.get("help", "")
         has_default = item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
         default = item.default if item.default is not dataclasses.MISSING else (
@@ -64,13 +80,43 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
             parser.add_argument(flag, dest=item.name, **kwargs)
 
 
+def build_config(config_type: type, values: dict[str, Any]) -> Any:
+    """The frozen config from flat option values (lists become tuples; groups are built from their own options;
+    options not given keep their defaults). An unknown option is a ConfigError."""
+    unknown = sorted(set(values) - {item.name for item, _ in option_fields(config_type)})
+    if unknown:
+        raise ConfigError(f"unknown options {unknown} for {config_type.__name__}")
+    return _build(config_type, values)
+
+
+def _build(config_type: type, values: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(config_type)
+    arguments: dict[str, Any] = {}
+    for item in dataclasses.fields(config_type):
+        if item.metadata.get("group"):
+            arguments[item.name] = _build(hints[item.name], values)
+        elif item.name in values:
+            value = values[item.name]
+            arguments[item.name] = tuple(value) if isinstance(value, list) else value
+    return config_type(**arguments)
+
+
+def flat_options(config: Any) -> dict[str, Any]:
+    """The options of a config as one flat dict, groups expanded in place (the inverse of `build_config`)."""
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if item.metadata.get("group"):
+            values.update(flat_options(value))
+        else:
+            values[item.name] = value
+    return values
+
+
 def config_from_args(config_type: type, namespace: argparse.Namespace) -> Any:
     """Build the frozen config from parsed arguments (lists become tuples)."""
-    values = {}
-    for item in dataclasses.fields(config_type):
-        value = getattr(namespace, item.name)
-        values[item.name] = tuple(value) if isinstance(value, list) else value
-    return config_type(**values)
+    return build_config(config_type, {item.name: getattr(namespace, item.name)
+                                      for item, _ in option_fields(config_type) if hasattr(namespace, item.name)})
 
 
 # ---------------------------------------------------------------------------------------------------- new
