@@ -1,7 +1,9 @@
-"""Runtime-side `hebbkit` subcommands (new, inspect, export, bench) and the dataclass-to-argparse helper.
+"""Runtime-side `hebbkit` subcommands (new, inspect, export; bench lives in `bench`) and the dataclass-to-argparse
+helper.
 
-Every subcommand is one frozen dataclass: its fields are the options, `metadata["help"]` their help text, and
-`metadata["positional"]` marks positional arguments. These commands need NumPy only (export and the onnx backend
+Every subcommand is one frozen dataclass: its fields are the options, `metadata["help"]` their help text,
+`metadata["positional"]` marks positional arguments and `metadata["group"]` a nested config whose options are
+read as flat flags of their own. These commands need NumPy only (export and the onnx backend
 also need the `onnx` extra), so they work on a robot that installed the runtime alone.
 """
 
@@ -23,6 +25,7 @@ import numpy as np
 from .artifact import METADATA_CHECKSUM_KEY
 from .errors import ConfigError
 from .families import FAMILIES
+from .profile import BUILTIN_PROFILES
 from .rules import RULES
 
 
@@ -141,19 +144,18 @@ class NewConfig:
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
+        if self.profile != "generic" and self.profile not in BUILTIN_PROFILES:
+            raise ConfigError(f"unknown profile {self.profile!r}; expected 'generic' or one of "
+                              f"{sorted(BUILTIN_PROFILES)}")
 
 
 def run_new(config: NewConfig) -> int:
-    from . import BUILTIN_PROFILES, NetworkSpec, generic_profile, new_artifact, save_artifact
+    from . import NetworkSpec, generic_profile, new_artifact, save_artifact
 
     if config.profile == "generic":
         profile = generic_profile(config.inputs, config.outputs)
-    elif config.profile in BUILTIN_PROFILES:
-        profile = BUILTIN_PROFILES[config.profile]
     else:
-        print(f"error: unknown profile {config.profile!r}; expected 'generic' or one of "
-              f"{sorted(BUILTIN_PROFILES)}", file=sys.stderr)
-        return 2
+        profile = BUILTIN_PROFILES[config.profile]
     sizes = (profile.n_observations, *config.hidden, profile.n_actions)
     spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule,
                        family=config.family)
@@ -328,14 +330,3 @@ def verify_onnx_file(path: Path, artifact, steps: int, seed: int) -> dict:
             got = outputs[1 + layer]
             worst_weight = max(worst_weight, float(np.max(np.abs(got - expected))) / scale)
     return {"max_action_diff": worst_action, "max_weight_rel_diff": worst_weight}
-
-
-# ---------------------------------------------------------------------------------------------------- bench
-
-
-def run_bench(config) -> int:
-    from .bench import format_report, run_benchmark
-
-    report = run_benchmark(config)
-    print(json.dumps(report, indent=2) if config.json else format_report(report))
-    return 0
