@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing hebbkit[$(EXTRAS)] into $(VENV) (first run: about a minute)"
-	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip "setuptools>=68" wheel
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip "setuptools>=77" wheel
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]"
 	@touch $@
 

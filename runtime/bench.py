@@ -8,6 +8,7 @@ observation stream, so the ratios are meaningful on a noisy machine even when th
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -174,3 +175,10 @@ def format_report(report: dict) -> str:
             f"{figures['speedup_vs_naive']:>9.2f}x{figures['speedup_vs_numpy'] or 0:>9.2f}x  {verdict}"
         )
     return "\n".join(lines)
+
+
+def run_bench(config: BenchConfig) -> int:
+    """`hebbkit bench`: the report as a table (or JSON)."""
+    report = run_benchmark(config)
+    print(json.dumps(report, indent=2) if config.json else format_report(report))
+    return 0

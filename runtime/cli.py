@@ -1,7 +1,9 @@
-"""Runtime-side `hebbkit` subcommands (new, inspect, export, bench) and the dataclass-to-argparse helper.
+"""Runtime-side `hebbkit` subcommands (new, inspect, export; bench lives in `bench`) and the dataclass-to-argparse
+helper.
 
-Every subcommand is one frozen dataclass: its fields are the options, `metadata["help"]` their help text, and
-`metadata["positional"]` marks positional arguments. These commands need NumPy only (export and the onnx backend
+Every subcommand is one frozen dataclass: its fields are the options, `metadata["help"]` their help text,
+`metadata["positional"]` marks positional arguments and `metadata["group"]` a nested config whose options are
+read as flat flags of their own. These commands need NumPy only (export and the onnx backend
 also need the `onnx` extra), so they work on a robot that installed the runtime alone.
 """
 
@@ -23,15 +25,32 @@ import numpy as np
 from .artifact import METADATA_CHECKSUM_KEY
 from .errors import ConfigError
 from .families import FAMILIES
+from .profile import BUILTIN_PROFILES
 from .rules import RULES
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
-    """Add one argument per field of the dataclass `config_type`. With `suppress_defaults`, flags not given are
-    absent from the parsed namespace (so a preset can supply them)."""
+def option_fields(config_type: type) -> list[tuple[dataclasses.Field, Any]]:
+    """The options of a config dataclass: (field, type hint) per field, where a field marked `metadata["group"]`
+    (a nested config dataclass) is replaced by the group's own options. So a config can hold its parts as nested
+    configs and still read flat flags (`--population`, not `--es-population`) and a flat config.json."""
     hints = typing.get_type_hints(config_type)
+    options: list[tuple[dataclasses.Field, Any]] = []
     for item in dataclasses.fields(config_type):
-        hint = hints[item.name]
+        if item.metadata.get("group"):
+            options.extend(option_fields(hints[item.name]))
+        else:
+            options.append((item, hints[item.name]))
+    names = [item.name for item, _ in options]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise TypeError(f"{config_type.__name__}: options {repeated} appear in more than one group")
+    return options
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, suppress_defaults: bool = False) -> None:
+    """Add one argument per option of the dataclass `config_type` (`option_fields`). With `suppress_defaults`,
+    flags not given are absent from the parsed namespace (so a preset can supply them)."""
+    for item, hint in option_fields(config_type):
         help_text = item.metadata.get("help", "")
         has_default = item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING
         default = item.default if item.default is not dataclasses.MISSING else (
@@ -64,13 +83,43 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
             parser.add_argument(flag, dest=item.name, **kwargs)
 
 
+def build_config(config_type: type, values: dict[str, Any]) -> Any:
+    """The frozen config from flat option values (lists become tuples; groups are built from their own options;
+    options not given keep their defaults). An unknown option is a ConfigError."""
+    unknown = sorted(set(values) - {item.name for item, _ in option_fields(config_type)})
+    if unknown:
+        raise ConfigError(f"unknown options {unknown} for {config_type.__name__}")
+    return _build(config_type, values)
+
+
+def _build(config_type: type, values: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(config_type)
+    arguments: dict[str, Any] = {}
+    for item in dataclasses.fields(config_type):
+        if item.metadata.get("group"):
+            arguments[item.name] = _build(hints[item.name], values)
+        elif item.name in values:
+            value = values[item.name]
+            arguments[item.name] = tuple(value) if isinstance(value, list) else value
+    return config_type(**arguments)
+
+
+def flat_options(config: Any) -> dict[str, Any]:
+    """The options of a config as one flat dict, groups expanded in place (the inverse of `build_config`)."""
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if item.metadata.get("group"):
+            values.update(flat_options(value))
+        else:
+            values[item.name] = value
+    return values
+
+
 def config_from_args(config_type: type, namespace: argparse.Namespace) -> Any:
     """Build the frozen config from parsed arguments (lists become tuples)."""
-    values = {}
-    for item in dataclasses.fields(config_type):
-        value = getattr(namespace, item.name)
-        values[item.name] = tuple(value) if isinstance(value, list) else value
-    return config_type(**values)
+    return build_config(config_type, {item.name: getattr(namespace, item.name)
+                                      for item, _ in option_fields(config_type) if hasattr(namespace, item.name)})
 
 
 # ---------------------------------------------------------------------------------------------------- new
@@ -95,19 +144,18 @@ class NewConfig:
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
+        if self.profile != "generic" and self.profile not in BUILTIN_PROFILES:
+            raise ConfigError(f"unknown profile {self.profile!r}; expected 'generic' or one of "
+                              f"{sorted(BUILTIN_PROFILES)}")
 
 
 def run_new(config: NewConfig) -> int:
-    from . import BUILTIN_PROFILES, NetworkSpec, generic_profile, new_artifact, save_artifact
+    from . import NetworkSpec, generic_profile, new_artifact, save_artifact
 
     if config.profile == "generic":
         profile = generic_profile(config.inputs, config.outputs)
-    elif config.profile in BUILTIN_PROFILES:
-        profile = BUILTIN_PROFILES[config.profile]
     else:
-        print(f"error: unknown profile {config.profile!r}; expected 'generic' or one of "
-              f"{sorted(BUILTIN_PROFILES)}", file=sys.stderr)
-        return 2
+        profile = BUILTIN_PROFILES[config.profile]
     sizes = (profile.n_observations, *config.hidden, profile.n_actions)
     spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule,
                        family=config.family)
@@ -282,14 +330,3 @@ def verify_onnx_file(path: Path, artifact, steps: int, seed: int) -> dict:
             got = outputs[1 + layer]
             worst_weight = max(worst_weight, float(np.max(np.abs(got - expected))) / scale)
     return {"max_action_diff": worst_action, "max_weight_rel_diff": worst_weight}
-
-
-# ---------------------------------------------------------------------------------------------------- bench
-
-
-def run_bench(config) -> int:
-    from .bench import format_report, run_benchmark
-
-    report = run_benchmark(config)
-    print(json.dumps(report, indent=2) if config.json else format_report(report))
-    return 0

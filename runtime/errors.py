@@ -55,5 +55,9 @@ class ObservationError(HebbkitError, ValueError):
     """An observation has the wrong shape or holds NaN/Inf."""
 
 
-class BackendUnavailableError(HebbkitError, ImportError):
+class DependencyError(HebbkitError, ImportError):
+    """An optional package is not installed; the message names the `pip install` (extra) that adds it."""
+
+
+class BackendUnavailableError(DependencyError):
     """The requested backend needs a package that is not installed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -20,6 +21,30 @@ def test_top_level_help_lists_every_command():
     assert result.returncode == 0
     for name in COMMANDS:
         assert name in result.stdout
+
+
+def test_every_command_is_one_record_whose_config_and_run_exist():
+    for name, command in COMMANDS.items():
+        assert command.name == name and dataclasses.is_dataclass(command.config_type())
+        assert command.config_type().__dataclass_params__.frozen and callable(command.runner())
+        if command.from_cli is not None:
+            assert callable(command.attribute(command.from_cli))
+
+
+def test_building_the_parser_loads_no_training_stack():
+    code = ("import sys, json; from hebbkit.trainer.cli import build_parser; build_parser(); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'pybullet', 'gymnasium', "
+            "'ray', 'onnx', 'onnxruntime', 'matplotlib', 'rclpy', 'serial'} or m.startswith('hebbkit.trainer.envs'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_hebbkit_error_ends_as_one_line_and_exit_1(capsys):
+    from hebbkit.runtime.errors import DependencyError
+    from hebbkit.trainer.cli import error_exit
+
+    assert error_exit("ros-demo", DependencyError("needs the ROS 2 wheels:\n  pip install 'hebbkit[ros]'")) == 1
+    assert capsys.readouterr().err == "hebbkit ros-demo: error: needs the ROS 2 wheels: pip install 'hebbkit[ros]'\n"
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -61,8 +86,9 @@ def test_export_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
 
 
 def test_new_rejects_an_unknown_profile(tmp_path, capsys):
-    assert main(["new", str(tmp_path / "x.npz"), "--profile", "hexapod"]) == 2
-    assert "unknown profile 'hexapod'" in capsys.readouterr().err
+    assert main(["new", str(tmp_path / "x.npz"), "--profile", "hexapod"]) == 1
+    assert capsys.readouterr().err.startswith("hebbkit new: error: unknown profile 'hexapod'; expected 'generic'")
+    assert not (tmp_path / "x.npz").exists()
 
 
 def test_bench_json_with_a_tiny_budget():
@@ -119,6 +145,34 @@ def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
     assert report["morphologies"]["standard"] != report["morphologies"][both_fronts]
 
 
+def test_suite_is_its_own_command_and_writes_its_table(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
+    capsys.readouterr()
+    assert main(["suite", str(tmp_path / "rule.npz"), "--suite", "unseen-bodies", "--episodes", "1", "--max-steps",
+                 "30", "--burn-in", "5", "--workers", "2", "--no-progress", "--output", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Bodies it never saw: 1 episodes per condition") and "| front_lowers_x0.25 |" in out
+    report = json.loads((tmp_path / "out" / "suite.json").read_text())
+    assert list(report["results"]) == ["rule"] and report["max_steps"] == 30
+
+
+@pytest.mark.parametrize("arguments, message, code", [
+    (["suite", "{tmp}/rule.npz", "--suite", "moon"], "invalid choice: 'moon'", 2),
+    (["suite", "{tmp}/rule.npz", "--episodes", "0"], "hebbkit suite: error: --episodes must be >= 1, got 0", 1),
+    (["suite", "{tmp}/missing.npz"], "hebbkit suite: error: no policy artifact at", 1),
+    (["eval", "{tmp}/rule.npz", "--suite", "sim2real"], "unrecognized arguments: --suite", 2),  # now `hebbkit suite`
+])
+def test_suite_refuses_bad_input_before_running_anything(tmp_path, capsys, arguments, message, code):
+    assert main(["new", str(tmp_path / "rule.npz"), "--hidden", "4"]) == 0
+    capsys.readouterr()
+    try:
+        returned = main([argument.format(tmp=tmp_path) for argument in arguments])
+    except SystemExit as exit_info:  # argparse's usage errors
+        returned = exit_info.code
+    assert returned == code
+    assert message in capsys.readouterr().err
+
+
 def test_eval_refuses_a_bad_body_before_running_anything(tmp_path, capsys):
     assert main(["new", str(tmp_path / "rule.npz")]) == 0
     assert main(["eval", str(tmp_path / "rule.npz"), "--morphologies", "validation", "front_left:lower:9"]) == 1
@@ -130,7 +184,11 @@ def test_eval_help_explains_the_body_syntax_and_lists(capsys):
         main(["eval", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "leg:segment:scale" in help_text and "front_left:lower:0.25+front_right:lower:0.25" in help_text
-    assert "'unseen'" in help_text and "'validation'" in help_text and "unseen-bodies" in help_text
+    assert "'unseen'" in help_text and "'validation'" in help_text and "`hebbkit suite --suite" in help_text
+    with pytest.raises(SystemExit):
+        main(["suite", "--help"])
+    help_text = capsys.readouterr().out.replace("\n", "")
+    assert "{sim2real,unseen-bodies}" in help_text
 
 
 # ----------------------------------------------------------------- new / inspect / export: bad input, one clear line

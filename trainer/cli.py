@@ -1,7 +1,12 @@
 """The `hebbkit` command: one subcommand per job, each configured by one frozen dataclass.
 
-Subcommand modules are imported only when their command runs (the parser imports just the config classes), so
-`hebbkit inspect` works on a robot that has the runtime alone.
+Every subcommand is one `Command` record: the module that holds its config dataclass and its run function. Modules
+are imported only when the parser is built or the command runs, and the modules named here import only light
+things at the top (their config classes), so `hebbkit inspect` works on a robot that has the runtime alone.
+
+A run function returns the exit code. Anything that goes wrong on purpose is a `HebbkitError`: it ends as one line
+`hebbkit COMMAND: error: ...` on stderr and exit code 1 (`error_exit`); Ctrl-C ends with exit code 130; argparse's
+own usage errors exit with 2.
 """
 
 from __future__ import annotations
@@ -9,30 +14,68 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from hebbkit.runtime.cli import add_config_arguments, config_from_args
+from hebbkit.runtime.errors import HebbkitError
 
-# name: (module, config class, run function, one-line help)
-COMMANDS = {
-    "demo": ("hebbkit.trainer.demo", "DemoConfig", "run_demo", "run the demo (what `make demo` runs)"),
-    "new": ("hebbkit.runtime.cli", "NewConfig", "run_new", "write a freshly initialised (untrained) rule"),
-    "inspect": ("hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact"),
-    "export": ("hebbkit.runtime.cli", "ExportConfig", "run_export", "export the ONNX twin of a control step"),
-    "bench": ("hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend"),
-    "train": ("hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)"),
-    "eval": ("hebbkit.trainer.evaluate", "EvalConfig", "run_eval", "evaluate an artifact from random weights"),
-    "plot": ("hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
-    "validate": ("hebbkit.trainer.study", "ValidateConfig", "run_validate",
-                 "score a run's snapshots on bodies and seeds its training never used"),
-    "study": ("hebbkit.trainer.study", "StudyConfig", "run_study",
-              "compare runs at an equal env-step budget: overlaid curves and a table"),
-    "ros-demo": ("hebbkit.trainer.ros_demo", "RosDemoConfig", "run_ros_demo", "the ROS 2 nodes without ros2 launch"),
-    "bridge": ("hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge", "ping or monitor the robot's firmware"),
-}
-# commands whose flags override a preset: unset flags stay unset instead of taking the dataclass default
-_PRESET_COMMANDS = {"train": "train_config_from_cli"}
-_RUNNERS = {"run_bench": "hebbkit.runtime.cli"}
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `hebbkit` subcommand. `config`, `run` and `from_cli` are names in `module`."""
+
+    name: str
+    module: str  # imported when the parser is built: keep its top-level imports light
+    config: str  # the frozen config dataclass: one option per field (see hebbkit.runtime.cli)
+    run: str  # run(config) -> exit code
+    help: str  # one line, for `hebbkit --help`
+    from_cli: str | None = None  # from_cli(namespace) -> config, for commands whose unset flags must stay unset
+    # (a preset supplies them); otherwise every flag has its default and `config_from_args` builds the config
+
+    def attribute(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.module), name)
+
+    def config_type(self) -> type:
+        return self.attribute(self.config)
+
+    def parse(self, arguments: argparse.Namespace) -> Any:
+        """The command's config from the parsed flags."""
+        if self.from_cli is not None:
+            return self.attribute(self.from_cli)(arguments)
+        return config_from_args(self.config_type(), arguments)
+
+    def runner(self) -> Callable[[Any], int | None]:
+        return self.attribute(self.run)
+
+
+COMMANDS: dict[str, Command] = {command.name: command for command in (
+    Command("demo", "hebbkit.trainer.demo", "DemoConfig", "run_demo", "run the demo (what `make demo` runs)"),
+    Command("new", "hebbkit.runtime.cli", "NewConfig", "run_new", "write a freshly initialised (untrained) rule"),
+    Command("inspect", "hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact"),
+    Command("export", "hebbkit.runtime.cli", "ExportConfig", "run_export",
+            "export the ONNX twin of a control step"),
+    Command("bench", "hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend"),
+    Command("train", "hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)",
+            from_cli="train_config_from_cli"),
+    Command("eval", "hebbkit.trainer.evaluate", "EvalConfig", "run_eval",
+            "evaluate an artifact from random weights"),
+    Command("suite", "hebbkit.trainer.evaluate", "SuiteConfig", "run_suite_command",
+            "run an evaluation suite (sim2real, unseen-bodies): a table, JSON and plots"),
+    Command("plot", "hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
+    Command("validate", "hebbkit.trainer.study", "ValidateConfig", "run_validate",
+            "score a run's snapshots on bodies and seeds its training never used"),
+    Command("study", "hebbkit.trainer.study", "StudyConfig", "run_study",
+            "compare runs at an equal env-step budget: overlaid curves and a table"),
+    Command("ros-demo", "hebbkit.trainer.ros_demo", "RosDemoConfig", "run_ros_demo",
+            "the ROS 2 nodes without ros2 launch"),
+    Command("bridge", "hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge",
+            "ping or monitor the robot's firmware"),
+)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,35 +86,33 @@ def build_parser() -> argparse.ArgumentParser:
         "Every episode starts from random weights; the rules reshape them at every control step.",
         epilog="Run `hebbkit COMMAND --help` for a command's options.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module, config_name, _, summary) in COMMANDS.items():
-        config_type = getattr(importlib.import_module(module), config_name)
-        sub = commands.add_parser(name, help=summary, description=(config_type.__doc__ or summary).strip())
-        add_config_arguments(sub, config_type, suppress_defaults=name in _PRESET_COMMANDS)
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS.values():
+        config_type = command.config_type()
+        sub = subcommands.add_parser(command.name, help=command.help,
+                                     description=(config_type.__doc__ or command.help).strip())
+        add_config_arguments(sub, config_type, suppress_defaults=command.from_cli is not None)
     return parser
+
+
+def error_exit(command: str, error: HebbkitError) -> int:
+    """Report `error` as one line on stderr; the exit code."""
+    message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    print(f"hebbkit {command}: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hebbkit` console script."""
-    from hebbkit.runtime.errors import HebbkitError
-
-    parser = build_parser()
-    arguments = parser.parse_args(argv)
-    module, config_name, run_name, _ = COMMANDS[arguments.command]
-    config_type = getattr(importlib.import_module(module), config_name)
+    arguments = build_parser().parse_args(argv)
+    command = COMMANDS[arguments.command]
     try:
-        if arguments.command in _PRESET_COMMANDS:
-            config = getattr(importlib.import_module(module), _PRESET_COMMANDS[arguments.command])(arguments)
-        else:
-            config = config_from_args(config_type, arguments)
-        run = getattr(importlib.import_module(_RUNNERS.get(run_name, module)), run_name)
-        return int(run(config) or 0)
+        return int(command.runner()(command.parse(arguments)) or 0)
     except HebbkitError as error:
-        print(f"hebbkit {arguments.command}: error: {error}", file=sys.stderr)
-        return 1
+        return error_exit(command.name, error)
     except KeyboardInterrupt:
-        print(f"hebbkit {arguments.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"hebbkit {command.name}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .pool import process_pool
+
 
 @dataclass(frozen=True)
 class EpisodeTask:
@@ -62,16 +64,9 @@ def run_task(task: EpisodeTask) -> dict:
 def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress: bool = True,
                  description: str = "episodes") -> list[dict]:
     """`run_task` for every task, in task order, on `workers` processes (None: one per core)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from .workers import _limit_threads
-
     if not tasks:
         return []
-    _limit_threads()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_limit_threads) as pool:
+    with process_pool(workers) as pool:
         iterator = pool.map(run_task, tasks, chunksize=max(1, len(tasks) // (4 * (workers or 2))))
         if progress:
             try:

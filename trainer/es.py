@@ -16,7 +16,7 @@ checkpoint continues exactly as if it had never stopped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,38 +25,35 @@ from hebbkit.runtime.errors import ConfigError
 
 @dataclass(frozen=True)
 class ESConfig:
-    """OpenAI-ES hyper-parameters (defaults: the paper's Ant run).
+    """OpenAI-ES hyper-parameters (defaults: the paper's Ant run). Sigma and the learning rate are multiplied by
+    their decay after each generation while above their floor. The help texts are also those of `hebbkit train`."""
 
-    population: candidates per generation (even: antithetic pairs).
-    sigma, sigma_decay, sigma_min: noise scale, multiplied by sigma_decay after each generation while > sigma_min.
-    learning_rate, learning_rate_decay, learning_rate_min: step size, decayed the same way.
-    optimizer: "sgd" (the paper's plain ascent) or "adam".
-    weight_decay: L2 coefficient: the step follows gradient - weight_decay * parameters.
-    init_std: the initial mean is N(0, init_std^2) per parameter (the paper: 1).
-    adam_beta1, adam_beta2, adam_epsilon: Adam's moments.
-    """
-
-    population: int = 128
-    sigma: float = 0.1
-    sigma_decay: float = 0.999
-    sigma_min: float = 0.01
-    learning_rate: float = 0.2
-    learning_rate_decay: float = 0.995
-    learning_rate_min: float = 0.001
-    optimizer: str = "sgd"
-    weight_decay: float = 0.0
-    init_std: float = 1.0
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_epsilon: float = 1e-8
+    population: int = field(default=128, metadata={"help": "candidates per generation (even: antithetic pairs)"})
+    sigma: float = field(default=0.1, metadata={"help": "initial noise scale"})
+    sigma_decay: float = field(default=0.999, metadata={"help": "sigma factor per generation"})
+    sigma_min: float = field(default=0.01, metadata={"help": "sigma stops decaying below this"})
+    learning_rate: float = field(default=0.2, metadata={"help": "initial step size"})
+    learning_rate_decay: float = field(default=0.995, metadata={"help": "learning-rate factor per generation"})
+    learning_rate_min: float = field(default=0.001, metadata={"help": "learning rate stops decaying below this"})
+    optimizer: str = field(default="sgd", metadata={"help": "sgd (the paper's plain gradient ascent) or adam"})
+    weight_decay: float = field(default=0.0, metadata={
+        "help": "L2 coefficient: the step follows gradient - weight_decay * parameters"})
+    init_std: float = field(default=1.0, metadata={"help": "initial parameters ~ N(0, init_std^2) (the paper: 1)"})
+    adam_beta1: float = field(default=0.9, metadata={"help": "adam: decay of the first moment"})
+    adam_beta2: float = field(default=0.999, metadata={"help": "adam: decay of the second moment"})
+    adam_epsilon: float = field(default=1e-8, metadata={"help": "adam: added to the second moment's root"})
 
     def __post_init__(self) -> None:
-        if self.population < 2 or self.population % 2:
-            raise ConfigError(f"population must be an even number >= 2 (antithetic pairs), got {self.population}")
+        if not isinstance(self.population, int) or isinstance(self.population, bool) or self.population < 2:
+            raise ConfigError(f"population must be an integer >= 2, got {self.population!r}")
+        if self.population % 2:
+            raise ConfigError(f"population must be even (antithetic pairs), got {self.population}")
         if self.optimizer not in ("sgd", "adam"):
             raise ConfigError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
-        if not (self.sigma > 0 and self.learning_rate > 0):
-            raise ConfigError("sigma and learning_rate must be > 0")
+        for name in ("sigma", "learning_rate", "init_std"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 < value < float("inf")):
+                raise ConfigError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,27 @@
-"""`hebbkit eval`: the paper's evaluation of an artifact, fresh random weights every episode."""
+"""`hebbkit eval` (the paper's evaluation of an artifact, fresh random weights every episode), `hebbkit suite` (an
+artifact through a suite of conditions, see `suite`) and `hebbkit plot` (a run's training curve)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from hebbkit.runtime.errors import ConfigError
+
+SUITE_NAMES = ("sim2real", "unseen-bodies")
+"""The suites of `hebbkit suite` (the keys of `suite.SUITES`, tested; listed here so that building the parser does
+not import the envs)."""
+
+
+def check_episode_options(episodes: int, workers: int, max_steps: int, burn_in: int) -> None:
+    """Refuse counts that would crash a worker or silently report nothing (ConfigError, one line)."""
+    if episodes < 1:
+        raise ConfigError(f"--episodes must be >= 1, got {episodes}")
+    if workers < 0:
+        raise ConfigError(f"--workers must be >= 0 (0: one per core), got {workers}")
+    if max_steps < 1 or not 0 <= burn_in < max_steps:
+        raise ConfigError(f"need 0 <= --burn-in < --max-steps, got burn-in {burn_in}, max-steps {max_steps}")
 
 
 @dataclass(frozen=True)
@@ -18,9 +35,10 @@ class EvalConfig:
         "leg:segment:scale parts joined by '+' (legs front_left, front_right, rear_left, rear_right; segments "
         "upper, lower; scale within [0, 4] times the nominal length, 0 removes the segment), e.g. "
         "front_left:lower:0.25+front_right:lower:0.25; or the lists 'unseen' (the bodies it never saw: each lower "
-        "leg at 0.25, both front lower legs at 0.25 and 1.5, each lower leg removed) and 'validation' "
-        "(damaged_left_front, rear_left:lower:0.4, rear_left:lower:1.5+rear_right:lower:1.5). The report's keys "
-        "are the bodies as written here, lists replaced by their entries")})
+        "leg at 0.25, both front lower legs at 0.25 and 1.5, each lower leg removed; `hebbkit suite --suite "
+        "unseen-bodies` tabulates them) and 'validation' (damaged_left_front, rear_left:lower:0.4, "
+        "rear_left:lower:1.5+rear_right:lower:1.5). The report's keys are the bodies as written here, lists "
+        "replaced by their entries")})
     episodes: int = field(default=10, metadata={"help": "episodes per morphology"})
     seed: int = field(default=0, metadata={"help": "episode i of a morphology uses seed + i"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
@@ -28,29 +46,43 @@ class EvalConfig:
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy, onnx or c (the C kernel)"})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
-    suite: str | None = field(default=None, metadata={
-        "help": "run a suite of conditions instead: sim2real (the reality gap) or unseen-bodies (the bodies it never "
-                "saw, with the share of the standard distance each keeps)"})
-    baseline: Path | None = field(default=None, metadata={"help": "suite: also run this artifact (e.g. static)"})
-    output: Path | None = field(default=None, metadata={"help": "suite: folder for suite.md/json and plots"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
                                                         "on it"})
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
 
+    def __post_init__(self) -> None:
+        check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
+        if self.backend not in ("numpy", "onnx", "c"):
+            raise ConfigError(f"--backend must be numpy, onnx or c, got {self.backend!r}")
 
-def check_eval_config(config: EvalConfig) -> None:
-    """Refuse values that would crash a worker or silently report nothing (ConfigError, one line)."""
-    from hebbkit.runtime.errors import ConfigError
 
-    if config.episodes < 1:
-        raise ConfigError(f"--episodes must be >= 1, got {config.episodes}")
-    if config.workers < 0:
-        raise ConfigError(f"--workers must be >= 0 (0: one per core), got {config.workers}")
-    if config.max_steps < 1 or not 0 <= config.burn_in < config.max_steps:
-        raise ConfigError(f"need 0 <= --burn-in < --max-steps, got burn-in {config.burn_in}, max-steps "
-                          f"{config.max_steps}")
-    if config.backend not in ("numpy", "onnx", "c"):
-        raise ConfigError(f"--backend must be numpy, onnx or c, got {config.backend!r}")
+@dataclass(frozen=True)
+class SuiteConfig:
+    """`hebbkit suite`: run ARTIFACT (and a baseline beside it) through a suite of conditions, N episodes each
+    from fresh random weights, and write the table (suite.md), every episode (suite.json) and plots to OUTPUT.
+    sim2real: the reality gap (damaged bodies, actuators, friction, mass, noise, latency, a leg breaking
+    mid-episode); unseen-bodies: the bodies it never saw, with the share of the standard distance each keeps."""
+
+    artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
+    suite: str = field(default="sim2real", metadata={"help": "the suite of conditions", "choices": SUITE_NAMES})
+    baseline: Path | None = field(default=None, metadata={
+        "help": "also run this artifact (e.g. the static-weight baseline); the columns are then 'hebbian' and "
+                "'static'"})
+    output: Path | None = field(default=None, metadata={
+        "help": "folder for suite.md, suite.json and the plots (default runs/suite-<artifact name>)"})
+    episodes: int = field(default=10, metadata={"help": "episodes per condition"})
+    seed: int = field(default=0, metadata={"help": "episode i of a condition uses seed + i (for every artifact)"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
+    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
+    json: bool = field(default=False, metadata={"help": "print the report as JSON instead of the table"})
+    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
+                                                        "on it"})
+    progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
+
+    def __post_init__(self) -> None:
+        if self.suite not in SUITE_NAMES:
+            raise ConfigError(f"unknown suite {self.suite!r}; expected one of {list(SUITE_NAMES)}")
+        check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
 
 
 def evaluate(config: EvalConfig) -> dict:
@@ -61,12 +93,9 @@ def evaluate(config: EvalConfig) -> dict:
     from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, run_episodes, summarise
 
-    check_eval_config(config)
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
     morphologies = expand_bodies(config.morphologies)  # lists expanded; a misspelt body fails now
     if artifact.network.frontend is not None and morphologies != ("standard",):
-        from hebbkit.runtime.errors import ConfigError
-
         raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --morphologies "
                           f"{' '.join(config.morphologies)} does not apply (omit it)")
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
@@ -93,8 +122,6 @@ def load_metadata_network(path: Path) -> dict:
 
 
 def run_eval(config: EvalConfig) -> int:
-    if config.suite is not None:
-        return run_suite_command(config)
     report = evaluate(config)
     if config.json:
         print(json.dumps(report, indent=2))
@@ -117,15 +144,11 @@ def run_eval(config: EvalConfig) -> int:
     return 0
 
 
-def run_suite_command(config: EvalConfig) -> int:
-    from hebbkit.runtime.errors import ConfigError
+def run_suite_command(config: SuiteConfig) -> int:
+    """`hebbkit suite`: every artifact on every condition of the suite; prints the table (or JSON)."""
+    from hebbkit.runtime import load_artifact
 
     from .suite import SUITE_TARGETS, SUITE_TITLES, SUITES, run_suite, write_outputs
-
-    if config.suite not in SUITES:
-        raise ConfigError(f"unknown suite {config.suite!r}; expected one of {sorted(SUITES)}")
-    check_eval_config(config)
-    from hebbkit.runtime import load_artifact
 
     artifacts = {"hebbian" if config.baseline is not None else config.artifact.stem: config.artifact}
     if config.baseline is not None:
@@ -158,8 +181,6 @@ class PlotConfig:
 def read_log(run_dir: Path) -> list[dict]:
     """The rows of a run's log.csv (ConfigError if it has none)."""
     import csv
-
-    from hebbkit.runtime.errors import ConfigError
 
     log = Path(run_dir) / "log.csv"
     if not log.exists():

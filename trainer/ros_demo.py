@@ -26,13 +26,16 @@ class RosDemoConfig:
 
 
 def run_ros_demo(config: RosDemoConfig) -> int:
+    from hebbkit.runtime import load_artifact
+    from hebbkit.runtime.errors import DependencyError
+
     try:
         import rclpy
         from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop
         from std_msgs.msg import Float64
     except ImportError as error:
-        raise SystemExit(f"hebbkit ros-demo needs the ROS 2 wheels: pip install 'hebbkit[ros]' ({error})") from error
-    from hebbkit.runtime import load_artifact
+        raise DependencyError(f"hebbkit ros-demo needs the ROS 2 wheels: pip install 'hebbkit[ros]' ({error})") \
+            from error
 
     load_artifact(config.model)  # a clear error now rather than a FAILURE in the node's log
     params = config.params_file or DEFAULT_PARAMS

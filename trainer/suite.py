@@ -1,7 +1,7 @@
 """The sim-to-real adaptation suite: a matrix of conditions a real robot meets, N fresh-random-weight episodes each.
 
-    hebbkit eval models/ant-paper/best.npz --suite sim2real --baseline models/ant-static/best.npz --output out/
-    hebbkit eval models/ant-paper/best.npz --suite unseen-bodies --output out-bodies/
+    hebbkit suite models/ant-paper/model.npz --suite sim2real --baseline models/ant-static/model.npz --output out/
+    hebbkit suite models/ant-paper/model.npz --suite unseen-bodies --output out-bodies/
 
 `sim2real`: the reality gap (damaged bodies, actuators, friction, mass, noise, latency, a leg breaking mid-episode).
 `unseen-bodies`: the standard body and every body of `UNSEEN_BODIES` ("the bodies it never saw"; rows named by

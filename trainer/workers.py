@@ -1,9 +1,10 @@
 """Where candidates are evaluated: a local process pool or a Ray cluster. Both run the same `evaluate_chunk`.
 
-Workers receive seeds, not noise vectors: a chunk carries the generation's mean once plus each candidate's seed key
-and sign; the worker rebuilds the parameters, turns them into a policy artifact and runs the runtime `Policy` in
-its own cached envs. Results are therefore identical on every backend for the same seed. A worker that dies
-mid-generation (killed process, lost node) costs a retry of its chunk, never the run or a wrong fitness.
+Workers receive seeds, not noise vectors: a chunk (`Job`) carries the generation's mean once plus each
+candidate's seed key and sign; the worker rebuilds the parameters, turns them into a policy artifact and runs the
+runtime `Policy` in its own cached envs. Results are therefore identical on every backend for the same seed. A
+worker that dies mid-generation (killed process, lost node) costs a retry of its chunk, never the run or a wrong
+fitness. Anything with the `Evaluator` interface can score a generation (e.g. in-process, for benchmarks).
 """
 
 from __future__ import annotations
@@ -12,18 +13,18 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
-from hebbkit.runtime.errors import HebbkitError
+from hebbkit.runtime.errors import DependencyError, HebbkitError
 from hebbkit.runtime.profile import RobotProfile
 
 from .es import Candidate
 from .parameters import ParameterLayout
+from .pool import THREAD_VARIABLES, limit_threads, process_pool, stop_pool
 from .protocol import FitnessProtocol, run_episode
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 class WorkerFailureError(HebbkitError, RuntimeError):
@@ -31,42 +32,76 @@ class WorkerFailureError(HebbkitError, RuntimeError):
 
 
 @dataclass(frozen=True)
+class EpisodeItem:
+    """What one slot of a generation is scored on: a candidate, or the ES mean itself (the centre: candidate None,
+    slot `len(candidates)`), and the seeds of its episodes (one per morphology and episode, in protocol order)."""
+
+    slot: int
+    candidate: Candidate | None
+    seeds: tuple[int, ...]
+
+    def parameters(self, mean: np.ndarray) -> np.ndarray:
+        """The flat parameters this item scores: the candidate's, or the mean for the centre."""
+        return mean if self.candidate is None else self.candidate.parameters(mean)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """The fitness of one slot (the mean over its episodes) and the env steps its episodes took."""
+
+    slot: int
+    fitness: float
+    env_steps: int
+
+
+@dataclass(frozen=True)
 class Job:
-    """One chunk of work: candidates (or the centre, with candidate None) and their episode seeds."""
+    """One chunk of work, the retry unit: items of one generation and all a worker needs to score them."""
 
     mean: np.ndarray
     layout: ParameterLayout
     profile: RobotProfile
     control_period: float
     protocol: FitnessProtocol
-    items: tuple[tuple[int, Candidate | None, tuple[int, ...]], ...]  # (slot, candidate, episode seeds)
+    items: tuple[EpisodeItem, ...]
     policy_backend: str = "numpy"  # the runtime backend that steps each candidate's controller
 
 
-def evaluate_chunk(job: Job) -> list[tuple[int, float, int]]:
-    """(slot, fitness, env steps) for every item of the job: fitness averages the protocol's episodes."""
+class Evaluator(Protocol):
+    """Scores the jobs of a generation. `workers` sizes the chunks; `retries` counts chunks run again after a
+    worker died (logged per generation)."""
+
+    name: str
+    workers: int
+    retries: int
+
+    def run(self, jobs: Sequence[Job]) -> list[ChunkResult]:
+        """A result for every item of every job, in any order."""
+        ...
+
+    def shutdown(self, terminate: bool = False) -> None:
+        """Release the workers; `terminate`: at once, abandoning running chunks (Ctrl-C)."""
+        ...
+
+
+def evaluate_chunk(job: Job) -> list[ChunkResult]:
+    """A result for every item of the job: its fitness averages the protocol's episodes."""
     results = []
-    for slot, candidate, seeds in job.items:
-        parameters = job.mean if candidate is None else candidate.parameters(job.mean)
-        artifact = job.layout.to_artifact(parameters, job.profile, job.control_period)
+    for item in job.items:
+        artifact = job.layout.to_artifact(item.parameters(job.mean), job.profile, job.control_period)
         fitness, steps, index = 0.0, 0, 0
         for morphology in job.protocol.morphologies:
             for _ in range(job.protocol.episodes_per_morphology):
-                episode = run_episode(artifact, job.protocol, morphology, int(seeds[index]),
+                episode = run_episode(artifact, job.protocol, morphology, int(item.seeds[index]),
                                       backend=job.policy_backend)
                 fitness += episode.fitness
                 steps += episode.steps
                 index += 1
-        results.append((slot, fitness / index, steps))
+        results.append(ChunkResult(item.slot, fitness / index, steps))
     return results
 
 
-ChunkFunction = Callable[[Job], list[tuple[int, float, int]]]
-
-
-def _limit_threads() -> None:
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = "1"
+ChunkFunction = Callable[[Job], list[ChunkResult]]
 
 
 class LocalEvaluator:
@@ -84,17 +119,13 @@ class LocalEvaluator:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import multiprocessing
-
-            _limit_threads()
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_limit_threads)
+            self._pool = process_pool(self.workers)
         return self._pool
 
-    def run(self, jobs: Sequence[Job]) -> list[tuple[int, float, int]]:
-        """Evaluate every job; returns all (slot, fitness, steps) results."""
+    def run(self, jobs: Sequence[Job]) -> list[ChunkResult]:
+        """Evaluate every job; returns the results of all their items."""
         attempts = {index: 0 for index in range(len(jobs))}
-        results: list[tuple[int, float, int]] = []
+        results: list[ChunkResult] = []
         pending = set(attempts)
         while pending:
             pool = self._executor()
@@ -123,10 +154,7 @@ class LocalEvaluator:
     def shutdown(self, terminate: bool = False) -> None:
         """Stop the pool; `terminate` kills the workers at once instead of letting running chunks finish (Ctrl-C)."""
         if self._pool is not None:
-            if terminate:
-                for process in list(getattr(self._pool, "_processes", {}).values()):
-                    process.terminate()
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(self._pool, terminate)
             self._pool = None
 
 
@@ -141,29 +169,26 @@ class RayEvaluator:
         try:
             import ray
         except ImportError as error:
-            raise HebbkitError("the ray backend needs Ray: pip install 'hebbkit[ray]'") from error
+            raise DependencyError("the ray backend needs Ray: pip install 'hebbkit[ray]'") from error
         self._ray = ray
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
             options = {"address": address} if address else {"num_cpus": max(1, workers or os.cpu_count() or 1)}
-            _limit_threads()
+            limit_threads()
             ray.init(**options, include_dashboard=False, logging_level=40, log_to_driver=False,
                      runtime_env={"env_vars": {variable: "1" for variable in THREAD_VARIABLES}})
         self.workers = int(ray.cluster_resources().get("CPU", 1))
-        def evaluate_with_mean(job: Job, mean: np.ndarray) -> list[tuple[int, float, int]]:
-            from dataclasses import replace
 
+        def evaluate_with_mean(job: Job, mean: np.ndarray) -> list[ChunkResult]:
             return chunk_function(replace(job, mean=mean))
 
         self._remote = ray.remote(num_cpus=1, max_retries=max_attempts - 1, retry_exceptions=False)(
             evaluate_with_mean)
         self.retries = 0
 
-    def run(self, jobs: Sequence[Job]) -> list[tuple[int, float, int]]:
+    def run(self, jobs: Sequence[Job]) -> list[ChunkResult]:
         if not jobs:
             return []
-        from dataclasses import replace
-
         mean_reference = self._ray.put(jobs[0].mean)  # shipped once per generation, resolved by Ray in the task
         placeholder = np.zeros(0)
         futures = [self._remote.remote(replace(job, mean=placeholder), mean_reference) for job in jobs]
@@ -178,7 +203,7 @@ class RayEvaluator:
             self._ray.shutdown()
 
 
-def make_evaluator(backend: str, workers: int | None, ray_address: str | None):
+def make_evaluator(backend: str, workers: int | None, ray_address: str | None) -> Evaluator:
     """The evaluator for `--backend`."""
     if backend == "local":
         return LocalEvaluator(workers)

@@ -1,7 +1,7 @@
 """A CI-sized slice of the sim-to-real adaptation suite, run against every shipped model.
 
 Each shipped model (`models/<name>/model.npz`) comes with the full suite it was evaluated on
-(`models/<name>/suite/suite.json`, from `hebbkit eval models/<name>/model.npz --suite sim2real --episodes N
+(`models/<name>/suite/suite.json`, from `hebbkit suite models/<name>/model.npz --suite sim2real --episodes N
 --output models/<name>/suite`). The slice replays four conditions with the first three seeds of that run and requires,
 per condition, a mean distance of at least half the full run's mean over the same seeds: a change that breaks
 adaptation (the rule maths, the runtime, the env's dynamics) drops the distance far below that, while the

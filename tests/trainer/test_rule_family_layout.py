@@ -37,7 +37,7 @@ def test_train_config_passes_the_family_to_the_network():
     assert TrainConfig.from_json(config.to_json()) == config
     network = network_for(config, 28, 8)
     assert network.family == "neuron" and ParameterLayout.of(network).size == 1_104
-    carracing = network_for(TrainConfig(env="carracing", rule_family="diagonal"), 0, 3)
+    carracing = network_for(TrainConfig.from_options({"env": "carracing", "rule_family": "diagonal"}), 0, 3)
     assert carracing.family == "diagonal" and carracing.frontend is not None
     assert ParameterLayout.of(carracing).names[-1].startswith("frontend/")
 

@@ -67,9 +67,10 @@ def test_the_unseen_bodies_suite_lists_every_unseen_body_after_standard():
     assert tuple(c.morphology for c in conditions[1:]) == UNSEEN_BODIES
     assert len({c.name for c in conditions}) == len(conditions)
     assert all(not c.perturbations for c in conditions)
+    from hebbkit.trainer.evaluate import SUITE_NAMES
     from hebbkit.trainer.suite import SUITE_TARGETS
 
-    assert set(SUITE_TITLES) == set(SUITES) == set(SUITE_TARGETS)
+    assert set(SUITE_TITLES) == set(SUITES) == set(SUITE_TARGETS) == set(SUITE_NAMES)  # `hebbkit suite --suite`
 
 
 def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):

@@ -1,7 +1,7 @@
 """Which bodies are for training and which only for evaluation.
 
 - `UNSEEN_BODIES`: "the bodies it never saw", the evaluation list (`hebbkit eval --morphologies unseen`,
-  `hebbkit eval --suite unseen-bodies`). No training may use them: no training config lists them, and they lie
+  `hebbkit suite --suite unseen-bodies`). No training may use them: no training config lists them, and they lie
   outside the support of every training distribution in `BODY_DISTRIBUTIONS` (tested). Exception to note: the
   paper's protocol (`--config ant-paper`) trains on `damaged_right_front`, so for paper-protocol models that entry
   is a seen body; the list is "unseen" for models trained on a body distribution.

@@ -1,0 +1,249 @@
+"""The config of `hebbkit train`: its parts, the presets, what a resumed run may change, and the network it trains.
+
+`TrainConfig` holds the ES hyper-parameters as an `ESConfig` and what a candidate is scored on as a `TaskConfig`
+(nested groups), but reads and writes flat options: the flags are `--population`, `--episodes`, ... and
+config.json is one flat object, as it always was, so every existing run directory resumes unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hebbkit.runtime.cli import build_config, flat_options, option_fields
+from hebbkit.runtime.errors import ConfigError
+from hebbkit.runtime.network import NetworkSpec, WeightInit
+
+from .es import ESConfig
+from .protocol import FitnessProtocol
+
+POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
+
+
+def check_counts(config: object, minimums: dict[str, int]) -> None:
+    """ConfigError unless every named field of `config` is an integer (not a bool) >= its minimum."""
+    for name, low in minimums.items():
+        value = getattr(config, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """What every candidate is scored on: env, robot, bodies and episodes (the options of `FitnessProtocol`)."""
+
+    env: str = field(default="quadruped", metadata={
+        "help": "quadruped (PyBullet) or carracing (CarRacing-v3 pixels)"})
+    robot: str = field(default="ant", metadata={"help": "ant or servo_quadruped"})
+    observation: str = field(default="ant28", metadata={"help": "ant28, proprio or proprio_contacts"})
+    actuation: str = field(default="torque", metadata={"help": "torque or position"})
+    morphologies: tuple[str, ...] = field(default=("standard", "damaged_right_front"),
+                                          metadata={"help": "morphologies every candidate is scored on"})
+    body_distribution: str | None = field(default=None, metadata={
+        "help": "also score every candidate on bodies sampled from this distribution, new ones every generation "
+                "(all candidates of a generation meet the same bodies): leg-scales (see "
+                "hebbkit.trainer.envs.body_sets.BodyDistribution); its support excludes every evaluation body"})
+    bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
+    episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
+    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
+    domain_randomization: bool = field(default=False, metadata={
+        "help": "draw actuator strength, ground friction, torso mass, observation noise and latency per episode "
+                "(ranges: hebbkit.trainer.envs.perturbations.SIM2REAL_RANGES)"})
+
+    def __post_init__(self) -> None:
+        from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
+
+        check_counts(self, {"episodes": 1, "max_steps": 1, "burn_in": 0, "bodies_per_generation": 1})
+        if self.burn_in >= self.max_steps:
+            raise ConfigError(f"burn_in ({self.burn_in}) must be below max_steps ({self.max_steps})")
+        held_out = [body for body in self.morphologies if body in VALIDATION_BODIES and body != "standard"]
+        if held_out:
+            raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
+                              f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
+        if self.body_distribution is not None and self.body_distribution not in BODY_DISTRIBUTIONS:
+            raise ConfigError(f"unknown body_distribution {self.body_distribution!r}; expected one of "
+                              f"{sorted(BODY_DISTRIBUTIONS)}")
+
+    def protocol(self) -> FitnessProtocol:
+        """The fitness protocol of the fixed bodies (`generation_protocol` adds the sampled ones)."""
+        from .envs.perturbations import SIM2REAL_RANGES
+
+        if self.env == "carracing":
+            return FitnessProtocol.carracing(self.max_steps, self.episodes)
+        return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
+                               morphologies=self.morphologies, episodes_per_morphology=self.episodes,
+                               max_steps=self.max_steps, burn_in_steps=self.burn_in,
+                               randomization=SIM2REAL_RANGES if self.domain_randomization else ())
+
+    def generation_protocol(self, protocol: FitnessProtocol, seed: int, generation: int) -> FitnessProtocol:
+        """`protocol` plus the bodies sampled for this generation from the body distribution (drawn from the run
+        seed and the generation, so a resumed run meets the same ones); `protocol` itself without one."""
+        if self.body_distribution is None:
+            return protocol
+        from .envs.body_sets import BODY_DISTRIBUTIONS
+
+        rng = np.random.default_rng(np.random.SeedSequence([seed, generation, 3]))
+        sampled = BODY_DISTRIBUTIONS[self.body_distribution].sample(rng, self.bodies_per_generation)
+        return replace(protocol, morphologies=(*protocol.morphologies, *sampled))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """`hebbkit train`: evolve Hebbian rules (or, with --rule static, weights) with OpenAI-ES.
+
+    Start from a preset (--config) and override any field; the resolved config is saved in the run directory.
+    """
+
+    config: str = field(default="ant-paper", metadata={
+        "help": "preset: ant-paper, ant-robust, ant-static, servo-proprio, ant-proprio, carracing-paper, smoke"})
+    run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
+    resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
+    generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
+    env_steps_budget: int = field(default=0, metadata={
+        "help": "also stop once the run has simulated this many env steps in all (0: no limit); for studies at "
+                "equal budget"})
+    es: ESConfig = field(default_factory=ESConfig, metadata={"group": True})
+    rule: str = field(default="ABCD_lr", metadata={"help": "Hebbian rule, or 'static' for the static-weight baseline"})
+    rule_family: str = field(default="synapse", metadata={
+        "help": "synapse (the paper, 61,440 coefficients for the Ant), neuron (neuron-centric, 1,104) or diagonal "
+                "(seed code's first-release sharing, 2,085)"})
+    hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
+    task: TaskConfig = field(default_factory=TaskConfig, metadata={"group": True})
+    seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
+    policy_backend: str = field(default="auto", metadata={
+        "help": "runtime backend that steps each candidate's controller: c (the C kernel, ~2x faster control step; "
+                "needs a C compiler), numpy, or auto (c when it builds, else numpy); recorded resolved in config.json"})
+    backend: str = field(default="local", metadata={"help": "local (process pool) or ray"})
+    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
+    ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
+    chunks_per_worker: int = field(default=4, metadata={"help": "chunks per worker per generation (retry unit)"})
+    snapshot_every: int = field(default=10, metadata={
+        "help": "every this many generations, keep the ES mean as snapshots/gen_NNNN.npz (0: never); "
+                "`hebbkit validate RUN_DIR` scores them on bodies the training never used"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar with ETA"})
+    tensorboard: bool = field(default=True, metadata={"help": "also log to RUN_DIR/tensorboard"})
+
+    def __post_init__(self) -> None:
+        check_counts(self, {"generations": 1, "workers": 0, "chunks_per_worker": 1, "snapshot_every": 0,
+                            "env_steps_budget": 0})
+        if not self.hidden or any(size < 1 for size in self.hidden):
+            raise ConfigError(f"hidden layer sizes must be >= 1, got {self.hidden}")
+        if self.backend not in ("local", "ray"):
+            raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
+        if self.policy_backend not in POLICY_BACKENDS:
+            raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {self.policy_backend!r}")
+
+    @classmethod
+    def from_options(cls, values: dict[str, Any]) -> TrainConfig:
+        """The config from flat options (`--population` -> "population"); options not given keep their defaults."""
+        return build_config(cls, values)
+
+    def options(self) -> dict[str, Any]:
+        """The flat options: every flag's value, by its name."""
+        return flat_options(self)
+
+    def to_json(self) -> dict:
+        """config.json: the flat options, paths as strings and tuples as lists."""
+        return {key: (str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value)
+                for key, value in self.options().items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        """Inverse of `to_json`. Options missing from older runs keep their defaults (policy_backend: numpy, which
+        stepped every run before the C backend); keys no option has any more are ignored."""
+        names = {item.name for item, _ in option_fields(cls)}
+        values = {name: value for name, value in data.items() if name in names}
+        for name in ("run_dir", "resume"):
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
+        values.setdefault("policy_backend", "numpy")
+        return cls.from_options(values)
+
+
+PRESETS: dict[str, dict] = {
+    "ant-paper": {},
+    "ant-static": {"rule": "static"},
+    "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
+                      "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
+    "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
+    "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
+                        "burn_in": 0},
+    "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
+    "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
+              "hidden": (16,), "workers": 2, "progress": False},
+}
+"""Named starting points: flat options over the defaults."""
+
+
+def resolve_config(overrides: dict) -> TrainConfig:
+    """A preset (overrides["config"], default ant-paper) with explicit overrides (flat options) applied."""
+    name = overrides.get("config", "ant-paper")
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; expected one of {sorted(PRESETS)}")
+    return TrainConfig.from_options({**PRESETS[name], **overrides, "config": name})
+
+
+RESUMABLE_FIELDS = ("generations", "env_steps_budget", "backend", "workers", "ray_address", "progress",
+                    "tensorboard")
+"""What may change when a run is resumed: its budget and where it runs. Everything else is the run's identity."""
+
+
+def resumed_config(stored: TrainConfig, directory: Path, given: dict) -> TrainConfig:
+    """The stored config of the run in `directory` with the `RESUMABLE_FIELDS` among `given` applied."""
+    return replace(stored, **{name: given[name] for name in RESUMABLE_FIELDS if name in given}, resume=directory,
+                   run_dir=directory)
+
+
+def resume_config(stored: TrainConfig, directory: Path, given: dict) -> TrainConfig:
+    """`resumed_config`, after refusing any other `given` option that differs from the stored one (it would
+    silently change the run)."""
+    options = stored.options()
+    changed = sorted(name for name, value in given.items()
+                     if name not in (*RESUMABLE_FIELDS, "resume", "run_dir") and options[name] != value)
+    if changed:
+        detail = ", ".join(f"--{name.replace('_', '-')} (run: {options[name]!r}, given: {given[name]!r})"
+                           for name in changed)
+        raise ConfigError(f"a resumed run keeps its settings; only {', '.join(RESUMABLE_FIELDS)} may change. "
+                          f"Refused: {detail}. Start a new run (--run-dir) to change them")
+    return resumed_config(stored, directory, given)
+
+
+def resolve_policy_backend(name: str) -> str:
+    """"auto" -> "c" when the C kernel builds here, else "numpy" (with a note); other names are checked."""
+    if name not in POLICY_BACKENDS:
+        raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {name!r}")
+    if name != "auto":
+        return name
+    from hebbkit.runtime.backends.c_backend import KernelBuildError, kernel_library
+
+    try:
+        kernel_library()
+    except KernelBuildError as error:
+        print(f"(policy backend: numpy, since the C kernel is unavailable: {error})", file=sys.stderr)
+        return "numpy"
+    return "c"
+
+
+def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSpec:
+    """The network a run trains: `hidden` tanh layers between the robot's observations and actions (CarRacing:
+    the conv front end, then plastic layers with a raw output in the update and the car's action head)."""
+    if config.task.env == "carracing":  # conv front end -> plastic 648-128-64-3, raw output in the update
+        from hebbkit.runtime.frontend import CARRACING_FRONTEND
+
+        sizes = (CARRACING_FRONTEND.output_size, *config.hidden, n_outputs)
+        return NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 2) + ("identity",),
+                           rule=config.rule, normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"),
+                           frontend=CARRACING_FRONTEND, family=config.rule_family)
+    sizes = (n_inputs, *config.hidden, n_outputs)
+    activations = ("tanh",) * (len(sizes) - 1)
+    if config.rule == "static":
+        if config.rule_family != "synapse":
+            raise ConfigError(f"rule static evolves the weights, not a rule: rule_family must be 'synapse', got "
+                              f"{config.rule_family!r}")
+        return NetworkSpec(layer_sizes=sizes, activations=activations, rule="static", init=WeightInit("stored"))
+    return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule, family=config.rule_family)
