@@ -68,7 +68,7 @@ MAX_TENSOR_BYTES = 256 * 2**20
 """Largest total size of the tensors a file may declare (the CarRacing model's are 1.8 MB)."""
 MAX_NPY_HEADER_BYTES = 10_000
 """Largest `.npy` header read (NumPy's own default limit)."""
-_STORED_DTYPES = {"tensor": np.dtype("<f4"), "metadata": np.dtype("u1")}
+_STORED_DTYPES: dict[str, np.dtype] = {"tensor": np.dtype("<f4"), "metadata": np.dtype("u1")}
 
 
 @dataclass(frozen=True)
