@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: demo test bench lint install clean
+FIRMWARE_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+
+.PHONY: demo test bench lint install firmware-toolchain clean
 
 install: $(STAMP)
 
@@ -21,8 +23,21 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/hebbkit demo
 
-test: install
+test: install firmware-toolchain
 	$(BIN)/python -m pytest
+
+# The firmware-in-the-loop tests need an ARM cross compiler and QEMU: installed with apt where we may (root),
+# otherwise make stops first and prints the command to run.
+firmware-toolchain:
+	@if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        echo "installing the firmware toolchain with apt: $(FIRMWARE_PACKAGES) (about a minute)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FIRMWARE_PACKAGES); \
+	    else \
+	        echo "make test needs the firmware toolchain; run: sudo apt-get install $(FIRMWARE_PACKAGES)" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
 
 bench: install
 	$(BIN)/python benchmarks/runtime_step.py
