@@ -56,12 +56,12 @@ def test_launch_file_stops_when_a_node_exits_or_the_controller_refuses_its_confi
     handlers, and takes its decisions from hebb_runtime.launch_plan (tested below)."""
     tree = ast.parse((PACKAGE / "launch" / "ant.launch.py").read_text())
     calls = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-    assert {"OnProcessExit", "Shutdown", "OpaqueFunction", "plan_launch"} <= calls
+    assert {"OnProcessExit", "OpaqueFunction", "plan_launch", "RuntimeError"} <= calls  # raising: exit code 1
     transitions = [{keyword.arg: keyword.value.value for keyword in node.keywords
                     if isinstance(keyword.value, ast.Constant)}
                    for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") ==
                    "OnStateTransition"]
-    assert {"start_state": "configuring", "goal_state": "unconfigured"} in transitions  # refused -> Shutdown
+    assert {"start_state": "configuring", "goal_state": "unconfigured"} in transitions  # refused -> stop, exit 1
     assert {"start_state": "configuring", "goal_state": "inactive"} in transitions  # configured -> activate
     source = (PACKAGE / "launch" / "ant.launch.py").read_text()
     assert "LaunchConfiguration(\"params_file\", default" not in source  # a declared "" always won over it

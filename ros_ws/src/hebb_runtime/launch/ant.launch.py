@@ -14,10 +14,9 @@ from pathlib import Path
 
 from hebb_runtime.launch_plan import plan_launch
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler, Shutdown
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
 from launch.events import matches_action
-from launch.logging import get_logger
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
@@ -41,22 +40,22 @@ ARGUMENTS = {
 
 
 def stop_when_exits(node, name: str) -> RegisterEventHandler:
-    """End the launch, saying why, when `node`'s process exits (unless the launch is ending anyway)."""
+    """End the launch with one line saying why and exit code 1 when `node`'s process exits (unless the launch is
+    ending anyway): launch turns an exception raised by a handler into "Caught exception in launch" and exit 1,
+    which a Shutdown action would not (it exits 0)."""
 
     def on_exit(event, context):
         if context.is_shutdown:
             return None
-        get_logger("launch").error(f"{name} exited with code {event.returncode}: stopping the launch (its log "
-                                   "above says why)")
-        return [Shutdown(reason=f"{name} exited with code {event.returncode}")]
+        # raising ends the launch with one "Caught exception in launch" line and exit code 1
+        raise RuntimeError(f"{name} exited with code {event.returncode}: stopping the launch (its log above says "
+                           "why)")
 
     return RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))
 
 
 def refused(context):
-    get_logger("launch").error("hebb_controller refused its configuration: stopping the launch (its log above says "
-                               "why)")
-    return [Shutdown(reason="hebb_controller could not be configured")]
+    raise RuntimeError("hebb_controller refused its configuration: stopping the launch (its log above says why)")
 
 
 def launch_setup(context):
