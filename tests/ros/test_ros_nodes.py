@@ -39,14 +39,12 @@ from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
 from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
-from hebbkit.runtime.profile import ANT_JOINTS, proprio_profile  # noqa: E402
+from hebbkit.runtime.profile import ANT_JOINTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
-SERVO_JOINTS = ("front_left_shoulder", "front_left_knee", "front_right_shoulder", "front_right_knee",
-                "rear_left_shoulder", "rear_left_knee", "rear_right_shoulder", "rear_right_knee")
-SERVO_PROFILE = proprio_profile(SERVO_JOINTS, ((-1.3, 1.3), (-0.52, 1.92)) * 4, name="proprio_servo_quadruped_position")
+SERVO_PROFILE = robot_profile("servo_quadruped", "proprio", "position")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -305,8 +303,7 @@ def reference_distances(model: Path, steps: int, seed: int) -> np.ndarray:
         measurements = {"joint_position": raw["joint_position"], "joint_velocity": raw["joint_velocity"],
                         **imu_measurements(imu_message), **{key: raw[key] for key in SIM_ONLY}}
         command = core.update(step * env.dt, measurements, step * env.dt)
-        action = (command - np.asarray(profile.action_offset)) / np.asarray(profile.action_scale)
-        _, _, _, _, info = env.step(action.astype(np.float32))
+        _, _, _, _, info = env.step(profile.action_from_command(command).astype(np.float32))
         distance += info["progress"]
         distances.append(distance)
     return np.array(distances)
@@ -376,7 +373,8 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
 # ---------------------------------------------------------------------- issue 13: a robot that reports OK while
 # doing the wrong thing
 
-SERVO_ROBOT = {"joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]", "actuation": "position",
+SERVO_ROBOT = {"robot": "servo_quadruped", "joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]",
+               "actuation": "position",
                "measurements": "[joint_position,joint_velocity,roll_pitch_yaw,angular_velocity]"}
 
 
@@ -401,6 +399,7 @@ def test_controller_refuses_the_ant_torque_model_for_the_servo_robot_in_one_line
     assert len(lines) == 1, output
     line = lines[0]
     assert "[ERROR]" in line and "profile 'ant28' does not fit this robot" in line
+    assert "the ant body, this robot is the servo_quadruped" in line
     assert "torque commands, the robot takes position commands" in line
     assert "height_above_start" in line and "front_left_shoulder" in line
     assert "Traceback" not in output

@@ -24,10 +24,11 @@ from std_msgs.msg import Float64MultiArray
 
 from hebbkit.firmware_bridge.link import BridgeError, Link
 from hebbkit.firmware_bridge.protocol import State
-from hebbkit.runtime.errors import HebbkitError
+from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.profile import ROBOTS
 
 from .conversions import roll_pitch_yaw_to_quaternion
-from .robots import SERVO_JOINTS
+from .robots import SERIAL_ROBOT
 
 
 class SerialBridge(Node):
@@ -35,8 +36,14 @@ class SerialBridge(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("serial_bridge", **kwargs)
-        for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000), ("robot", "servo_quadruped"),
-                              ("joint_names", list(SERVO_JOINTS)), ("lower", [-1.3] * 8), ("upper", [1.3] * 8),
+        robot_name = self.declare_parameter("robot", SERIAL_ROBOT).value
+        if robot_name not in ROBOTS:
+            raise ConfigError(f"robot should be one of {sorted(ROBOTS)}, found {robot_name!r}")
+        robot = ROBOTS[robot_name]  # its joints and limits are the defaults of joint_names, lower and upper
+        for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000),
+                              ("joint_names", list(robot.joint_names)),
+                              ("lower", [lower for lower, _ in robot.joint_limits]),
+                              ("upper", [upper for _, upper in robot.joint_limits]),
                               ("watchdog_ms", 100), ("state_rate_hz", 100), ("heartbeat_period", 0.05)):
             self.declare_parameter(name, default)
         self.joint_names = list(self.get_parameter("joint_names").value)

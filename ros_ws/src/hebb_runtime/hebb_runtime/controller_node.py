@@ -49,6 +49,8 @@ PARAMETERS = {
                    "then among the models installed with the package", None),
     "backend": ("numpy", "runtime backend: numpy or onnx", None),
     "control_rate": (0.0, "Hz; 0 uses the artifact's control period", (0.0, 1000.0)),
+    "robot": ("", "the robot's body (a key of hebbkit.runtime.profile.ROBOTS); the artifact's profile must be for it "
+              "(empty: not checked)", None),
     "joint_names": ([""], "the robot's joints in command order; the artifact's profile must name the same (empty: "
                     "not checked, take the profile's)", None),
     "actuation": ("", "what the robot's actuators take: torque, position or velocity; the artifact's action mode "
@@ -139,7 +141,7 @@ class HebbController(LifecycleNode):
         self.joint_names = profile.joint_names
         rate = self.parameter("control_rate") or 1.0 / artifact.control_period
         self.period = 1.0 / rate
-        self.get_logger().info(f"configured {path}: {profile.name}, {profile.action_mode} commands for "
+        self.get_logger().info(f"configured {path}: {profile.name}, {profile.actuation} commands for "
                                f"{len(self.joint_names)} joints at {rate:.1f} Hz ({self.parameter('backend')})")
         self._reported = (0, 0)
         if self._diagnostics_timer is None:
@@ -154,7 +156,8 @@ class HebbController(LifecycleNode):
         measurements = [key for key in self.parameter("measurements") if key]
         return RobotDescription(joint_names=tuple(names) if names else None,
                                 action_mode=self.parameter("actuation") or None,
-                                measurements=tuple(measurements) if measurements else None)
+                                measurements=tuple(measurements) if measurements else None,
+                                robot=self.parameter("robot") or None)
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
         self._waiting, self._armed_at, self._first_input_at = True, time.monotonic(), None

@@ -41,13 +41,11 @@ def body_of_artifact(path: str) -> tuple[str, str, str]:
     """(robot, observation, actuation) of the env an artifact was trained in, read from its profile. Raises
     `ArtifactError` for a missing or corrupt artifact, `ConfigError` for one that drives no quadruped."""
     from hebbkit.runtime import load_artifact
-    from hebbkit.trainer.episodes import protocol_for
 
-    artifact = load_artifact(path)
-    if artifact.network.frontend is not None:
-        raise ConfigError(f"{path}: an image-input model (profile {artifact.profile.name!r}), not a quadruped's")
-    protocol = protocol_for(artifact, ("standard",), 1, 0, early_stop=False)
-    return protocol.robot, protocol.observation, protocol.actuation
+    profile = load_artifact(path).profile
+    if not profile.robot or not profile.observation:
+        raise ConfigError(f"{path}: profile {profile.name!r} drives no quadruped the simulation knows")
+    return profile.robot, profile.observation, profile.actuation
 
 
 def perturbations_from_json(text: str):
@@ -92,8 +90,6 @@ class PyBulletSim(Node):
                                 observation=observation, actuation=actuation, perturbations=perturbations,
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
         self.profile = self.env.profile
-        self._scale = np.asarray(self.profile.action_scale or np.ones(self.profile.n_actions))
-        self._offset = np.asarray(self.profile.action_offset or np.zeros(self.profile.n_actions))
         self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
         self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
         self._extras = self.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
@@ -128,7 +124,7 @@ class PyBulletSim(Node):
             self.get_logger().warning(f"ignoring malformed joint_commands ({command.shape})",
                                       throttle_duration_sec=5.0)
             return
-        self._action = ((command - self._offset) / self._scale).astype(np.float32)
+        self._action = self.profile.action_from_command(command).astype(np.float32)
         if self.lockstep:
             self._idle = 0
             self._step()
