@@ -25,11 +25,13 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="the `ros` extra is not installed")  # installed in CI: never skipped there
 
+from builtin_interfaces.msg import Time  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from hebb_runtime.conversions import (  # noqa: E402
     imu_measurements,
+    imu_message,
+    joint_state_message,
     measurements_message,
-    roll_pitch_yaw_to_quaternion,
 )
 from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop  # noqa: E402
 from hebb_runtime.sim_node import LATCHED  # noqa: E402
@@ -39,6 +41,7 @@ from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
 from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
+from hebbkit.runtime.loop_stats import LOOP_SAMPLES_KEPT  # noqa: E402
 from hebbkit.runtime.profile import ANT_JOINTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 
@@ -93,25 +96,16 @@ class FakeRobot:
                 sim_measurements: bool = True) -> None:
         """One sensor snapshot; `stamp` (sec, nanosec) goes into every header (unstamped by default); without
         `sim_measurements` only what a real robot measures (joint_states, imu)."""
-        imu = Imu()
-        if stamp is not None:
-            imu.header.stamp.sec, imu.header.stamp.nanosec = stamp
-        x, y, z, w = roll_pitch_yaw_to_quaternion(roll, 0.0, 0.0)
-        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
-        self.imu.publish(imu)
+        header_stamp = Time(sec=stamp[0], nanosec=stamp[1]) if stamp is not None else Time()
+        self.imu.publish(imu_message(header_stamp, (roll, 0.0, 0.0), (0.0, 0.0, 0.0)))
         extras = {"height_above_start": np.zeros(1), "target_direction": np.array([0.0, 1.0]),
                   "linear_velocity_body": np.zeros(3), "foot_contact": np.ones(4)}
         if stamp is not None:
             extras["stamp"] = np.array([stamp[0] + 1e-9 * stamp[1]])
         if sim_measurements:
             self.extras.publish(measurements_message(extras))
-        joints = JointState()  # with trigger "state" the controller answers once all three have arrived
-        if stamp is not None:
-            joints.header.stamp.sec, joints.header.stamp.nanosec = stamp
-        joints.name = list(ANT_JOINTS)
-        joints.position = [float(position)] * 8
-        joints.velocity = [float(velocity)] * 8
-        self.joints.publish(joints)
+        # with trigger "state" the controller answers once all three have arrived
+        self.joints.publish(joint_state_message(header_stamp, ANT_JOINTS, [position] * 8, [velocity] * 8))
 
     def spin(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -295,13 +289,9 @@ def reference_distances(model: Path, steps: int, seed: int) -> np.ndarray:
     distance, distances = 0.0, []
     for step in range(steps):
         raw = env.last_measurements
-        imu_message = Imu()
-        q = roll_pitch_yaw_to_quaternion(*raw["roll_pitch_yaw"])
-        imu_message.orientation.x, imu_message.orientation.y, imu_message.orientation.z, imu_message.orientation.w = q
-        imu_message.angular_velocity.x, imu_message.angular_velocity.y, imu_message.angular_velocity.z = (
-            float(v) for v in raw["angular_velocity"])
+        imu = imu_message(Time(), raw["roll_pitch_yaw"], raw["angular_velocity"])  # what the sim node publishes
         measurements = {"joint_position": raw["joint_position"], "joint_velocity": raw["joint_velocity"],
-                        **imu_measurements(imu_message), **{key: raw[key] for key in SIM_ONLY}}
+                        **imu_measurements(imu), **{key: raw[key] for key in SIM_ONLY}}
         command = core.update(step * env.dt, measurements, step * env.dt)
         _, _, _, _, info = env.step(profile.action_from_command(command).astype(np.float32))
         distance += info["progress"]
@@ -468,7 +458,7 @@ def test_the_start_up_of_the_sensors_is_neither_rejected_input_nor_a_watchdog_tr
 
 
 def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_bounded(untrained):
-    from hebb_runtime.controller_node import LOOP_SAMPLES_KEPT, HebbController
+    from hebb_runtime.controller_node import HebbController
     from rclpy.lifecycle import TransitionCallbackReturn
     from rclpy.parameter import Parameter
 
@@ -481,9 +471,9 @@ def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_b
         assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert len(list(node.timers)) == 1
         for _ in range(3 * LOOP_SAMPLES_KEPT):  # what a long run appends
-            node._loop_times.append(0.0165)
-            node._latencies.append(0.001)
-        assert len(node._loop_times) == len(node._latencies) == LOOP_SAMPLES_KEPT
+            node.loop.tick(0.0165)
+            node.loop.latency(0.001)
+        assert len(node.loop.intervals) == len(node.loop.latencies) == LOOP_SAMPLES_KEPT
     finally:
         node.destroy_node()
 

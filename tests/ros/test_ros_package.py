@@ -200,3 +200,20 @@ def test_parameter_file_names_every_node_and_declared_parameter():
     assert set(config) == {"hebb_controller", "pybullet_sim", "serial_bridge"}
     robot_description = {"robot", "joint_names", "actuation", "measurements"}  # set by the launch file (real robot)
     assert set(config["hebb_controller"]["ros__parameters"]) == set(PARAMETERS) - robot_description
+
+
+def test_controller_parameters_are_declared_from_safety_config_with_its_defaults():
+    import dataclasses
+    import math
+
+    import yaml
+    from hebb_runtime.controller_node import PARAMETERS
+
+    from hebbkit.runtime.safety import SafetyConfig
+
+    config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())["hebb_controller"]["ros__parameters"]
+    for item in dataclasses.fields(SafetyConfig):
+        default, _, (low, high) = PARAMETERS[item.name]
+        assert default == item.default == config[item.name], item.name
+        assert low <= default <= high
+    assert PARAMETERS["max_slew"][0] == PARAMETERS["max_weight_norm"][0] == config["max_weight_norm"] == math.inf

@@ -27,7 +27,7 @@ from hebbkit.firmware_bridge.protocol import State
 from hebbkit.runtime.errors import ConfigError, HebbkitError
 from hebbkit.runtime.profile import ROBOTS
 
-from .conversions import roll_pitch_yaw_to_quaternion
+from .conversions import imu_message, joint_state_message
 from .robots import SERIAL_ROBOT
 
 
@@ -98,17 +98,8 @@ class SerialBridge(Node):
 
     def _publish_state(self, state: State) -> None:
         stamp = self.get_clock().now().to_msg()
-        joints = JointState(name=self.joint_names, position=[float(v) for v in state.positions],
-                            velocity=[float(v) for v in state.velocities])
-        joints.header.stamp = stamp
-        imu = Imu()
-        imu.header.stamp = stamp
-        imu.header.frame_id = "torso"
-        x, y, z, w = roll_pitch_yaw_to_quaternion(*state.roll_pitch_yaw)
-        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
-        imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = state.angular_velocity
-        self._imu.publish(imu)
-        self._joint_states.publish(joints)
+        self._imu.publish(imu_message(stamp, state.roll_pitch_yaw, state.angular_velocity))
+        self._joint_states.publish(joint_state_message(stamp, self.joint_names, state.positions, state.velocities))
 
     def _publish_diagnostics(self) -> None:
         stats = self.link.stats
