@@ -42,7 +42,7 @@ from std_srvs.srv import Trigger  # noqa: E402
 
 from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
 from hebbkit.runtime.loop_stats import LOOP_SAMPLES_KEPT  # noqa: E402
-from hebbkit.runtime.profile import ANT_JOINTS, SERVO_JOINTS, robot_profile  # noqa: E402
+from hebbkit.runtime.profile import ANT_JOINTS, ROBOTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,8 +344,12 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
         while not states and time.monotonic() < deadline:
             rclpy.spin_once(node, timeout_sec=0.05)
         assert states and states[-1].name[0] == "front_left_shoulder" and len(states[-1].position) == 8
-        target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (1.92)
-        expected = [*target[:7], 1.92]
+        # the bridge's robot parameter (servo_quadruped) gives the firmware its joints' limits, from the runtime
+        limits = ROBOTS["servo_quadruped"].joint_limits
+        np.testing.assert_allclose(firmware.core.lower, [lower for lower, _ in limits], atol=1e-6)
+        np.testing.assert_allclose(firmware.core.upper, [upper for _, upper in limits], atol=1e-6)
+        target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (110 degrees)
+        expected = [*target[:7], limits[7][1]]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             commands.publish(Float64MultiArray(data=target))
@@ -500,3 +504,13 @@ def test_serial_bridge_exits_with_code_1_and_one_line_without_its_port(tmp_path)
     assert "Traceback" not in output
     fatal = [line for line in output.splitlines() if "[FATAL]" in line]
     assert len(fatal) == 1 and f"cannot open {port}" in fatal[0], output
+
+
+def test_serial_bridge_exits_with_code_1_and_one_line_for_an_unknown_robot(tmp_path):
+    bridge = node_process("bridge_node", DEFAULT_PARAMS, {"port": str(tmp_path / "ttyACM9"), "robot": "dog"},
+                          "serial_bridge")
+    code, output = finished(bridge)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and "robot should be one of ['ant', 'servo_quadruped'], found 'dog'" in fatal[0], output
