@@ -1,6 +1,6 @@
 """`hebb_controller`: a lifecycle node that runs an evolved Hebbian rule at the control rate, safely.
 
-configure: load and validate the artifact, check that its profile fits the robot (joints, actuation,
+configure: load and validate the artifact, check that its profile fits the robot (body, joints, actuation,
 measurements: hebbkit.runtime.robot_match), build the Policy and the safety core (hebbkit.runtime.safety); any
 problem fails the transition with one log line. activate: the control loop is armed; the policy starts (fresh random
 weights, soft start) with the first complete, fresh set of measurements, so the start-up of the sensors counts
@@ -12,7 +12,8 @@ services ~/emergency_stop and ~/reset (std_srvs/Trigger).
 
 The logic is runtime code, tested without ROS: the safety layer (`hebbkit.runtime.safety.ControllerCore`), the
 sensor inputs and the lockstep trigger (`hebbkit.runtime.snapshot`), the loop statistics
-(`hebbkit.runtime.loop_stats`); the safety parameters are declared from `SafetyConfig`'s fields (same defaults).
+(`hebbkit.runtime.loop_stats`), the health on /diagnostics (`hebbkit.runtime.health`); the safety parameters are
+declared from `SafetyConfig`'s fields (same defaults).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from std_srvs.srv import Trigger
 
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
+from hebbkit.runtime.health import ERROR, OK, WARN, Health, HealthMonitor
 from hebbkit.runtime.loop_stats import LoopStats
 from hebbkit.runtime.robot_match import RobotDescription, check_robot_match
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig
@@ -76,6 +78,7 @@ PARAMETERS = {
     "diagnostics_period": (1.0, "s between /diagnostics messages", (0.05, 60.0)),
 }
 """Declared parameters: name -> (default, description, range); the safety ones are `SafetyConfig`'s fields."""
+LEVELS = {OK: DiagnosticStatus.OK, WARN: DiagnosticStatus.WARN, ERROR: DiagnosticStatus.ERROR}
 
 
 class HebbController(LifecycleNode):
@@ -96,7 +99,7 @@ class HebbController(LifecycleNode):
         self._waiting = False  # active, waiting for the first complete set of measurements
         self._armed_at = 0.0  # monotonic time of activation
         self._first_input_at: float | None = None  # first measurement while waiting
-        self._reported = (0, 0)  # (steps, policy_steps) at the previous diagnostics message
+        self.health = HealthMonitor()
         self.inputs = SensorInputs()
         self.lockstep = LockstepTrigger()
         self.loop = LoopStats()
@@ -138,7 +141,7 @@ class HebbController(LifecycleNode):
         self.loop.period = self.period
         self.get_logger().info(f"configured {path}: {profile.name}, {profile.actuation} commands for "
                                f"{len(self.joint_names)} joints at {rate:.1f} Hz ({self.parameter('backend')})")
-        self._reported = (0, 0)
+        self.health.restart()
         if self._diagnostics_timer is None:
             self._diagnostics_timer = self.create_timer(self.parameter("diagnostics_period"),
                                                         self._publish_diagnostics)
@@ -284,32 +287,13 @@ class HebbController(LifecycleNode):
         if np.isfinite(command).all():  # the core guarantees it; this is the last line of defence
             self._commands.publish(command_message(command))
 
-    def _health(self, now: float) -> tuple[bytes, str, str]:
-        """(level, state, message) for /diagnostics: OK only when the policy ran at every step since the previous
-        message; WARN when it did not run at some (or has not started, or is stopped on purpose); ERROR when it
-        ran at none, or the data it waits for are incomplete."""
-        stats = self.core.stats
-        steps, policy_steps = stats.steps - self._reported[0], stats.policy_steps - self._reported[1]
-        self._reported = (stats.steps, stats.policy_steps)
-        because = f": {stats.last_problem}" if stats.last_problem else ""
-        state = self.core.state
-        if state in ("watchdog", "fallen"):
-            return DiagnosticStatus.ERROR, state, f"no policy step: {state}{because}"
-        if state == "estop":
-            return DiagnosticStatus.WARN, state, "no policy step: emergency stop latched until ~/reset"
-        if self._waiting:
-            missing = ", ".join(self._missing(now))
-            if self._first_input_at is not None and now - self._first_input_at > self.parameter("sensor_timeout"):
-                return DiagnosticStatus.ERROR, "waiting", f"no policy step: incomplete sensor data, no {missing}" + (
-                    f" ({stats.last_problem})" if stats.last_problem else "")
-            return DiagnosticStatus.WARN, "waiting", f"no policy step yet: waiting for {missing}"
-        if state == "inactive":
-            return DiagnosticStatus.WARN, state, "no policy step: inactive"
-        if policy_steps == 0:
-            return DiagnosticStatus.ERROR, state, f"no policy step in {steps} control steps{because}"
-        if policy_steps < steps:
-            return DiagnosticStatus.WARN, state, f"safe command at {steps - policy_steps} of {steps} steps{because}"
-        return DiagnosticStatus.OK, state, "policy running"
+    def _health(self, now: float) -> Health:
+        """The controller's health since the previous diagnostics message (`hebbkit.runtime.health`)."""
+        waiting = self._waiting
+        incomplete = waiting and self._first_input_at is not None and \
+            now - self._first_input_at > self.parameter("sensor_timeout")
+        return self.health.report(self.core.state, self.core.stats, waiting=waiting,
+                                  missing=self._missing(now) if waiting else (), incomplete=incomplete)
 
     def _publish_diagnostics(self) -> None:
         if self.core is None:
@@ -325,7 +309,7 @@ class HebbController(LifecycleNode):
             "rejected_inputs": str(stats.rejected_inputs), "last_problem": stats.last_problem,
             "policy_steps": str(stats.policy_steps),
         }
-        status = DiagnosticStatus(level=level, name="hebb_controller", message=message,
+        status = DiagnosticStatus(level=LEVELS[level], name="hebb_controller", message=message,
                                   hardware_id=self.get_fully_qualified_name(),
                                   values=[KeyValue(key=k, value=v) for k, v in values.items()])
         array = DiagnosticArray(status=[status])
