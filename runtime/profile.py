@@ -19,6 +19,12 @@ Raw measurements (SI units; every consumer provides the ones its profile's `obse
 | `target_direction` | [2] | sin and cos of the angle from heading to the walk target (sim only) |
 
 Each observation entry is `clip(scale * measurement[source][index] + offset, -clip, clip)`.
+
+Every robot hebbkit knows is described here once (`ROBOTS`: joints with their limits, feet, torque per action),
+and `robot_profile(robot, observation, actuation)` gives the profile the env trains with. A profile says explicitly
+which robot, observation layout and actuation it is (`robot`, `observation`, `actuation`) and carries the joints'
+limits (`joint_limits`); its `name` is a label only. Profiles written before these fields existed get them from
+their name when loaded (`RobotProfile.from_dict`).
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ MEASUREMENTS = (
 class RobotProfile:
     """Observation and action spec of one robot.
 
-    name: profile id, e.g. "ant28".
+    name: profile label, e.g. "ant28" (consumers read `robot`, `observation` and `actuation`, never the name).
     observation_names: one name per observation entry, in network-input order.
     action_names: one name per action entry, in network-output order.
     action_mode: what an action entry commands: "torque" (N*m), "position" (rad) or "velocity" (rad/s).
@@ -67,6 +73,10 @@ class RobotProfile:
     observation_scale, observation_offset: per entry, applied to the raw measurement.
     observation_clip: observations are clipped to [-clip, clip]; None for no clipping.
     foot_names: the links whose ground contact `foot_contact` reports, in order.
+    robot: the body the profile drives (a key of `ROBOTS`, or a custom body's name; "" for none, e.g. CarRacing).
+    observation: the observation layout ("ant28", "proprio", "proprio_contacts"; "" for other layouts).
+    joint_limits: per joint (lower, upper) in rad, in `joint_names` order; None when not known.
+    The actuation is `action_mode` (also readable as `actuation`).
     """
 
     name: str
@@ -83,6 +93,9 @@ class RobotProfile:
     observation_offset: tuple[float, ...] | None = None
     observation_clip: float | None = None
     foot_names: tuple[str, ...] = ()
+    robot: str = ""
+    observation: str = ""
+    joint_limits: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         for name in ("observation_names", "action_names", "joint_names", "foot_names"):
@@ -99,6 +112,18 @@ class RobotProfile:
             object.__setattr__(
                 self, "observation_sources", tuple((str(key), int(index)) for key, index in self.observation_sources)
             )
+        if self.joint_limits is not None:
+            limits = tuple((float(lower), float(upper)) for lower, upper in self.joint_limits)
+            object.__setattr__(self, "joint_limits", limits)
+            if len(limits) != len(self.joint_names):
+                raise ConfigError(f"profile {self.name!r}: {len(limits)} joint_limits for "
+                                  f"{len(self.joint_names)} joint_names")
+            bad = [i for i, (lower, upper) in enumerate(limits)
+                   if not (abs(lower) <= MAX_PROFILE_MAGNITUDE and abs(upper) <= MAX_PROFILE_MAGNITUDE
+                           and lower <= upper)]
+            if bad:
+                raise ConfigError(f"profile {self.name!r}: joint_limits must be finite with lower <= upper, "
+                                  f"found {[limits[i] for i in bad[:5]]} at {bad[:5]}")
         if self.action_mode not in ACTION_MODES:
             raise ConfigError(f"unknown action_mode {self.action_mode!r}; expected one of {ACTION_MODES}")
         n_actions, n_observations = self.n_actions, self.n_observations
@@ -140,6 +165,11 @@ class RobotProfile:
     def n_actions(self) -> int:
         return len(self.action_names)
 
+    @property
+    def actuation(self) -> str:
+        """What an action entry commands: "torque", "position" or "velocity" (the `action_mode`)."""
+        return self.action_mode
+
     def command_from_action(self, action: np.ndarray) -> np.ndarray:
         """Physical command (float64) for a network action: offset + scale * clip(action, low, high)."""
         command = np.asarray(action, dtype=np.float64)
@@ -153,6 +183,19 @@ class RobotProfile:
         if offset is not None:
             command = command + offset
         return command
+
+    def action_from_command(self, command: np.ndarray) -> np.ndarray:
+        """The network action (float64) that `command_from_action` maps to `command`: (command - offset) / scale.
+        Exact inverse for actions within [action_low, action_high] (outside, the command was clipped)."""
+        action = np.asarray(command, dtype=np.float64)
+        if action.shape != (self.n_actions,):
+            raise ObservationError(f"command should have shape ({self.n_actions},), found {action.shape}")
+        _, _, scale, offset = self._action_arrays
+        if offset is not None:
+            action = action - offset
+        if scale is not None:
+            action = action / scale
+        return action
 
     @property
     def _action_arrays(self) -> tuple[np.ndarray | None, ...]:
@@ -170,8 +213,8 @@ class RobotProfile:
         data: dict = {}
         for key in self.__dataclass_fields__:
             value = getattr(self, key)
-            if key == "observation_sources" and value is not None:
-                value = [[source, index] for source, index in value]
+            if key in ("observation_sources", "joint_limits") and value is not None:
+                value = [list(item) for item in value]
             elif isinstance(value, tuple):
                 value = list(value)
             data[key] = value
@@ -179,8 +222,26 @@ class RobotProfile:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RobotProfile:
-        """Inverse of `to_dict`; unknown keys are ignored, missing optional ones take their defaults."""
-        return cls(**{key: data[key] for key in data if key in cls.__dataclass_fields__})
+        """Inverse of `to_dict`; unknown keys are ignored, missing optional ones take their defaults. A profile
+        written before `robot`, `observation` and `joint_limits` existed gets them from its name and its robot."""
+        values = {key: data[key] for key in data if key in cls.__dataclass_fields__}
+        if "robot" not in values and "observation" not in values:
+            values["robot"], values["observation"] = identity_from_name(str(values.get("name", "")))
+            robot = ROBOTS.get(values["robot"])
+            if "joint_limits" not in values and robot is not None and \
+                    tuple(values.get("joint_names", ())) == robot.joint_names:
+                values["joint_limits"] = robot.joint_limits
+        return cls(**values)
+
+
+def identity_from_name(name: str) -> tuple[str, str]:
+    """(robot, observation) of a profile written before they were fields, from its name (the env wrote
+    `ant28`, `ant28_{actuation}`, `ant28_{robot}_{actuation}`, `{observation}_{robot}_{actuation}`); ("", "") for
+    names of no quadruped layout (image, generic)."""
+    observation = next((kind for kind in ("ant28", "proprio_contacts", "proprio") if name.startswith(kind)), "")
+    if not observation:
+        return "", ""
+    return ("servo_quadruped" if "servo_quadruped" in name else "ant"), observation
 
 
 class ObservationAssembler:
@@ -261,6 +322,7 @@ def ant28_profile(
     foot_names: Sequence[str] = ANT_FEET,
     torque_per_action: float = ANT_TORQUE_PER_ACTION,
     name: str = "ant28",
+    robot: str = "ant",
 ) -> RobotProfile:
     """pybullet_envs' AntBulletEnv-v0 observation (28 entries for 8 joints, 4 feet) with torque actions.
 
@@ -297,6 +359,9 @@ def ant28_profile(
         observation_offset=tuple(offset),
         observation_clip=5.0,
         foot_names=tuple(foot_names),
+        robot=robot,
+        observation="ant28",
+        joint_limits=tuple(joint_limits),
     )
 
 
@@ -307,6 +372,7 @@ def proprio_profile(
     action_mode: str = "position",
     torque_per_action: float = 1.0,
     name: str = "proprio",
+    robot: str = "",
 ) -> RobotProfile:
     """What a servo quadruped can measure: joint positions (scaled to [-1, 1] over their limits) and velocities
     (x 0.1), IMU roll, pitch and angular velocity (x 0.25), and, if `foot_names` is given, foot contacts. No
@@ -367,7 +433,73 @@ def proprio_profile(
         observation_offset=tuple(offset),
         observation_clip=5.0,
         foot_names=tuple(foot_names),
+        robot=robot,
+        observation="proprio_contacts" if foot_names else "proprio",
+        joint_limits=tuple(joint_limits),
     )
+
+
+@dataclass(frozen=True)
+class Robot:
+    """What the profiles need to know about one body: its actuated joints (command order) with their limits (rad),
+    the links whose ground contact counts, and the torque (N*m) of one unit of torque action."""
+
+    name: str
+    joint_names: tuple[str, ...]
+    joint_limits: tuple[tuple[float, float], ...]
+    foot_names: tuple[str, ...]
+    torque_per_action: float
+
+
+SERVO_LEGS = ("front_left", "front_right", "rear_left", "rear_right")
+SERVO_JOINTS = tuple(f"{leg}_{joint}" for leg in SERVO_LEGS for joint in ("shoulder", "knee"))
+SERVO_FEET = tuple(f"{leg}_lower" for leg in SERVO_LEGS)
+SERVO_SHOULDER_LIMITS = (-1.30899694, 1.30899694)  # +-75 degrees, as PyBullet reads the generated URDF (9 digits)
+SERVO_KNEE_LIMITS = (-0.523598776, 1.91986218)  # -30 to 110 degrees
+SERVO_STALL_TORQUE = 0.25
+"""N*m; the servo quadruped's `hebbkit.trainer.envs.bodies.ServoQuadrupedParameters` defaults (tested equal)."""
+
+ROBOTS = {
+    "ant": Robot("ant", ANT_JOINTS, ANT_JOINT_LIMITS, ANT_FEET, ANT_TORQUE_PER_ACTION),
+    "servo_quadruped": Robot("servo_quadruped", SERVO_JOINTS, (SERVO_SHOULDER_LIMITS, SERVO_KNEE_LIMITS) * 4,
+                             SERVO_FEET, SERVO_STALL_TORQUE),
+}
+"""Every built-in robot: the paper's Ant and the reference hobby-servo quadruped."""
+QUADRUPED_OBSERVATIONS = ("ant28", "proprio", "proprio_contacts")
+
+
+def quadruped_profile(robot: str, observation: str, actuation: str, joint_names: Sequence[str],
+                      joint_limits: Sequence[tuple[float, float]], foot_names: Sequence[str],
+                      torque_per_action: float) -> RobotProfile:
+    """The profile of a quadruped env: `observation` ("ant28": AntBulletEnv-v0's 28 entries; "proprio": what a
+    servo robot measures; "proprio_contacts": that and foot contacts) with `actuation` ("torque" or "position")
+    for the body `robot` with these joints, limits and feet."""
+    if observation == "ant28":
+        profile = ant28_profile(joint_names, joint_limits, foot_names, torque_per_action, robot=robot)
+        if robot != "ant" or actuation != "torque":
+            position = proprio_profile(joint_names, joint_limits, (), actuation, torque_per_action)
+            profile = RobotProfile.from_dict({
+                **profile.to_dict(),
+                **{key: position.to_dict()[key] for key in ("action_names", "action_mode", "action_scale",
+                                                             "action_offset")},
+                "name": f"ant28_{robot}_{actuation}" if robot != "ant" else f"ant28_{actuation}",
+            })
+        return profile
+    if observation not in QUADRUPED_OBSERVATIONS:
+        raise ConfigError(f"unknown observation {observation!r}; expected one of {QUADRUPED_OBSERVATIONS}")
+    feet = foot_names if observation == "proprio_contacts" else ()
+    return proprio_profile(joint_names, joint_limits, feet, actuation, torque_per_action,
+                           name=f"{observation}_{robot}_{actuation}", robot=robot)
+
+
+def robot_profile(robot: str, observation: str, actuation: str) -> RobotProfile:
+    """The profile the env trains a built-in `robot` (a key of `ROBOTS`) with; ConfigError names the robots."""
+    try:
+        body = ROBOTS[robot]
+    except KeyError:
+        raise ConfigError(f"unknown robot {robot!r}; expected one of {sorted(ROBOTS)}") from None
+    return quadruped_profile(robot, observation, actuation, body.joint_names, body.joint_limits, body.foot_names,
+                             body.torque_per_action)
 
 
 ANT28 = ant28_profile()

@@ -5,13 +5,14 @@ every input is rejected (the servo robot reports no `height_above_start`) or, wo
 position targets. `profile_mismatches` lists every way the profile does not fit, so the controller refuses the
 model at configuration with one message instead of running a robot that reports OK while doing the wrong thing.
 
-    problems = profile_mismatches(artifact.profile, RobotDescription(joint_names=SERVO_JOINTS,
-                                  action_mode="position", measurements=("joint_position", ...)))
+    problems = profile_mismatches(artifact.profile, describe_robot(robot_profile("servo_quadruped", "proprio",
+                                                                                 "position")))
 
 What the robot offers (`RobotDescription`, every field optional: None is "not known, not checked"):
+- robot: which body it is (a key of `hebbkit.runtime.profile.ROBOTS`); the profile's `robot` must be it;
 - joint_names: its actuated joints in command order; the profile must name the same joints in the same order
   (a profile without joint names must have as many actions as the robot has joints);
-- action_mode: what its actuators take ("torque", "position", "velocity"); the profile's `action_mode` must be it;
+- action_mode: what its actuators take ("torque", "position", "velocity"); the profile's `actuation` must be it;
 - measurements: the raw measurements it provides (keys of `hebbkit.runtime.profile.MEASUREMENTS`); the profile's
   `observation_sources` and any `needed` extra (the safety layer's) must come from them.
 """
@@ -33,6 +34,7 @@ class RobotMismatchError(ConfigError):
 class RobotDescription:
     """What a robot offers a controller (None: unknown, not checked).
 
+    robot: which body it is (a key of `hebbkit.runtime.profile.ROBOTS`, or a custom body's name).
     joint_names: actuated joints, in the order the robot takes commands.
     action_mode: what its actuators take: "torque" (N*m), "position" (rad) or "velocity" (rad/s).
     measurements: raw measurement keys it provides (see `hebbkit.runtime.profile`).
@@ -41,6 +43,7 @@ class RobotDescription:
     joint_names: tuple[str, ...] | None = None
     action_mode: str | None = None
     measurements: tuple[str, ...] | None = None
+    robot: str | None = None
 
     def __post_init__(self) -> None:
         if self.joint_names is not None:
@@ -53,6 +56,15 @@ class RobotDescription:
         if self.action_mode is not None and self.action_mode not in ACTION_MODES:
             raise ConfigError(f"robot description: action_mode should be one of {list(ACTION_MODES)}, "
                               f"found {self.action_mode!r}")
+
+
+def describe_robot(profile: RobotProfile) -> RobotDescription:
+    """What a robot whose native profile is `profile` offers: its body, joints, actuation and the measurements its
+    observation is assembled from."""
+    sources = profile.observation_sources or ()
+    return RobotDescription(joint_names=profile.joint_names or None, action_mode=profile.actuation,
+                            measurements=tuple(dict.fromkeys(key for key, _ in sources)) or None,
+                            robot=profile.robot or None)
 
 
 def _joint_mismatch(profile: RobotProfile, joints: Sequence[str]) -> str | None:
@@ -77,12 +89,14 @@ def profile_mismatches(profile: RobotProfile, robot: RobotDescription, needed: I
     reads joint positions, velocities and roll/pitch whatever the model observes).
     """
     problems: list[str] = []
+    if robot.robot is not None and profile.robot and profile.robot != robot.robot:
+        problems.append(f"the {profile.robot} body, this robot is the {robot.robot}")
     if robot.joint_names is not None:
         problem = _joint_mismatch(profile, robot.joint_names)
         if problem is not None:
             problems.append(problem)
-    if robot.action_mode is not None and profile.action_mode != robot.action_mode:
-        problems.append(f"{profile.action_mode} commands, the robot takes {robot.action_mode} commands")
+    if robot.action_mode is not None and profile.actuation != robot.action_mode:
+        problems.append(f"{profile.actuation} commands, the robot takes {robot.action_mode} commands")
     if robot.measurements is not None:
         if profile.observation_sources is None:
             problems.append("an observation the robot cannot measure (the profile names no measurement sources)")

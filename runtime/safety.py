@@ -66,14 +66,22 @@ class SafetyConfig:
     damping: N*m*s/rad of the safe state's damping torque (torque actuation).
     position_margin: radians kept clear of each joint's limits (position actuation); at most half the narrowest
         joint range (checked by `ControllerCore`).
+    Each field's metadata holds its one-line `help` and the `range` a configuration interface accepts (the ROS
+    controller node declares its parameters from them).
     """
 
-    sensor_timeout: float = 0.1
-    soft_start_time: float = 1.0
-    tilt_limit: float = 1.0
-    max_slew: float = math.inf
-    damping: float = 5.0
-    position_margin: float = 0.0
+    sensor_timeout: float = field(default=0.1, metadata={
+        "help": "s; older sensor data trips the watchdog", "range": (0.001, 10.0)})
+    soft_start_time: float = field(default=1.0, metadata={
+        "help": "s; the policy's command fades in over this time after activation", "range": (0.0, 60.0)})
+    tilt_limit: float = field(default=1.0, metadata={
+        "help": "rad of |roll| or |pitch| that counts as a fall", "range": (0.05, 3.2)})
+    max_slew: float = field(default=math.inf, metadata={
+        "help": "largest command change per second (rad/s or N*m/s); inf: none", "range": (1e-6, math.inf)})
+    damping: float = field(default=5.0, metadata={
+        "help": "N*m*s/rad of the safe state's damping torque (torque actuation)", "range": (0.0, 1e4)})
+    position_margin: float = field(default=0.0, metadata={
+        "help": "rad kept clear of the joint limits (position actuation)", "range": (0.0, 1.0)})
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hebbkit.runtime.errors import ConfigError
+
 from .pool import process_pool
 
 
@@ -37,10 +39,9 @@ def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_i
     profile = artifact.profile
     if artifact.network.frontend is not None:  # pixels: CarRacing
         return FitnessProtocol.carracing(max_steps, early_stop=early_stop)
-    observation = "ant28" if profile.name.startswith("ant28") else (
-        "proprio_contacts" if profile.name.startswith("proprio_contacts") else "proprio")
-    robot = "servo_quadruped" if "servo_quadruped" in profile.name else "ant"
-    return FitnessProtocol(robot=robot, observation=observation, actuation=profile.action_mode,
+    if not profile.robot or not profile.observation:
+        raise ConfigError(f"profile {profile.name!r} names no robot and observation layout the envs simulate")
+    return FitnessProtocol(robot=profile.robot, observation=profile.observation, actuation=profile.actuation,
                            morphologies=tuple(morphologies), max_steps=max_steps, burn_in_steps=burn_in,
                            early_stop_after=200 if early_stop else max_steps, perturbations=dict(perturbations or {}))
 

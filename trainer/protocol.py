@@ -67,11 +67,10 @@ class FitnessProtocol:
         return QuadrupedEnv(**self.env_options(morphology))
 
     def env_options(self, morphology: str) -> dict:
-        from hebbkit.trainer.envs import Perturbations, ScheduledEvent
-        from hebbkit.trainer.envs.perturbations import RandomizedPerturbations
+        from hebbkit.trainer.envs import Perturbations
+        from hebbkit.trainer.envs.perturbations import RandomizedPerturbations, perturbation_fields
 
-        options = dict(self.perturbations)
-        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
+        options = perturbation_fields(self.perturbations)
         perturbations = Perturbations(**options)
         if self.randomization:
             fixed = tuple((key, value) for key, value in options.items() if key not in dict(self.randomization))

@@ -25,11 +25,13 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="the `ros` extra is not installed")  # installed in CI: never skipped there
 
+from builtin_interfaces.msg import Time  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from hebb_runtime.conversions import (  # noqa: E402
     imu_measurements,
+    imu_message,
+    joint_state_message,
     measurements_message,
-    roll_pitch_yaw_to_quaternion,
 )
 from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop  # noqa: E402
 from hebb_runtime.sim_node import LATCHED  # noqa: E402
@@ -39,14 +41,13 @@ from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
 from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
-from hebbkit.runtime.profile import ANT_JOINTS, proprio_profile  # noqa: E402
+from hebbkit.runtime.loop_stats import LOOP_SAMPLES_KEPT  # noqa: E402
+from hebbkit.runtime.profile import ANT_JOINTS, ROBOTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
-SERVO_JOINTS = ("front_left_shoulder", "front_left_knee", "front_right_shoulder", "front_right_knee",
-                "rear_left_shoulder", "rear_left_knee", "rear_right_shoulder", "rear_right_knee")
-SERVO_PROFILE = proprio_profile(SERVO_JOINTS, ((-1.3, 1.3), (-0.52, 1.92)) * 4, name="proprio_servo_quadruped_position")
+SERVO_PROFILE = robot_profile("servo_quadruped", "proprio", "position")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -95,25 +96,16 @@ class FakeRobot:
                 sim_measurements: bool = True) -> None:
         """One sensor snapshot; `stamp` (sec, nanosec) goes into every header (unstamped by default); without
         `sim_measurements` only what a real robot measures (joint_states, imu)."""
-        imu = Imu()
-        if stamp is not None:
-            imu.header.stamp.sec, imu.header.stamp.nanosec = stamp
-        x, y, z, w = roll_pitch_yaw_to_quaternion(roll, 0.0, 0.0)
-        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
-        self.imu.publish(imu)
+        header_stamp = Time(sec=stamp[0], nanosec=stamp[1]) if stamp is not None else Time()
+        self.imu.publish(imu_message(header_stamp, (roll, 0.0, 0.0), (0.0, 0.0, 0.0)))
         extras = {"height_above_start": np.zeros(1), "target_direction": np.array([0.0, 1.0]),
                   "linear_velocity_body": np.zeros(3), "foot_contact": np.ones(4)}
         if stamp is not None:
             extras["stamp"] = np.array([stamp[0] + 1e-9 * stamp[1]])
         if sim_measurements:
             self.extras.publish(measurements_message(extras))
-        joints = JointState()  # with trigger "state" the controller answers once all three have arrived
-        if stamp is not None:
-            joints.header.stamp.sec, joints.header.stamp.nanosec = stamp
-        joints.name = list(ANT_JOINTS)
-        joints.position = [float(position)] * 8
-        joints.velocity = [float(velocity)] * 8
-        self.joints.publish(joints)
+        # with trigger "state" the controller answers once all three have arrived
+        self.joints.publish(joint_state_message(header_stamp, ANT_JOINTS, [position] * 8, [velocity] * 8))
 
     def spin(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -297,16 +289,11 @@ def reference_distances(model: Path, steps: int, seed: int) -> np.ndarray:
     distance, distances = 0.0, []
     for step in range(steps):
         raw = env.last_measurements
-        imu_message = Imu()
-        q = roll_pitch_yaw_to_quaternion(*raw["roll_pitch_yaw"])
-        imu_message.orientation.x, imu_message.orientation.y, imu_message.orientation.z, imu_message.orientation.w = q
-        imu_message.angular_velocity.x, imu_message.angular_velocity.y, imu_message.angular_velocity.z = (
-            float(v) for v in raw["angular_velocity"])
+        imu = imu_message(Time(), raw["roll_pitch_yaw"], raw["angular_velocity"])  # what the sim node publishes
         measurements = {"joint_position": raw["joint_position"], "joint_velocity": raw["joint_velocity"],
-                        **imu_measurements(imu_message), **{key: raw[key] for key in SIM_ONLY}}
+                        **imu_measurements(imu), **{key: raw[key] for key in SIM_ONLY}}
         command = core.update(step * env.dt, measurements, step * env.dt)
-        action = (command - np.asarray(profile.action_offset)) / np.asarray(profile.action_scale)
-        _, _, _, _, info = env.step(action.astype(np.float32))
+        _, _, _, _, info = env.step(profile.action_from_command(command).astype(np.float32))
         distance += info["progress"]
         distances.append(distance)
     return np.array(distances)
@@ -357,8 +344,12 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
         while not states and time.monotonic() < deadline:
             rclpy.spin_once(node, timeout_sec=0.05)
         assert states and states[-1].name[0] == "front_left_shoulder" and len(states[-1].position) == 8
-        target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (1.92)
-        expected = [*target[:7], 1.92]
+        # the bridge's robot parameter (servo_quadruped) gives the firmware its joints' limits, from the runtime
+        limits = ROBOTS["servo_quadruped"].joint_limits
+        np.testing.assert_allclose(firmware.core.lower, [lower for lower, _ in limits], atol=1e-6)
+        np.testing.assert_allclose(firmware.core.upper, [upper for _, upper in limits], atol=1e-6)
+        target = [0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 5.0]  # the last one beyond its limit (110 degrees)
+        expected = [*target[:7], limits[7][1]]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             commands.publish(Float64MultiArray(data=target))
@@ -376,7 +367,8 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
 # ---------------------------------------------------------------------- issue 13: a robot that reports OK while
 # doing the wrong thing
 
-SERVO_ROBOT = {"joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]", "actuation": "position",
+SERVO_ROBOT = {"robot": "servo_quadruped", "joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]",
+               "actuation": "position",
                "measurements": "[joint_position,joint_velocity,roll_pitch_yaw,angular_velocity]"}
 
 
@@ -401,6 +393,7 @@ def test_controller_refuses_the_ant_torque_model_for_the_servo_robot_in_one_line
     assert len(lines) == 1, output
     line = lines[0]
     assert "[ERROR]" in line and "profile 'ant28' does not fit this robot" in line
+    assert "the ant body, this robot is the servo_quadruped" in line
     assert "torque commands, the robot takes position commands" in line
     assert "height_above_start" in line and "front_left_shoulder" in line
     assert "Traceback" not in output
@@ -469,7 +462,7 @@ def test_the_start_up_of_the_sensors_is_neither_rejected_input_nor_a_watchdog_tr
 
 
 def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_bounded(untrained):
-    from hebb_runtime.controller_node import LOOP_SAMPLES_KEPT, HebbController
+    from hebb_runtime.controller_node import HebbController
     from rclpy.lifecycle import TransitionCallbackReturn
     from rclpy.parameter import Parameter
 
@@ -482,9 +475,9 @@ def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_b
         assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert len(list(node.timers)) == 1
         for _ in range(3 * LOOP_SAMPLES_KEPT):  # what a long run appends
-            node._loop_times.append(0.0165)
-            node._latencies.append(0.001)
-        assert len(node._loop_times) == len(node._latencies) == LOOP_SAMPLES_KEPT
+            node.loop.tick(0.0165)
+            node.loop.latency(0.001)
+        assert len(node.loop.intervals) == len(node.loop.latencies) == LOOP_SAMPLES_KEPT
     finally:
         node.destroy_node()
 
@@ -511,3 +504,13 @@ def test_serial_bridge_exits_with_code_1_and_one_line_without_its_port(tmp_path)
     assert "Traceback" not in output
     fatal = [line for line in output.splitlines() if "[FATAL]" in line]
     assert len(fatal) == 1 and f"cannot open {port}" in fatal[0], output
+
+
+def test_serial_bridge_exits_with_code_1_and_one_line_for_an_unknown_robot(tmp_path):
+    bridge = node_process("bridge_node", DEFAULT_PARAMS, {"port": str(tmp_path / "ttyACM9"), "robot": "dog"},
+                          "serial_bridge")
+    code, output = finished(bridge)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and "robot should be one of ['ant', 'servo_quadruped'], found 'dog'" in fatal[0], output

@@ -91,17 +91,27 @@ def test_launch_plan_uses_the_package_parameter_file_and_its_installed_model_by_
     assert plan_launch(DEFAULTS | {"params_file": str(own)}, share).params_file == own.resolve()
 
 
-def test_launch_plan_tells_the_controller_what_the_serial_robot_offers():
+def test_launch_plan_tells_the_controller_what_the_serial_robot_offers(tmp_path):
     import yaml
     from hebb_runtime.launch_plan import plan_launch
 
+    from hebbkit.runtime.profile import ANT_JOINTS, SERVO_JOINTS
+
     plan = plan_launch(DEFAULTS | {"sim": "false", "port": "/dev/ttyUSB3"}, PACKAGE)
-    assert plan.robot_node == "serial_bridge" and plan.robot_node_parameters["port"] == "/dev/ttyUSB3"
-    bridge = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())["serial_bridge"]["ros__parameters"]
-    assert plan.controller["joint_names"] == bridge["joint_names"]
+    assert plan.robot_node == "serial_bridge" and plan.robot_node_parameters == {"port": "/dev/ttyUSB3"}
+    assert plan.controller["robot"] == "servo_quadruped"  # the parameter file's serial_bridge robot
+    assert plan.controller["joint_names"] == list(SERVO_JOINTS)
     assert plan.controller["actuation"] == "position"
     assert plan.controller["measurements"] == ["joint_position", "joint_velocity", "roll_pitch_yaw",
                                                "angular_velocity"]
+    # a parameter file that gives the bridge another robot, or rewires its joints, tells the controller the same
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump({"serial_bridge": {"ros__parameters": {"robot": "ant"}}}))
+    other = plan_launch(DEFAULTS | {"sim": "false", "params_file": str(own)}, PACKAGE).controller
+    assert (other["robot"], other["joint_names"]) == ("ant", list(ANT_JOINTS))
+    own.write_text(yaml.safe_dump({"serial_bridge": {"ros__parameters": {"joint_names": list(SERVO_JOINTS[::-1])}}}))
+    rewired = plan_launch(DEFAULTS | {"sim": "false", "params_file": str(own)}, PACKAGE).controller
+    assert (rewired["robot"], rewired["joint_names"]) == ("servo_quadruped", list(SERVO_JOINTS[::-1]))
 
 
 def test_launch_plan_refuses_bad_arguments_with_one_line(tmp_path):
@@ -115,12 +125,16 @@ def test_launch_plan_refuses_bad_arguments_with_one_line(tmp_path):
         plan_launch(DEFAULTS | {"sim": "yes please"}, PACKAGE)
 
 
-def test_the_bridge_and_the_parameter_file_list_the_same_servo_joints():
+def test_the_parameter_file_leaves_the_bridges_joints_to_the_robot_profile():
     import yaml
-    from hebb_runtime.robots import SERVO_JOINTS
+    from hebb_runtime.robots import SERVO_JOINTS, serial_profile
 
-    config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())
-    assert tuple(config["serial_bridge"]["ros__parameters"]["joint_names"]) == SERVO_JOINTS
+    from hebbkit.runtime.profile import ROBOTS
+
+    bridge = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())["serial_bridge"]["ros__parameters"]
+    assert not {"joint_names", "lower", "upper"} & set(bridge)  # one place: hebbkit.runtime.profile.ROBOTS
+    assert bridge["robot"] in ROBOTS
+    assert serial_profile(bridge["robot"]).joint_names == SERVO_JOINTS == ROBOTS["servo_quadruped"].joint_names
 
 
 @pytest.fixture(scope="module")
@@ -184,5 +198,22 @@ def test_parameter_file_names_every_node_and_declared_parameter():
 
     config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())
     assert set(config) == {"hebb_controller", "pybullet_sim", "serial_bridge"}
-    robot_description = {"joint_names", "actuation", "measurements"}  # set by the launch file for the real robot
+    robot_description = {"robot", "joint_names", "actuation", "measurements"}  # set by the launch file (real robot)
     assert set(config["hebb_controller"]["ros__parameters"]) == set(PARAMETERS) - robot_description
+
+
+def test_controller_parameters_are_declared_from_safety_config_with_its_defaults():
+    import dataclasses
+    import math
+
+    import yaml
+    from hebb_runtime.controller_node import PARAMETERS
+
+    from hebbkit.runtime.safety import SafetyConfig
+
+    config = yaml.safe_load((PACKAGE / "config" / "ant.yaml").read_text())["hebb_controller"]["ros__parameters"]
+    for item in dataclasses.fields(SafetyConfig):
+        default, _, (low, high) = PARAMETERS[item.name]
+        assert default == item.default == config[item.name], item.name
+        assert low <= default <= high
+    assert PARAMETERS["max_slew"][0] == PARAMETERS["max_weight_norm"][0] == config["max_weight_norm"] == math.inf

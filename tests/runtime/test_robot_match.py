@@ -88,3 +88,19 @@ def test_a_description_with_unknown_values_is_refused():
         RobotDescription(measurements=("joint_position", "lidar"))
     with pytest.raises(ConfigError, match="action_mode should be one of"):
         RobotDescription(action_mode="pwm")
+
+
+def test_the_robot_is_matched_by_the_profiles_explicit_field():
+    from hebbkit.runtime.profile import robot_profile
+    from hebbkit.runtime.robot_match import describe_robot
+
+    servo = describe_robot(robot_profile("servo_quadruped", "proprio", "position"))
+    assert servo == RobotDescription(joint_names=SERVO_JOINTS, action_mode="position",
+                                     measurements=SERVO_MEASUREMENTS, robot="servo_quadruped")
+    assert profile_mismatches(robot_profile("servo_quadruped", "proprio", "position"), servo, SAFETY_NEEDS) == []
+    # the same joints and layout on another body: refused by the body, whatever the name says
+    other = RobotDescription(robot="ant")
+    assert profile_mismatches(robot_profile("servo_quadruped", "proprio", "position"), other) == [
+        "the servo_quadruped body, this robot is the ant"]
+    assert profile_mismatches(generic_profile(4, 8), other) == []  # a profile of no body: not checked
+    assert "the ant body, this robot is the servo_quadruped" in profile_mismatches(ANT28, servo)[0]

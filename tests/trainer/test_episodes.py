@@ -28,3 +28,25 @@ def test_the_onnx_backend_walks_the_same_episode(tmp_path):
     numpy_run = run_task(EpisodeTask(path, "standard", 4, max_steps=150, burn_in=10))
     onnx_run = run_task(EpisodeTask(path, "standard", 4, max_steps=150, burn_in=10, backend="onnx"))
     assert abs(numpy_run["distance"] - onnx_run["distance"]) <= 1e-6 * max(1.0, abs(numpy_run["distance"]))
+
+
+def test_protocol_reads_robot_observation_and_actuation_from_the_profile_fields():
+    import dataclasses
+
+    import pytest
+
+    from hebbkit.runtime import ConfigError, generic_profile
+    from hebbkit.runtime.profile import robot_profile
+
+    profile = robot_profile("servo_quadruped", "proprio_contacts", "torque")
+    artifact = new_artifact(NetworkSpec(layer_sizes=(profile.n_observations, 4, profile.n_actions),
+                                        activations=("tanh", "tanh")), profile=profile, seed=0)
+    protocol = protocol_for(artifact, ("standard",), 10, 0, early_stop=False)
+    assert (protocol.robot, protocol.observation, protocol.actuation) == ("servo_quadruped", "proprio_contacts",
+                                                                          "torque")
+    renamed = dataclasses.replace(artifact, profile=dataclasses.replace(profile, name="my_robot"))
+    assert protocol_for(renamed, ("standard",), 10, 0, early_stop=False) == protocol  # the name is a label only
+    generic = new_artifact(NetworkSpec(layer_sizes=(3, 4, 2), activations=("tanh", "tanh")),
+                           profile=generic_profile(3, 2), seed=0)
+    with pytest.raises(ConfigError, match="names no robot"):
+        protocol_for(generic, ("standard",), 10, 0, early_stop=False)

@@ -139,3 +139,24 @@ def test_a_custom_body_builds_a_real_env_through_the_protocol():
     assert env.morphology.spec == "front_left:lower:0.25+front_right:lower:0.25"
     result = run_episode(None, protocol, protocol.morphologies[0], seed=0, policy=ScriptedPolicy(np.zeros(8)))
     assert result.steps == 60 and result.morphology == protocol.morphologies[0]
+
+
+def test_one_event_parser_for_the_protocol_and_the_sim_node():
+    import pytest
+
+    from hebbkit.trainer.envs import Perturbations, ScheduledEvent
+    from hebbkit.trainer.envs.perturbations import perturbation_fields, perturbations_from_dict
+    from hebbkit.trainer.protocol import FitnessProtocol
+
+    options = {"ground_friction": 0.5, "events": [{"step": 30, "kind": "push", "force": (0.0, 50.0, 0.0)},
+                                                  {"step": 10, "kind": "break_segment", "leg": "front_left"}]}
+    expected = Perturbations(ground_friction=0.5, events=(ScheduledEvent(10, "break_segment", leg="front_left"),
+                                                          ScheduledEvent(30, "push", force=(0.0, 50.0, 0.0))))
+    assert perturbations_from_dict(options) == expected
+    assert perturbation_fields({})["events"] == ()
+    protocol = FitnessProtocol(perturbations=options)
+    assert protocol.env_options("standard")["perturbations"] == expected
+    with pytest.raises(TypeError):
+        perturbations_from_dict({"events": [{"step": 1, "kind": "push", "colour": "red"}]})
+    with pytest.raises(TypeError):
+        perturbations_from_dict({"events": 5})

@@ -5,6 +5,7 @@ at every reset (domain randomisation).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from hebbkit.runtime.errors import ConfigError
@@ -88,6 +89,23 @@ class Perturbations:
                 raise ConfigError(f"actuator_strength has {len(self.actuator_strength)} factors for {n_joints} joints")
             return self.actuator_strength
         return (float(self.actuator_strength),) * n_joints
+
+
+def perturbation_fields(options: Mapping) -> dict:
+    """`Perturbations` fields from their JSON-ready form (a fitness protocol's `perturbations`, the sim node's
+    parameter): every field as given, `events` (a list of `ScheduledEvent` fields) as `ScheduledEvent`s. The one
+    parser of events; TypeError for an event that is not a mapping of known fields."""
+    fields = dict(options)
+    events = fields.get("events", ())
+    if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+        raise TypeError(f"events should be a list of ScheduledEvent fields, found {events!r}")
+    fields["events"] = tuple(ScheduledEvent(**event) for event in events)
+    return fields
+
+
+def perturbations_from_dict(options: Mapping) -> Perturbations:
+    """`Perturbations` from their JSON-ready form (see `perturbation_fields`)."""
+    return Perturbations(**perturbation_fields(options))
 
 
 NOMINAL = Perturbations()

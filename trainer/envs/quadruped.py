@@ -26,13 +26,13 @@ import pybullet as p
 import pybullet_data
 
 from hebbkit.runtime.errors import ConfigError
-from hebbkit.runtime.profile import ObservationAssembler, RobotProfile, ant28_profile, proprio_profile
+from hebbkit.runtime.profile import QUADRUPED_OBSERVATIONS, ObservationAssembler, RobotProfile, quadruped_profile
 
 from .bodies import Body, resolve_body
 from .morphology import LegDamage, Morphology, resolve_morphology
 from .perturbations import Perturbations, ScheduledEvent
 
-OBSERVATIONS = ("ant28", "proprio", "proprio_contacts")
+OBSERVATIONS = QUADRUPED_OBSERVATIONS
 ACTUATIONS = ("torque", "position")
 FLOOR_FRICTION = 0.8
 FLOOR_RESTITUTION = 0.5
@@ -168,21 +168,8 @@ class QuadrupedEnv(gym.Env):
 
     def _make_profile(self) -> RobotProfile:
         body = self.body
-        if self.observation_kind == "ant28":
-            profile = ant28_profile(body.joint_names, self._joint_limits, body.foot_links, body.torque_per_action)
-            if body.name != "ant" or self.actuation != "torque":
-                position = proprio_profile(body.joint_names, self._joint_limits, (), self.actuation,
-                                           body.torque_per_action)
-                profile = RobotProfile.from_dict({
-                    **profile.to_dict(),
-                    **{key: position.to_dict()[key] for key in ("action_names", "action_mode", "action_scale",
-                                                                 "action_offset")},
-                    "name": f"ant28_{body.name}_{self.actuation}" if body.name != "ant" else f"ant28_{self.actuation}",
-                })
-            return profile
-        feet = body.foot_links if self.observation_kind == "proprio_contacts" else ()
-        return proprio_profile(body.joint_names, self._joint_limits, feet, self.actuation, body.torque_per_action,
-                               name=f"{self.observation_kind}_{body.name}_{self.actuation}")
+        return quadruped_profile(body.name, self.observation_kind, self.actuation, body.joint_names,
+                                 self._joint_limits, body.foot_links, body.torque_per_action)
 
     # ------------------------------------------------------------------------------------------------ Gymnasium
 

@@ -24,10 +24,11 @@ from std_msgs.msg import Float64MultiArray
 
 from hebbkit.firmware_bridge.link import BridgeError, Link
 from hebbkit.firmware_bridge.protocol import State
-from hebbkit.runtime.errors import HebbkitError
+from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.profile import ROBOTS
 
-from .conversions import roll_pitch_yaw_to_quaternion
-from .robots import SERVO_JOINTS
+from .conversions import imu_message, joint_state_message
+from .robots import SERIAL_ROBOT
 
 
 class SerialBridge(Node):
@@ -35,8 +36,14 @@ class SerialBridge(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("serial_bridge", **kwargs)
-        for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000), ("robot", "servo_quadruped"),
-                              ("joint_names", list(SERVO_JOINTS)), ("lower", [-1.3] * 8), ("upper", [1.3] * 8),
+        robot_name = self.declare_parameter("robot", SERIAL_ROBOT).value
+        if robot_name not in ROBOTS:
+            raise ConfigError(f"robot should be one of {sorted(ROBOTS)}, found {robot_name!r}")
+        robot = ROBOTS[robot_name]  # its joints and limits are the defaults of joint_names, lower and upper
+        for name, default in (("port", "/dev/ttyACM0"), ("baudrate", 1_000_000),
+                              ("joint_names", list(robot.joint_names)),
+                              ("lower", [lower for lower, _ in robot.joint_limits]),
+                              ("upper", [upper for _, upper in robot.joint_limits]),
                               ("watchdog_ms", 100), ("state_rate_hz", 100), ("heartbeat_period", 0.05)):
             self.declare_parameter(name, default)
         self.joint_names = list(self.get_parameter("joint_names").value)
@@ -91,17 +98,8 @@ class SerialBridge(Node):
 
     def _publish_state(self, state: State) -> None:
         stamp = self.get_clock().now().to_msg()
-        joints = JointState(name=self.joint_names, position=[float(v) for v in state.positions],
-                            velocity=[float(v) for v in state.velocities])
-        joints.header.stamp = stamp
-        imu = Imu()
-        imu.header.stamp = stamp
-        imu.header.frame_id = "torso"
-        x, y, z, w = roll_pitch_yaw_to_quaternion(*state.roll_pitch_yaw)
-        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
-        imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = state.angular_velocity
-        self._imu.publish(imu)
-        self._joint_states.publish(joints)
+        self._imu.publish(imu_message(stamp, state.roll_pitch_yaw, state.angular_velocity))
+        self._joint_states.publish(joint_state_message(stamp, self.joint_names, state.positions, state.velocities))
 
     def _publish_diagnostics(self) -> None:
         stats = self.link.stats

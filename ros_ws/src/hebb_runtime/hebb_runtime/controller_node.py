@@ -1,6 +1,6 @@
 """`hebb_controller`: a lifecycle node that runs an evolved Hebbian rule at the control rate, safely.
 
-configure: load and validate the artifact, check that its profile fits the robot (joints, actuation,
+configure: load and validate the artifact, check that its profile fits the robot (body, joints, actuation,
 measurements: hebbkit.runtime.robot_match), build the Policy and the safety core (hebbkit.runtime.safety); any
 problem fails the transition with one log line. activate: the control loop is armed; the policy starts (fresh random
 weights, soft start) with the first complete, fresh set of measurements, so the start-up of the sensors counts
@@ -9,13 +9,19 @@ loop off. cleanup: everything configure made goes (the diagnostics timer too).
 Subscribes joint_states, imu (sensor-data QoS), sim_measurements (sim only) and emergency_stop; publishes
 joint_commands and /diagnostics (OK only while policy steps run; WARN or ERROR, with the reason, otherwise);
 services ~/emergency_stop and ~/reset (std_srvs/Trigger).
+
+The logic is runtime code, tested without ROS: the safety layer (`hebbkit.runtime.safety.ControllerCore`), the
+sensor inputs and the lockstep trigger (`hebbkit.runtime.snapshot`), the loop statistics
+(`hebbkit.runtime.loop_stats`), the health on /diagnostics (`hebbkit.runtime.health`); the safety parameters are
+declared from `SafetyConfig`'s fields (same defaults).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
-from collections import deque
+from dataclasses import fields
 
 import numpy as np
 import rclpy
@@ -31,8 +37,11 @@ from std_srvs.srv import Trigger
 
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
+from hebbkit.runtime.health import ERROR, OK, WARN, Health, HealthMonitor
+from hebbkit.runtime.loop_stats import LoopStats
 from hebbkit.runtime.robot_match import RobotDescription, check_robot_match
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig
+from hebbkit.runtime.snapshot import LockstepTrigger, SensorInputs
 
 from .conversions import (
     command_message,
@@ -49,6 +58,8 @@ PARAMETERS = {
                    "then among the models installed with the package", None),
     "backend": ("numpy", "runtime backend: numpy or onnx", None),
     "control_rate": (0.0, "Hz; 0 uses the artifact's control period", (0.0, 1000.0)),
+    "robot": ("", "the robot's body (a key of hebbkit.runtime.profile.ROBOTS); the artifact's profile must be for it "
+              "(empty: not checked)", None),
     "joint_names": ([""], "the robot's joints in command order; the artifact's profile must name the same (empty: "
                     "not checked, take the profile's)", None),
     "actuation": ("", "what the robot's actuators take: torque, position or velocity; the artifact's action mode "
@@ -60,17 +71,14 @@ PARAMETERS = {
     "plastic": (True, "apply the Hebbian updates (false freezes learning)", None),
     "trigger": ("timer", "timer: command at the control rate; state: one command per sensor snapshot, as soon as "
                 "every sensor topic has delivered it (same header stamp; lockstep simulation)", None),
-    "sensor_timeout": (0.1, "s; older sensor data trips the watchdog", (0.001, 10.0)),
-    "soft_start_time": (1.0, "s; the policy's command fades in over this time after activation", (0.0, 60.0)),
-    "tilt_limit": (1.0, "rad of |roll| or |pitch| that counts as a fall", (0.05, 3.2)),
-    "max_slew": (1e9, "largest command change per second (rad/s or N*m/s)", (1e-6, 1e12)),
-    "damping": (5.0, "N*m*s/rad of the safe state's damping torque (torque actuation)", (0.0, 1e4)),
-    "position_margin": (0.0, "rad kept clear of the joint limits (position actuation)", (0.0, 1.0)),
-    "max_weight_norm": (1e30, "Hebbian guard: per-layer norm bound; divergence resets the weights", (1e-6, 1e30)),
+    **{item.name: (item.default, item.metadata["help"], item.metadata["range"]) for item in fields(SafetyConfig)},
+    "max_weight_norm": (inspect.signature(Policy).parameters["max_weight_norm"].default,
+                        "Hebbian guard: per-layer norm bound; divergence resets the weights (inf: non-finite values "
+                        "only)", (1e-6, math.inf)),
     "diagnostics_period": (1.0, "s between /diagnostics messages", (0.05, 60.0)),
 }
-LOOP_SAMPLES_KEPT = 1000
-"""Loop intervals and sensor-to-command latencies kept for the diagnostics' rate, jitter and latency figures."""
+"""Declared parameters: name -> (default, description, range); the safety ones are `SafetyConfig`'s fields."""
+LEVELS = {OK: DiagnosticStatus.OK, WARN: DiagnosticStatus.WARN, ERROR: DiagnosticStatus.ERROR}
 
 
 class HebbController(LifecycleNode):
@@ -91,15 +99,10 @@ class HebbController(LifecycleNode):
         self._waiting = False  # active, waiting for the first complete set of measurements
         self._armed_at = 0.0  # monotonic time of activation
         self._first_input_at: float | None = None  # first measurement while waiting
-        self._reported = (0, 0)  # (steps, policy_steps) at the previous diagnostics message
-        self._measurements: dict[str, np.ndarray] = {}
-        self._stamps: dict[str, float] = {}  # key -> monotonic arrival time (watchdog)
-        self._sources: dict[str, float] = {}  # key -> header stamp of its message, s (0: unstamped)
-        self._last_source: float | None = None  # snapshot stamp of the last state-triggered command
-        self._loop_times: deque[float] = deque(maxlen=LOOP_SAMPLES_KEPT)
-        self._latencies: deque[float] = deque(maxlen=LOOP_SAMPLES_KEPT)
-        self._overruns = 0
-        self._last_command_at = -math.inf
+        self.health = HealthMonitor()
+        self.inputs = SensorInputs()
+        self.lockstep = LockstepTrigger()
+        self.loop = LoopStats()
         self.create_subscription(JointState, "joint_states", self._on_joint_states, qos_profile_sensor_data)
         self.create_subscription(Imu, "imu", self._on_imu, qos_profile_sensor_data)
         self.create_subscription(Float64MultiArray, "sim_measurements", self._on_measurements,
@@ -124,11 +127,7 @@ class HebbController(LifecycleNode):
             artifact = load_artifact(path)
             policy = Policy(artifact, self.parameter("backend"), seed=self.parameter("seed"),
                             plastic=self.parameter("plastic"), max_weight_norm=self.parameter("max_weight_norm"))
-            safety = SafetyConfig(sensor_timeout=self.parameter("sensor_timeout"),
-                                  soft_start_time=self.parameter("soft_start_time"),
-                                  tilt_limit=self.parameter("tilt_limit"), max_slew=self.parameter("max_slew"),
-                                  damping=self.parameter("damping"),
-                                  position_margin=self.parameter("position_margin"))
+            safety = SafetyConfig(**{item.name: self.parameter(item.name) for item in fields(SafetyConfig)})
             core = ControllerCore(policy, safety)
             check_robot_match(artifact.profile, self.robot(), needed=core.needed)
         except HebbkitError as error:
@@ -139,9 +138,10 @@ class HebbController(LifecycleNode):
         self.joint_names = profile.joint_names
         rate = self.parameter("control_rate") or 1.0 / artifact.control_period
         self.period = 1.0 / rate
-        self.get_logger().info(f"configured {path}: {profile.name}, {profile.action_mode} commands for "
+        self.loop.period = self.period
+        self.get_logger().info(f"configured {path}: {profile.name}, {profile.actuation} commands for "
                                f"{len(self.joint_names)} joints at {rate:.1f} Hz ({self.parameter('backend')})")
-        self._reported = (0, 0)
+        self.health.restart()
         if self._diagnostics_timer is None:
             self._diagnostics_timer = self.create_timer(self.parameter("diagnostics_period"),
                                                         self._publish_diagnostics)
@@ -154,11 +154,12 @@ class HebbController(LifecycleNode):
         measurements = [key for key in self.parameter("measurements") if key]
         return RobotDescription(joint_names=tuple(names) if names else None,
                                 action_mode=self.parameter("actuation") or None,
-                                measurements=tuple(measurements) if measurements else None)
+                                measurements=tuple(measurements) if measurements else None,
+                                robot=self.parameter("robot") or None)
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
         self._waiting, self._armed_at, self._first_input_at = True, time.monotonic(), None
-        self._last_tick = None
+        self.loop.restart()
         if self.parameter("trigger") == "timer":
             use_sim_time = self.get_parameter("use_sim_time").value
             clock = self.get_clock() if use_sim_time else Clock(clock_type=ClockType.STEADY_TIME)  # monotonic
@@ -175,7 +176,7 @@ class HebbController(LifecycleNode):
         self._waiting = False
         self.core.deactivate()
         if commanded:  # one safe command; before the first one the robot holds as it did
-            self._publish(self.core.update(time.monotonic(), self._measurements, self._stamps))
+            self._publish(self.core.update(time.monotonic(), self.inputs.measurements, self.inputs.arrivals))
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
@@ -183,9 +184,7 @@ class HebbController(LifecycleNode):
             self.destroy_timer(self._diagnostics_timer)
             self._diagnostics_timer = None
         self.core = None
-        self._loop_times.clear()
-        self._latencies.clear()
-        self._overruns = 0
+        self.loop.clear()
         return TransitionCallbackReturn.SUCCESS
 
     def _start_when_complete(self) -> None:
@@ -194,7 +193,7 @@ class HebbController(LifecycleNode):
         if not self._waiting or self.core is None:
             return
         now = time.monotonic()
-        if self._first_input_at is None and self._stamps:
+        if self._first_input_at is None and self.inputs.arrivals:
             self._first_input_at = now
         if self._missing(now):
             return
@@ -205,8 +204,7 @@ class HebbController(LifecycleNode):
 
     def _missing(self, now: float) -> list[str]:
         """Needed measurements not received within `sensor_timeout` of `now`."""
-        timeout = self.parameter("sensor_timeout")
-        return [key for key in self.core.needed if now - self._stamps.get(key, -math.inf) > timeout]
+        return self.inputs.missing(self.core.needed, now, self.parameter("sensor_timeout"))
 
     # ------------------------------------------------------------------ inputs
 
@@ -219,8 +217,7 @@ class HebbController(LifecycleNode):
             if not self._waiting:  # before the policy starts nothing is rejected; the diagnostics say why it waits
                 self.core.stats.rejected_inputs += 1
             self.core.stats.last_problem = str(error)
-            self._measurements.pop("joint_position", None)
-            self._stamps.pop("joint_position", None)
+            self.inputs.drop("joint_position")
         self._after_input()
 
     def _on_imu(self, message: Imu) -> None:
@@ -241,32 +238,20 @@ class HebbController(LifecycleNode):
         self._maybe_step_on_state()
 
     def _maybe_step_on_state(self) -> None:
-        """trigger "state": command once per sensor snapshot: every needed measurement arrived after the last
-        command, the stamped ones carry one header stamp (no mix of two states), and that stamp has not been
-        answered yet (a republished state is not answered twice), and the command has a subscriber to reach (a
-        command lost to discovery would stall a lockstep sim). Unstamped (zero) messages match any stamp."""
+        """trigger "state": command once per sensor snapshot (`hebbkit.runtime.snapshot.LockstepTrigger`), when
+        the command has a subscriber to reach (a command lost to discovery would stall a lockstep sim)."""
         if self.core is None or not self.core.active or self.parameter("trigger") != "state":
             return
-        needed = self.core.needed
-        if not all(self._stamps.get(key, -math.inf) > self._last_command_at for key in needed):
-            return
-        stamps = {self._sources.get(key, 0.0) for key in needed} - {0.0}
-        if len(stamps) > 1:
-            return
-        snapshot = stamps.pop() if stamps else None
-        if snapshot is not None and snapshot == self._last_source:
+        due, snapshot = self.lockstep.due(self.inputs, self.core.needed)
+        if not due:
             return
         if self._commands.get_subscription_count() == 0:
             return  # nobody hears the answer yet (discovery): keep the snapshot for when the sim republishes it
-        self._last_source = snapshot
+        self.lockstep.answer(snapshot)
         self._control_step()
 
     def _store(self, measurements: dict[str, np.ndarray], source: float = 0.0) -> None:
-        now = time.monotonic()
-        for key, values in measurements.items():
-            self._measurements[key] = values
-            self._stamps[key] = now
-            self._sources[key] = source
+        self.inputs.store(measurements, time.monotonic(), source)
 
     def _emergency_stop(self, source: str) -> None:
         if self.core is not None:
@@ -292,68 +277,39 @@ class HebbController(LifecycleNode):
         if self._waiting:
             return  # nothing is commanded before the first complete measurements
         started = time.monotonic()
-        if self._last_tick is not None:
-            interval = started - self._last_tick
-            self._loop_times.append(interval)
-            if interval > 1.5 * self.period and self.parameter("trigger") == "timer":
-                self._overruns += 1
-        self._last_tick = started
-        command = self.core.update(started, self._measurements, self._stamps)
-        self._last_command_at = time.monotonic()
+        self.loop.tick(started, timed=self.parameter("trigger") == "timer")
+        command = self.core.update(started, self.inputs.measurements, self.inputs.arrivals)
+        self.lockstep.commanded(time.monotonic())
         self._publish(command)
-        newest = max(self._stamps.values(), default=started)
-        self._latencies.append(time.monotonic() - newest)
+        self.loop.latency(time.monotonic() - self.inputs.newest_arrival(default=started))
 
     def _publish(self, command: np.ndarray) -> None:
         if np.isfinite(command).all():  # the core guarantees it; this is the last line of defence
             self._commands.publish(command_message(command))
 
-    def _health(self, now: float) -> tuple[bytes, str, str]:
-        """(level, state, message) for /diagnostics: OK only when the policy ran at every step since the previous
-        message; WARN when it did not run at some (or has not started, or is stopped on purpose); ERROR when it
-        ran at none, or the data it waits for are incomplete."""
-        stats = self.core.stats
-        steps, policy_steps = stats.steps - self._reported[0], stats.policy_steps - self._reported[1]
-        self._reported = (stats.steps, stats.policy_steps)
-        because = f": {stats.last_problem}" if stats.last_problem else ""
-        state = self.core.state
-        if state in ("watchdog", "fallen"):
-            return DiagnosticStatus.ERROR, state, f"no policy step: {state}{because}"
-        if state == "estop":
-            return DiagnosticStatus.WARN, state, "no policy step: emergency stop latched until ~/reset"
-        if self._waiting:
-            missing = ", ".join(self._missing(now))
-            if self._first_input_at is not None and now - self._first_input_at > self.parameter("sensor_timeout"):
-                return DiagnosticStatus.ERROR, "waiting", f"no policy step: incomplete sensor data, no {missing}" + (
-                    f" ({stats.last_problem})" if stats.last_problem else "")
-            return DiagnosticStatus.WARN, "waiting", f"no policy step yet: waiting for {missing}"
-        if state == "inactive":
-            return DiagnosticStatus.WARN, state, "no policy step: inactive"
-        if policy_steps == 0:
-            return DiagnosticStatus.ERROR, state, f"no policy step in {steps} control steps{because}"
-        if policy_steps < steps:
-            return DiagnosticStatus.WARN, state, f"safe command at {steps - policy_steps} of {steps} steps{because}"
-        return DiagnosticStatus.OK, state, "policy running"
+    def _health(self, now: float) -> Health:
+        """The controller's health since the previous diagnostics message (`hebbkit.runtime.health`)."""
+        waiting = self._waiting
+        incomplete = waiting and self._first_input_at is not None and \
+            now - self._first_input_at > self.parameter("sensor_timeout")
+        return self.health.report(self.core.state, self.core.stats, waiting=waiting,
+                                  missing=self._missing(now) if waiting else (), incomplete=incomplete)
 
     def _publish_diagnostics(self) -> None:
         if self.core is None:
             return
         core, stats = self.core, self.core.stats
         level, state, message = self._health(time.monotonic())
-        intervals = np.array(self._loop_times) if self._loop_times else np.array([math.nan])
-        latencies = np.array(self._latencies) if self._latencies else np.array([math.nan])
         norms = [float(np.linalg.norm(w)) for w in core.policy.backend.weights]
         values = {
-            "state": state, "loop_rate_hz": f"{1.0 / np.mean(intervals):.2f}",
-            "jitter_p99_ms": f"{1e3 * np.percentile(np.abs(intervals - self.period), 99):.3f}",
-            "overruns": str(self._overruns), "sensor_to_command_p99_ms": f"{1e3 * np.percentile(latencies, 99):.3f}",
+            "state": state, **self.loop.figures(),
             "weight_norms": ", ".join(f"{n:.1f}" for n in norms),
             "guard_resets": str(core.policy.stats.guard_resets), "watchdog_trips": str(stats.watchdog_trips),
             "estop": str(core.state == "estop"), "falls": str(stats.falls),
             "rejected_inputs": str(stats.rejected_inputs), "last_problem": stats.last_problem,
             "policy_steps": str(stats.policy_steps),
         }
-        status = DiagnosticStatus(level=level, name="hebb_controller", message=message,
+        status = DiagnosticStatus(level=LEVELS[level], name="hebb_controller", message=message,
                                   hardware_id=self.get_fully_qualified_name(),
                                   values=[KeyValue(key=k, value=v) for k, v in values.items()])
         array = DiagnosticArray(status=[status])

@@ -1,8 +1,9 @@
-"""ROS messages <-> the raw measurements and commands of `hebbkit.runtime.profile` (no node state here)."""
+"""ROS messages <-> the raw measurements and commands of `hebbkit.runtime.profile` (no node state here): the one
+builder of each message the nodes publish, and the one reader of each they subscribe to. The orientation maths is
+`hebbkit.runtime.orientation`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -10,24 +11,29 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64MultiArray, MultiArrayDimension
 
 from hebbkit.runtime.errors import ObservationError
+from hebbkit.runtime.orientation import quaternion_to_roll_pitch_yaw, roll_pitch_yaw_to_quaternion
 
 
-def quaternion_to_roll_pitch_yaw(x: float, y: float, z: float, w: float) -> tuple[float, float, float]:
-    """Z-Y-X Euler angles (roll about x, pitch about y, yaw about z), as PyBullet's getEulerFromQuaternion."""
-    roll = math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
-    sine_pitch = max(-1.0, min(1.0, 2.0 * (w * y - z * x)))
-    pitch = math.asin(sine_pitch)
-    yaw = math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-    return roll, pitch, yaw
+def joint_state_message(stamp, names: Sequence[str], positions: Sequence[float],
+                        velocities: Sequence[float]) -> JointState:
+    """joint_states of one sensor snapshot: positions (rad) and velocities (rad/s) in `names` order."""
+    message = JointState(name=list(names), position=[float(v) for v in positions],
+                         velocity=[float(v) for v in velocities])
+    message.header.stamp = stamp
+    return message
 
 
-def roll_pitch_yaw_to_quaternion(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
-    """Inverse of `quaternion_to_roll_pitch_yaw`: (x, y, z, w)."""
-    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
-    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
-    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
-    return (sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy,
-            cr * cp * cy + sr * sp * sy)
+def imu_message(stamp, roll_pitch_yaw: Sequence[float], angular_velocity: Sequence[float],
+                frame_id: str = "torso") -> Imu:
+    """imu of one sensor snapshot: the orientation as a quaternion and the gyro (rad/s, torso frame)."""
+    message = Imu()
+    message.header.stamp = stamp
+    message.header.frame_id = frame_id
+    x, y, z, w = roll_pitch_yaw_to_quaternion(*(float(v) for v in roll_pitch_yaw))
+    message.orientation.x, message.orientation.y, message.orientation.z, message.orientation.w = x, y, z, w
+    message.angular_velocity.x, message.angular_velocity.y, message.angular_velocity.z = (
+        float(v) for v in angular_velocity)
+    return message
 
 
 def joint_state_measurements(message: JointState, joint_names: Sequence[str]) -> dict[str, np.ndarray]:

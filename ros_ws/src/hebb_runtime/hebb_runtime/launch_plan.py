@@ -61,6 +61,6 @@ def plan_launch(arguments: Mapping[str, str], share: Path) -> LaunchPlan:
                             "publish_clock": use_sim_time, "use_sim_time": False}
     else:
         robot_node = "serial_bridge"
-        robot_parameters = {"port": arguments["port"], "robot": robot}
+        robot_parameters = {"port": arguments["port"]}  # the robot it drives: the parameter file's (servo_quadruped)
     return LaunchPlan(sim=sim, params_file=params_file.resolve(), model=model, namespace=arguments["namespace"],
                       controller=controller, robot_node=robot_node, robot_node_parameters=robot_parameters)

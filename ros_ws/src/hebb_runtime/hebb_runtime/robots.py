@@ -1,10 +1,11 @@
 """What each robot offers the controller, where the shipped models are, and the choices ant.launch.py derives
 from them. No rclpy here: the launch file, the nodes and the tests import it.
 
-The serial robot (`serial_bridge`) drives its joints by position targets (rad) and reports, per STATE frame, the
-joint positions and velocities and the IMU's roll/pitch/yaw and angular velocity; it has no foot contacts, no
-height and no body velocity. With `sim:=false` the launch file tells the controller so (`joint_names`,
-`actuation`, `measurements`), and the controller refuses a model trained for another body. The simulation
+The serial robot (`serial_bridge`) is the servo quadruped of `hebbkit.runtime.profile.ROBOTS`: it drives its
+joints by position targets (rad) and reports, per STATE frame, what its `proprio` profile observes (joint positions
+and velocities, the IMU's roll/pitch/yaw and angular velocity); it has no foot contacts, no height and no body
+velocity. With `sim:=false` the launch file tells the controller so (`robot`, `joint_names`, `actuation`,
+`measurements`, all read from that profile), and the controller refuses a model trained for another body. The simulation
 simulates whatever body the model was trained on, so with `sim:=true` nothing is checked.
 """
 
@@ -13,12 +14,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from hebbkit.runtime.profile import robot_profile
+from hebbkit.runtime.robot_match import describe_robot
+
 PACKAGE = "hebb_runtime"
-SERVO_JOINTS = tuple(f"{leg}_{joint}" for leg in ("front_left", "front_right", "rear_left", "rear_right")
-                     for joint in ("shoulder", "knee"))
-"""The serial robot's joints in command order (the serial_bridge default; config/ant.yaml lists the same)."""
-SERIAL_ROBOT_ACTUATION = "position"
-SERIAL_ROBOT_MEASUREMENTS = ("joint_position", "joint_velocity", "roll_pitch_yaw", "angular_velocity")
+SERIAL_ROBOT = "servo_quadruped"
+"""The serial_bridge's default robot."""
+
+
+def serial_profile(robot: str = SERIAL_ROBOT):
+    """What `robot` offers over the serial bridge: its joints (the serial_bridge's default order and limits),
+    position targets (the firmware's servos), proprioceptive measurements (a STATE frame's). ConfigError names the
+    robots there are."""
+    return robot_profile(robot, "proprio", "position")
+
+
+SERVO_JOINTS = serial_profile().joint_names
 DEFAULT_MODELS = {"ant": "models/ant-paper/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
 """The shipped model of each robot, relative to the repository root; setup.py installs them under the package's
 share directory with the same relative paths."""
@@ -72,21 +83,37 @@ def default_model(robot: str) -> str:
         raise ValueError(f"robot should be one of {sorted(DEFAULT_MODELS)}, found {robot!r}") from None
 
 
-def bridge_joint_names(parameters: Mapping | None) -> tuple[str, ...]:
-    """The serial_bridge's joint_names in a parsed parameter file (node key `serial_bridge`, `/serial_bridge` or
-    `/**`), or `SERVO_JOINTS`."""
+def bridge_parameter(parameters: Mapping | None, name: str):
+    """Parameter `name` of the serial_bridge in a parsed parameter file (node key `serial_bridge`,
+    `/serial_bridge` or `/**`), or None."""
     for key in ("serial_bridge", "/serial_bridge", "/**"):
         section = (parameters or {}).get(key)
-        names = section.get("ros__parameters", {}).get("joint_names") if isinstance(section, Mapping) else None
-        if names:
-            return tuple(str(name) for name in names)
-    return SERVO_JOINTS
+        value = section.get("ros__parameters", {}).get(name) if isinstance(section, Mapping) else None
+        if value:
+            return value
+    return None
+
+
+def bridge_robot(parameters: Mapping | None) -> str:
+    """The robot the serial_bridge drives: its `robot` parameter in a parsed parameter file, or `SERIAL_ROBOT`."""
+    return str(bridge_parameter(parameters, "robot") or SERIAL_ROBOT)
+
+
+def bridge_joint_names(parameters: Mapping | None) -> tuple[str, ...]:
+    """The serial_bridge's joint_names in a parsed parameter file, or its robot's (the bridge's default)."""
+    names = bridge_parameter(parameters, "joint_names")
+    if names:
+        return tuple(str(name) for name in names)
+    return serial_profile(bridge_robot(parameters)).joint_names
 
 
 def controller_robot_parameters(sim: bool, parameters: Mapping | None = None) -> dict:
     """The controller parameters describing the robot it drives: none for the simulation (it simulates the
-    model's own body), the serial robot's joints, actuation and measurements otherwise."""
+    model's own body), otherwise the body, joints, actuation and measurements the serial_bridge's robot offers
+    (`serial_profile`; the robot and any rewired joint_names from the parameter file)."""
     if sim:
         return {}
-    return {"joint_names": list(bridge_joint_names(parameters)), "actuation": SERIAL_ROBOT_ACTUATION,
-            "measurements": list(SERIAL_ROBOT_MEASUREMENTS)}
+    robot = bridge_robot(parameters)
+    offered = describe_robot(serial_profile(robot))
+    return {"robot": robot, "joint_names": list(bridge_joint_names(parameters)),
+            "actuation": offered.action_mode, "measurements": list(offered.measurements or ())}

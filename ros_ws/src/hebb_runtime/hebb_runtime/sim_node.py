@@ -30,7 +30,7 @@ from std_msgs.msg import Float64, Float64MultiArray
 
 from hebbkit.runtime.errors import ConfigError, HebbkitError
 
-from .conversions import measurements_message, roll_pitch_yaw_to_quaternion, stamp_seconds
+from .conversions import imu_message, joint_state_message, measurements_message, stamp_seconds
 from .robots import resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -41,26 +41,23 @@ def body_of_artifact(path: str) -> tuple[str, str, str]:
     """(robot, observation, actuation) of the env an artifact was trained in, read from its profile. Raises
     `ArtifactError` for a missing or corrupt artifact, `ConfigError` for one that drives no quadruped."""
     from hebbkit.runtime import load_artifact
-    from hebbkit.trainer.episodes import protocol_for
 
-    artifact = load_artifact(path)
-    if artifact.network.frontend is not None:
-        raise ConfigError(f"{path}: an image-input model (profile {artifact.profile.name!r}), not a quadruped's")
-    protocol = protocol_for(artifact, ("standard",), 1, 0, early_stop=False)
-    return protocol.robot, protocol.observation, protocol.actuation
+    profile = load_artifact(path).profile
+    if not profile.robot or not profile.observation:
+        raise ConfigError(f"{path}: profile {profile.name!r} drives no quadruped the simulation knows")
+    return profile.robot, profile.observation, profile.actuation
 
 
 def perturbations_from_json(text: str):
     """`Perturbations` from the `perturbations` parameter (a JSON object of its fields; "events": a list of
     ScheduledEvent fields). Raises `ConfigError` saying what is wrong."""
-    from hebbkit.trainer.envs import Perturbations, ScheduledEvent
+    from hebbkit.trainer.envs.perturbations import perturbations_from_dict
 
     try:
         options = json.loads(text or "{}")
         if not isinstance(options, dict):
             raise TypeError(f"found a JSON {type(options).__name__}")
-        options["events"] = tuple(ScheduledEvent(**event) for event in options.get("events", ()))
-        return Perturbations(**options)
+        return perturbations_from_dict(options)
     except (ValueError, TypeError) as error:  # bad JSON, unknown or ill-typed fields
         raise ConfigError(f"perturbations should be a JSON object of Perturbations fields, found {text!r}: "
                           f"{error}") from None
@@ -92,8 +89,6 @@ class PyBulletSim(Node):
                                 observation=observation, actuation=actuation, perturbations=perturbations,
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
         self.profile = self.env.profile
-        self._scale = np.asarray(self.profile.action_scale or np.ones(self.profile.n_actions))
-        self._offset = np.asarray(self.profile.action_offset or np.zeros(self.profile.n_actions))
         self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
         self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
         self._extras = self.create_publisher(Float64MultiArray, "sim_measurements", qos_profile_sensor_data)
@@ -128,7 +123,7 @@ class PyBulletSim(Node):
             self.get_logger().warning(f"ignoring malformed joint_commands ({command.shape})",
                                       throttle_duration_sec=5.0)
             return
-        self._action = ((command - self._offset) / self._scale).astype(np.float32)
+        self._action = self.profile.action_from_command(command).astype(np.float32)
         if self.lockstep:
             self._idle = 0
             self._step()
@@ -155,18 +150,9 @@ class PyBulletSim(Node):
     def _publish_state(self) -> None:
         measurements = self.env.last_measurements
         stamp = self._state_stamp  # the same on all three topics: the controller matches them by it
-        joints = JointState()
-        joints.header.stamp = stamp
-        joints.name = list(self.profile.joint_names)
-        joints.position = [float(v) for v in measurements["joint_position"]]
-        joints.velocity = [float(v) for v in measurements["joint_velocity"]]
-        imu = Imu()
-        imu.header.stamp = stamp
-        imu.header.frame_id = "torso"
-        x, y, z, w = roll_pitch_yaw_to_quaternion(*(float(v) for v in measurements["roll_pitch_yaw"]))
-        imu.orientation.x, imu.orientation.y, imu.orientation.z, imu.orientation.w = x, y, z, w
-        gyro = measurements["angular_velocity"]
-        imu.angular_velocity.x, imu.angular_velocity.y, imu.angular_velocity.z = (float(v) for v in gyro)
+        joints = joint_state_message(stamp, self.profile.joint_names, measurements["joint_position"],
+                                     measurements["joint_velocity"])
+        imu = imu_message(stamp, measurements["roll_pitch_yaw"], measurements["angular_velocity"])
         extras = {key: measurements[key] for key in SIM_ONLY}
         extras["stamp"] = np.array([stamp_seconds(stamp)])
         self._extras.publish(measurements_message(extras))

@@ -1,0 +1,63 @@
+"""A controller's health for its diagnostics: is the policy running, and if not, why.
+
+`HealthMonitor.report` classifies what happened since its previous report: OK only when the policy ran at every
+control step; WARN when it ran at some only (or has not started, or is stopped on purpose: e-stop, inactive);
+ERROR when it ran at none, the robot fell, the watchdog tripped, or the data it waits for stay incomplete. The ROS
+controller node publishes the result on /diagnostics; nothing here needs ROS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .safety import SafetyStats
+
+OK, WARN, ERROR = "OK", "WARN", "ERROR"
+
+
+class Health(NamedTuple):
+    """level: OK, WARN or ERROR; state: the controller's state (or "waiting"); message: one line saying why."""
+
+    level: str
+    state: str
+    message: str
+
+
+class HealthMonitor:
+    """Health since the previous report (the step counters at that report are kept here)."""
+
+    def __init__(self) -> None:
+        self._reported = (0, 0)  # (steps, policy_steps) at the previous report
+
+    def restart(self) -> None:
+        """Count from zero again (a new configuration)."""
+        self._reported = (0, 0)
+
+    def report(self, state: str, stats: SafetyStats, waiting: bool = False, missing: Sequence[str] = (),
+               incomplete: bool = False) -> Health:
+        """The health of a controller in `state` with `stats`.
+
+        waiting: activated, waiting for the first complete set of measurements; missing: the measurements it waits
+        for; incomplete: some data came, but not all of it within the sensor timeout.
+        """
+        steps, policy_steps = stats.steps - self._reported[0], stats.policy_steps - self._reported[1]
+        self._reported = (stats.steps, stats.policy_steps)
+        because = f": {stats.last_problem}" if stats.last_problem else ""
+        if state in ("watchdog", "fallen"):
+            return Health(ERROR, state, f"no policy step: {state}{because}")
+        if state == "estop":
+            return Health(WARN, state, "no policy step: emergency stop latched until ~/reset")
+        if waiting:
+            names = ", ".join(missing)
+            if incomplete:
+                return Health(ERROR, "waiting", f"no policy step: incomplete sensor data, no {names}" + (
+                    f" ({stats.last_problem})" if stats.last_problem else ""))
+            return Health(WARN, "waiting", f"no policy step yet: waiting for {names}")
+        if state == "inactive":
+            return Health(WARN, state, "no policy step: inactive")
+        if policy_steps == 0:
+            return Health(ERROR, state, f"no policy step in {steps} control steps{because}")
+        if policy_steps < steps:
+            return Health(WARN, state, f"safe command at {steps - policy_steps} of {steps} steps{because}")
+        return Health(OK, state, "policy running")
