@@ -299,8 +299,14 @@ def test_shipped_models_load_as_synapse_family_and_rewrite_unchanged_but_for_the
     rewritten = tmp_path / "model.npz"
     rewritten.write_bytes(artifact_to_bytes(artifact))
     metadata = read_metadata(rewritten)
-    assert metadata.pop(METADATA_CHECKSUM_KEY) == metadata_checksum(shipped)
-    assert metadata == shipped  # same fields, same schema version 1: older readers keep reading it
+    checksum = metadata.pop(METADATA_CHECKSUM_KEY)
+    assert checksum == metadata_checksum(metadata)
+    # the profile gains its explicit identity, derived from the old name; nothing else changes
+    added = set(metadata["profile"]) - set(shipped["profile"])
+    assert added <= {"robot", "observation", "joint_limits"}
+    for key in added:
+        metadata["profile"].pop(key)
+    assert metadata == shipped  # same fields otherwise, same schema version 1: older readers keep reading it
     with np.load(path) as before, np.load(rewritten) as after:
         assert before.files == after.files
         assert all(before[name].tobytes() == after[name].tobytes() for name in before.files if name != METADATA_KEY)
