@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hebbkit.runtime.artifact import load_artifact
-from hebbkit.trainer.protocol import cached_env
+from hebbkit.trainer.fitness import cached_env
 from hebbkit.trainer.run import prepare_run, resolve_config, run_generation
 from hebbkit.trainer.workers import LocalEvaluator, RayEvaluator, evaluate_chunk
 

@@ -9,18 +9,30 @@ controller node publishes the result on /diagnostics; nothing here needs ROS.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import NamedTuple
 
-from .safety import SafetyStats
+from .safety import ControllerState, SafetyStats
 
-OK, WARN, ERROR = "OK", "WARN", "ERROR"
+
+class HealthLevel(StrEnum):
+    """How well the controller runs (a `str`, equal to its value; the ROS node maps it to DiagnosticStatus)."""
+
+    OK = "OK"  # the policy ran at every control step since the previous report
+    WARN = "WARN"  # it ran at some only, has not started yet, or is stopped on purpose (e-stop, inactive)
+    ERROR = "ERROR"  # it ran at none, the robot fell, the watchdog tripped, or the data stay incomplete
+
+
+OK, WARN, ERROR = HealthLevel.OK, HealthLevel.WARN, HealthLevel.ERROR
+WAITING = "waiting"
+"""The state a health report gives while the controller is activated but waits for its first complete data."""
 
 
 class Health(NamedTuple):
-    """level: OK, WARN or ERROR; state: the controller's state (or "waiting"); message: one line saying why."""
+    """level: OK, WARN or ERROR; state: the controller's state (or WAITING); message: one line saying why."""
 
-    level: str
-    state: str
+    level: HealthLevel
+    state: ControllerState | str
     message: str
 
 
@@ -34,8 +46,8 @@ class HealthMonitor:
         """Count from zero again (a new configuration)."""
         self._reported = (0, 0)
 
-    def report(self, state: str, stats: SafetyStats, waiting: bool = False, missing: Sequence[str] = (),
-               incomplete: bool = False) -> Health:
+    def report(self, state: ControllerState | str, stats: SafetyStats, waiting: bool = False,
+               missing: Sequence[str] = (), incomplete: bool = False) -> Health:
         """The health of a controller in `state` with `stats`.
 
         waiting: activated, waiting for the first complete set of measurements; missing: the measurements it waits
@@ -44,17 +56,17 @@ class HealthMonitor:
         steps, policy_steps = stats.steps - self._reported[0], stats.policy_steps - self._reported[1]
         self._reported = (stats.steps, stats.policy_steps)
         because = f": {stats.last_problem}" if stats.last_problem else ""
-        if state in ("watchdog", "fallen"):
+        if state in (ControllerState.WATCHDOG, ControllerState.FALLEN):
             return Health(ERROR, state, f"no policy step: {state}{because}")
-        if state == "estop":
+        if state == ControllerState.ESTOP:
             return Health(WARN, state, "no policy step: emergency stop latched until ~/reset")
         if waiting:
             names = ", ".join(missing)
             if incomplete:
-                return Health(ERROR, "waiting", f"no policy step: incomplete sensor data, no {names}" + (
+                return Health(ERROR, WAITING, f"no policy step: incomplete sensor data, no {names}" + (
                     f" ({stats.last_problem})" if stats.last_problem else ""))
-            return Health(WARN, "waiting", f"no policy step yet: waiting for {names}")
-        if state == "inactive":
+            return Health(WARN, WAITING, f"no policy step yet: waiting for {names}")
+        if state == ControllerState.INACTIVE:
             return Health(WARN, state, "no policy step: inactive")
         if policy_steps == 0:
             return Health(ERROR, state, f"no policy step in {steps} control steps{because}")

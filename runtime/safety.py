@@ -40,6 +40,7 @@ import reprlib
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 
 import numpy as np
 
@@ -47,10 +48,21 @@ from .errors import ConfigError, HebbkitError
 from .policy import Policy
 from .profile import ObservationAssembler
 
-STATES = ("inactive", "active", "holding", "watchdog", "estop", "fallen")
-"""active: this step ran the policy; holding: active, but this step's input (or the policy's action) was unusable;
-watchdog: stale data; estop, fallen: latched until `reset()`; inactive: not activated."""
-LATCHED_STATES = ("estop", "fallen")
+
+class ControllerState(StrEnum):
+    """The controller's state after each step. A `str`: it compares equal to its value ("active") and prints, formats
+    and serialises (JSON, diagnostics) as that value."""
+
+    INACTIVE = "inactive"  # not activated
+    ACTIVE = "active"  # this step ran the policy
+    HOLDING = "holding"  # active, but this step's input (or the policy's action) was unusable: safe command
+    WATCHDOG = "watchdog"  # active, but a needed measurement is stale: safe command
+    ESTOP = "estop"  # emergency stop, latched until `reset()`
+    FALLEN = "fallen"  # a fall, latched until `reset()`
+
+
+STATES = tuple(ControllerState)
+LATCHED_STATES = (ControllerState.ESTOP, ControllerState.FALLEN)
 JOINT_KEYS = ("joint_position", "joint_velocity")
 STATE_CHANGES_KEPT = 100
 
@@ -188,10 +200,10 @@ class ControllerCore:
                 raise ConfigError(
                     f"invalid safety config: position_margin {margin:g} rad inverts the range of {spans}; it should "
                     f"be at most half the narrowest joint range ({(self.range_high - self.range_low).min() / 2:g} rad)")
-        self.state = "inactive"
+        self.state = ControllerState.INACTIVE
         self.stats = SafetyStats()
         self._active = False
-        self._latch: str | None = None
+        self._latch: ControllerState | None = None
         self._watchdog = False
         self._holding = False
         self._clock: float | None = None  # newest finite `now`; activate() and reset() re-base it
@@ -204,8 +216,8 @@ class ControllerCore:
         return self._active
 
     @property
-    def latched(self) -> str | None:
-        """"estop" or "fallen" while a stop is latched (until `reset()`), else None."""
+    def latched(self) -> ControllerState | None:
+        """ESTOP or FALLEN while a stop is latched (until `reset()`), else None."""
         return self._latch
 
     # ------------------------------------------------------------------ transitions
@@ -228,7 +240,7 @@ class ControllerCore:
     def emergency_stop(self) -> None:
         """Latch the safe state until `reset()`."""
         self.stats.estops += 1
-        self._latch = "estop"
+        self._latch = ControllerState.ESTOP
         self._refresh_state()
 
     def reset(self, now: float, seed: int | None = None) -> None:
@@ -241,12 +253,15 @@ class ControllerCore:
             self._refresh_state()
 
     def _refresh_state(self) -> None:
+        state: ControllerState
         if self._latch is not None:
             state = self._latch
         elif not self._active:
-            state = "inactive"
+            state = ControllerState.INACTIVE
+        elif self._watchdog:
+            state = ControllerState.WATCHDOG
         else:
-            state = "watchdog" if self._watchdog else "holding" if self._holding else "active"
+            state = ControllerState.HOLDING if self._holding else ControllerState.ACTIVE
         if state != self.state:
             self.stats.state_changes.append(f"{self.state}->{state}")
             self.state = state
@@ -272,7 +287,7 @@ class ControllerCore:
         running = self._active and self._latch is None
         if running and self._fallen(vectors.get("roll_pitch_yaw")):
             self.stats.falls += 1
-            self._latch, running = "fallen", False
+            self._latch, running = ControllerState.FALLEN, False
         if running and stale is not None and not self._watchdog:
             self.stats.watchdog_trips += 1
         self._watchdog = running and stale is not None

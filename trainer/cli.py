@@ -71,7 +71,7 @@ COMMANDS: dict[str, Command] = {command.name: command for command in (
             "score a run's snapshots on bodies and seeds its training never used"),
     Command("study", "hebbkit.trainer.study", "StudyConfig", "run_study",
             "compare runs at an equal env-step budget: overlaid curves and a table"),
-    Command("ros-demo", "hebbkit.trainer.ros_demo", "RosDemoConfig", "run_ros_demo",
+    Command("ros-demo", "hebb_runtime.ros_demo", "RosDemoConfig", "run_ros_demo",
             "the ROS 2 nodes without ros2 launch"),
     Command("bridge", "hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge",
             "ping or monitor the robot's firmware"),

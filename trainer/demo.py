@@ -33,7 +33,7 @@ class DemoConfig:
 def run_demo(config: DemoConfig) -> int:
     from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
 
-    from .protocol import FitnessProtocol, run_episode
+    from .fitness import FitnessProtocol, run_episode
 
     config.output.mkdir(parents=True, exist_ok=True)
     if config.model.exists():
@@ -120,7 +120,7 @@ def _plot(path: Path, artifact, config: DemoConfig) -> None:
         return
     from hebbkit.runtime import Policy
 
-    from .protocol import FitnessProtocol, cached_env
+    from .fitness import FitnessProtocol, cached_env
 
     protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.steps)
     env = cached_env(protocol, "standard")

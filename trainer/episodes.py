@@ -34,7 +34,7 @@ class EpisodeTask:
 def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
                  perturbations: dict | None = None):
     """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
-    from .protocol import FitnessProtocol
+    from .fitness import FitnessProtocol
 
     profile = artifact.profile
     if artifact.network.frontend is not None:  # pixels: CarRacing
@@ -50,7 +50,7 @@ def run_task(task: EpisodeTask) -> dict:
     """Worker: one episode; distance (summed progress), steps, walk step and, if asked, the distance curve."""
     from hebbkit.runtime import Policy, load_artifact
 
-    from .protocol import run_episode
+    from .fitness import run_episode
 
     artifact = load_artifact(task.path)
     protocol = protocol_for(artifact, (task.morphology,), task.max_steps, task.burn_in, task.early_stop,

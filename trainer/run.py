@@ -39,9 +39,9 @@ from .checkpoints import (
     write_config,
 )
 from .es import Candidate, ESState, OpenAIES
+from .fitness import FitnessProtocol
 from .monitor import TrainingMonitor
 from .parameters import ParameterLayout
-from .protocol import FitnessProtocol
 from .train_config import (
     PRESETS,
     RESUMABLE_FIELDS,

@@ -19,7 +19,7 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.network import NetworkSpec, WeightInit
 
 from .es import ESConfig
-from .protocol import FitnessProtocol
+from .fitness import FitnessProtocol
 
 POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
 

@@ -22,9 +22,9 @@ from hebbkit.runtime.errors import DependencyError, HebbkitError
 from hebbkit.runtime.profile import RobotProfile
 
 from .es import Candidate
+from .fitness import FitnessProtocol, run_episode
 from .parameters import ParameterLayout
 from .pool import THREAD_VARIABLES, limit_threads, process_pool, stop_pool
-from .protocol import FitnessProtocol, run_episode
 
 
 class WorkerFailureError(HebbkitError, RuntimeError):

@@ -85,7 +85,7 @@ def wait_until(predicate, seconds: float = 3.0) -> bool:
 
 def test_garbage_towards_the_firmware_never_moves_a_servo(firmware):
     rng = random.Random(23)
-    with Link(firmware.port_name, timeout=1.0) as link:
+    with Link(firmware.port_name, timeout=10.0) as link:
         link.hello()
         link.configure(LOWER, UPPER, watchdog_ms=5000, state_rate_hz=100)
         link.enable(True)
@@ -120,13 +120,14 @@ def test_an_error_code_from_the_future_is_reported_not_raised_as_a_crash():
 
 def test_a_host_refuses_a_v1_firmware_with_a_clear_error():
     """A v1 firmware drops v2 HELLOs as malformed and never answers; its STATE reports give it away."""
-    link = Link("loop://", timeout=1.0)
+    link = Link("loop://", timeout=30.0)
     v1_state = State(1, 0, 0, 0, 0, (0.0,) * 8, (0.0,) * 8)
     link.port.write(encode_frame(MessageType.STATE, 3, v1_state.pack(), version=1))
     started = time.monotonic()
     with pytest.raises(ProtocolVersionError, match=r"firmware speaks protocol v1 \(CRC-16 frames\), this host v2"):
         link.hello()
-    assert time.monotonic() - started < 0.2 and link.stats.version_errors == 1  # at once, not at the timeout
+    # at once, not at the timeout (30 s, far beyond any scheduling delay)
+    assert time.monotonic() - started < 5.0 and link.stats.version_errors == 1
 
 
 def test_a_v1_host_is_refused_in_v1_framing(firmware):

@@ -31,3 +31,18 @@ def test_latched_states_waiting_and_inactive():
                                      incomplete=True)
     assert stalled == Health(ERROR, "waiting",
                              "no policy step: incomplete sensor data, no height_above_start (roll 1.2 rad)")
+
+
+def test_states_and_levels_are_enums_that_read_and_serialise_as_their_strings():
+    import json
+
+    from hebbkit.runtime.health import HealthLevel
+    from hebbkit.runtime.safety import LATCHED_STATES, STATES, ControllerState
+
+    assert [str(state) for state in STATES] == ["inactive", "active", "holding", "watchdog", "estop", "fallen"]
+    assert ControllerState.ESTOP == "estop" and f"{ControllerState.FALLEN}" == "fallen"
+    assert set(LATCHED_STATES) == {"estop", "fallen"}
+    health = HealthMonitor().report(ControllerState.WATCHDOG, SafetyStats(steps=3))
+    assert health.level is HealthLevel.ERROR and health.level == "ERROR"
+    assert json.loads(json.dumps({"level": health.level, "state": health.state})) == {"level": "ERROR",
+                                                                                      "state": "watchdog"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact
 from hebbkit.trainer.episodes import EpisodeTask, protocol_for, run_episodes, run_task
-from hebbkit.trainer.protocol import run_episode
+from hebbkit.trainer.fitness import run_episode
 
 
 def test_pool_results_do_not_depend_on_the_worker_count_or_order(tmp_path):

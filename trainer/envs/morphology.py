@@ -15,7 +15,7 @@ Any other body is written as text, `leg:segment:scale` parts joined by '+', e.g.
 spelling (`Morphology.spec`, `format_spec`) lists the parts in leg order (`LEGS`), upper before lower, leaves out
 segments at scale 1 and writes each scale as Python's shortest float repr without a trailing ".0" (`0.25`, `1.5`,
 `0`); the body with nothing changed is `standard`. A morphology parsed from text is named by its canonical spec, so
-two spellings of one body get one name (and one env in `protocol.cached_env`).
+two spellings of one body get one name (and one env in `fitness.cached_env`).
 """
 
 from __future__ import annotations

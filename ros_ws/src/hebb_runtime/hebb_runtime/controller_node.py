@@ -37,10 +37,10 @@ from std_srvs.srv import Trigger
 
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
-from hebbkit.runtime.health import ERROR, OK, WARN, Health, HealthMonitor
+from hebbkit.runtime.health import Health, HealthLevel, HealthMonitor
 from hebbkit.runtime.loop_stats import LoopStats
 from hebbkit.runtime.robot_match import RobotDescription, check_robot_match
-from hebbkit.runtime.safety import ControllerCore, SafetyConfig
+from hebbkit.runtime.safety import ControllerCore, ControllerState, SafetyConfig
 from hebbkit.runtime.snapshot import LockstepTrigger, SensorInputs
 
 from .conversions import (
@@ -78,7 +78,8 @@ PARAMETERS = {
     "diagnostics_period": (1.0, "s between /diagnostics messages", (0.05, 60.0)),
 }
 """Declared parameters: name -> (default, description, range); the safety ones are `SafetyConfig`'s fields."""
-LEVELS = {OK: DiagnosticStatus.OK, WARN: DiagnosticStatus.WARN, ERROR: DiagnosticStatus.ERROR}
+LEVELS = {HealthLevel.OK: DiagnosticStatus.OK, HealthLevel.WARN: DiagnosticStatus.WARN,
+          HealthLevel.ERROR: DiagnosticStatus.ERROR}
 
 
 class HebbController(LifecycleNode):
@@ -302,10 +303,10 @@ class HebbController(LifecycleNode):
         level, state, message = self._health(time.monotonic())
         norms = [float(np.linalg.norm(w)) for w in core.policy.backend.weights]
         values = {
-            "state": state, **self.loop.figures(),
+            "state": str(state), **self.loop.figures(),
             "weight_norms": ", ".join(f"{n:.1f}" for n in norms),
             "guard_resets": str(core.policy.stats.guard_resets), "watchdog_trips": str(stats.watchdog_trips),
-            "estop": str(core.state == "estop"), "falls": str(stats.falls),
+            "estop": str(core.state == ControllerState.ESTOP), "falls": str(stats.falls),
             "rejected_inputs": str(stats.rejected_inputs), "last_problem": stats.last_problem,
             "policy_steps": str(stats.policy_steps),
         }

@@ -3,6 +3,9 @@
 Starts the same nodes as `ros2 launch hebb_runtime ant.launch.py` (controller and PyBullet simulation, separate
 processes, real DDS on this machine) with the same parameter file, configures and activates the controller, then
 watches the simulated ant walk for a while and reports the distance.
+
+It lives in the ROS package because it drives ROS nodes; the trainer's CLI names it in its command table (by module
+name, imported only when `hebbkit` builds its parser or runs the command), so the trainer itself never imports ROS.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .launcher import DEFAULT_PARAMS, change_state, node_process, stop
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,6 @@ def run_ros_demo(config: RosDemoConfig) -> int:
 
     try:
         import rclpy
-        from hebb_runtime.launcher import DEFAULT_PARAMS, change_state, node_process, stop
         from std_msgs.msg import Float64
     except ImportError as error:
         raise DependencyError(f"hebbkit ros-demo needs the ROS 2 wheels: pip install 'hebbkit[ros]' ({error})") \

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from hebbkit.runtime import ANT28, ConfigError, NetworkSpec, Policy, WeightInit
+from hebbkit.trainer.fitness import ENV_CACHE_CAPACITY, EnvCache, FitnessProtocol, cached_env, env_key, run_episode
 from hebbkit.trainer.parameters import ParameterLayout
-from hebbkit.trainer.protocol import ENV_CACHE_CAPACITY, EnvCache, FitnessProtocol, cached_env, env_key, run_episode
 
 
 def test_layout_ravels_and_unravels_by_name():
@@ -146,7 +146,7 @@ def test_one_event_parser_for_the_protocol_and_the_sim_node():
 
     from hebbkit.trainer.envs import Perturbations, ScheduledEvent
     from hebbkit.trainer.envs.perturbations import perturbation_fields, perturbations_from_dict
-    from hebbkit.trainer.protocol import FitnessProtocol
+    from hebbkit.trainer.fitness import FitnessProtocol
 
     options = {"ground_friction": 0.5, "events": [{"step": 30, "kind": "push", "force": (0.0, 50.0, 0.0)},
                                                   {"step": 10, "kind": "break_segment", "leg": "front_left"}]}
