@@ -69,6 +69,7 @@ def validate_run(config: ValidateConfig, run_dir: Path) -> int:
     """Score the run's unscored snapshots; returns how many (snapshot, body) rows were added."""
     from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, run_episodes, summarise
+    from .train_config import resolve_policy_backend
 
     bodies = expand_bodies(config.bodies)
     steps = cumulative_env_steps(run_dir)
@@ -80,7 +81,8 @@ def validate_run(config: ValidateConfig, run_dir: Path) -> int:
              if (generation, body, config.episodes, config.seed) not in done]
     if not pairs:
         return 0
-    tasks = [EpisodeTask(str(path), body, config.seed + index, backend="c")
+    backend = resolve_policy_backend("auto")  # the C kernel where it builds (same results as NumPy, faster)
+    tasks = [EpisodeTask(str(path), body, config.seed + index, backend=backend)
              for _, path, body in pairs for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress,
                             description=f"validate {Path(run_dir).name}")
