@@ -72,7 +72,7 @@ def measure_in_process(policy_backend: str, population: int, generations: int, f
         steps += stats.env_steps
     physics = sum(env.physics_seconds for env in envs) - physics_before
     return {"seconds": round(seconds, 3), "env_steps": steps, "env_steps_per_second": round(steps / seconds, 1),
-            "bare_physics_steps_per_second": round(steps / physics, 1), "physics_share": round(physics / seconds, 3)}
+            "bare_physics_steps_per_second": round(steps / physics, 1), "physics_share": round(physics / seconds, 4)}
 
 
 def measure(name: str, evaluator, population: int, generations: int, folder: Path) -> dict:
@@ -131,8 +131,8 @@ def main() -> None:
     for backend, figures in in_process.items():
         print(f"  one process, {backend:<5} policy: {figures['env_steps_per_second']:7.0f} env steps/s; bare physics "
               f"of the same steps {figures['bare_physics_steps_per_second']:7.0f}/s; physics share "
-              f"{figures['physics_share']:.2f}")
-    print(f"  physics share with the C kernel {report['physics_share']:.2f} (target >= "
+              f"{figures['physics_share']:.3f}")
+    print(f"  physics share with the C kernel {report['physics_share']:.3f} (target >= "
           f"{TARGETS['physics_share_min']}); C / NumPy policy {report['c_vs_numpy']:.2f}x")
     if not arguments.skip_pools:
         for name, figures in report["candidates"].items():

@@ -107,8 +107,9 @@ class QuadrupedEnv(gym.Env):
         self._pending_actions: deque[np.ndarray] = deque()
         self._last_observation = np.zeros(self.profile.n_observations, dtype=np.float32)
         self._events: list[ScheduledEvent] = []
-        self.last_measurements: dict[str, np.ndarray] = {}
-        """The raw measurements behind the last observation (profile keys, SI units): what a ROS sim node publishes."""
+        self._last_measurements: dict[str, np.ndarray] = {}
+        self._last_base_motion: tuple | None = None  # (orientation, angular velocity) of the last measurement
+        self._needs_angular_velocity = "angular_velocity" in self._assemble.keys
         self.physics_seconds = 0.0
         """Wall time spent in `stepSimulation` since construction (benchmarks: the physics share of a step)."""
 
@@ -326,7 +327,7 @@ class QuadrupedEnv(gym.Env):
         position, orientation = p.getBasePositionAndOrientation(robot, physicsClientId=c)
         linear, angular = p.getBaseVelocity(robot, physicsClientId=c)
         roll, pitch, yaw = p.getEulerFromQuaternion(orientation, physicsClientId=c)
-        rotation = np.array(p.getMatrixFromQuaternion(orientation, physicsClientId=c)).reshape(3, 3)
+        self._last_base_motion = (orientation, angular)
         self._torso_position = position
         self._yaw = yaw
         if self._initial_z is None:
@@ -338,15 +339,31 @@ class QuadrupedEnv(gym.Env):
         self._body_xy = (x, y)
         angle_to_target = math.atan2(self.walk_target[1] - y, self.walk_target[0] - x) - yaw
         joint_positions, joint_velocities, *_ = zip(*states, strict=True)
-        return {
+        measurements = {
             "joint_position": np.array(joint_positions),
             "joint_velocity": np.array(joint_velocities),
             "roll_pitch_yaw": np.array((roll, pitch, yaw)),
-            "angular_velocity": rotation.T @ np.asarray(angular),
             "linear_velocity_body": np.array(velocity_body),
             "height_above_start": np.array((position[2] - self._initial_z,)),
             "target_direction": np.array((math.sin(angle_to_target), math.cos(angle_to_target))),
         }
+        if self._needs_angular_velocity:  # otherwise computed only if `last_measurements` is read
+            measurements["angular_velocity"] = self._body_angular_velocity(orientation, angular)
+        return measurements
+
+    def _body_angular_velocity(self, orientation, angular) -> np.ndarray:
+        """The base's angular velocity in its own frame (what an IMU on the torso reads)."""
+        rotation = np.array(p.getMatrixFromQuaternion(orientation, physicsClientId=self._client)).reshape(3, 3)
+        return rotation.T @ np.asarray(angular)
+
+    @property
+    def last_measurements(self) -> dict[str, np.ndarray]:
+        """The raw measurements behind the last observation (profile keys, SI units): what a ROS sim node publishes.
+        Complete whatever the profile observes (the IMU's angular velocity is computed on first read)."""
+        measurements = self._last_measurements
+        if "angular_velocity" not in measurements and self._last_base_motion is not None:
+            measurements["angular_velocity"] = self._body_angular_velocity(*self._last_base_motion)
+        return measurements
 
     def _parts_mean_xy(self, torso_position) -> tuple[float, float]:
         """Mean x, y over the torso and every link (and, for Ant parity, the floor's origin)."""
@@ -391,5 +408,5 @@ class QuadrupedEnv(gym.Env):
         if perturbations.observation_noise > 0 and self.profile.observation_clip:
             np.clip(observation, -self.profile.observation_clip, self.profile.observation_clip, out=observation)
         self._last_observation = observation.copy()
-        self.last_measurements = measurements
+        self._last_measurements = measurements
         return observation
