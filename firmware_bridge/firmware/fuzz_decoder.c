@@ -22,14 +22,8 @@
 #include <string.h>
 
 #include "hebb_protocol.h"
+#include "fuzz_random.h"
 
-static uint64_t state = 88172645463325252ull;
-static uint32_t next_random(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (uint32_t)(state >> 11);
-}
 
 enum { INTACT, GARBAGE, BIT_FLIPS, BURST, CODE_BYTE, TRUNCATED, DROPPED, INSERTED, OVERSIZED, CLASSES };
 static const char *const class_names[CLASSES] = {"intact", "garbage", "bit_flips", "burst", "code_byte",

@@ -14,16 +14,10 @@
 #include <string.h>
 
 #include "hebb_firmware.h"
+#include "fuzz_random.h"
 
 #define JOINTS 8u
 
-static uint64_t state = 88172645463325252ull;
-static uint32_t next_random(void) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (uint32_t)(state >> 11);
-}
 
 static hebb_firmware fw;
 static hebb_decoder output;
