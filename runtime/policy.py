@@ -28,6 +28,7 @@ import numpy as np
 from .artifact import PolicyArtifact, load_artifact
 from .backends import StepBackend, make_backend
 from .errors import ConfigError, ObservationError, WeightsError
+from .network import INIT_GENERATORS
 
 NAN_POLICIES = ("raise", "hold")
 
@@ -51,6 +52,8 @@ class Policy:
     nan_policy: "raise" (default) or "hold" for non-finite observations.
     max_weight_norm: per-layer Frobenius bound of the guard; default inf guards non-finite values only (trained
         Ant rules legitimately reach |w| ~ 5e4).
+    init_rng: generator of the initial weights, "numpy" (default) or "pcg32", the one a board running the model
+        exported by `hebbkit export --c` draws from: the same integer seed gives the same weights on both.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class Policy:
         plastic: bool = True,
         nan_policy: str = "raise",
         max_weight_norm: float = math.inf,
+        init_rng: str = "numpy",
         **backend_options: Any,
     ) -> None:
         if nan_policy not in NAN_POLICIES:
@@ -74,6 +78,9 @@ class Policy:
         self.plastic = plastic
         self.nan_policy = nan_policy
         self.max_weight_norm = float(max_weight_norm)
+        if init_rng not in INIT_GENERATORS:
+            raise ConfigError(f"init_rng must be one of {INIT_GENERATORS}, got {init_rng!r}")
+        self.init_rng = init_rng
         self._max_sq_norm = self.max_weight_norm**2
         self.stats = PolicyStats()
         self._observation = np.zeros(self.spec.observation_shape, dtype=np.float32)
@@ -95,7 +102,7 @@ class Policy:
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0)):
             raise ConfigError(f"seed must be an integer >= 0 or None, got {seed!r}")
-        initial = self.spec.initial_weights(seed, self._stored_weights)
+        initial = self.spec.initial_weights(seed, self._stored_weights, self.init_rng)
         _check_finite_weights(initial, "initial weights")
         self._initial_weights = initial
         self.backend.load_weights(self._initial_weights)
