@@ -5,6 +5,8 @@
  * The NumPy backend is the reference: the forward sums run in double and are rounded once to float, the update
  * runs in float in the NumPy backend's order (dw = pre * (a * post + b) + (c * post + d)), so one step from the
  * same weights agrees to float rounding (build with -ffp-contract=off so no fused multiply-add changes it).
+ * -DHEBB_FORWARD_FLOAT runs the forward sums and activations in float instead: for FPUs without double precision
+ * (the Cortex-M4F), several times fewer instructions, at ~1e-6 relative from the reference per step.
  */
 #ifndef HEBB_KERNEL_H
 #define HEBB_KERNEL_H
