@@ -9,35 +9,20 @@ libnewlib-arm-none-eabi and qemu-system-arm."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import signal
-import struct
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hebbkit.firmware_bridge import protocol
+from hebbkit.firmware_bridge.onboard_bench import CORE_HZ, FLASH_BYTES, SRAM_BYTES, QemuBench, arm_size, build_bench
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.c_export import export_c
 from tests.conftest import random_observations
 
-BOARD = Path(protocol.__file__).parent / "firmware" / "board"
 SERVO = Path(__file__).resolve().parents[2] / "models" / "servo-proprio" / "model.npz"
-FLASH_BYTES = 1024 * 1024  # STM32F405: 1 MB flash
-SRAM_BYTES = 128 * 1024  # 112 + 16 KB SRAM at 0x20000000 (the linker script's RAM); the 64 KB CCM is not used
-CORE_HZ = 168_000_000  # the STM32F405's maximum core clock, what QEMU's netduinoplus2 runs SysTick at
 FEED_SEED = 21
 FLOAT_AGREEING_STEPS = 4
-
-
-def arm_size(elf: Path) -> dict[str, int]:
-    output = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True).stdout
-    text, data, bss = (int(value) for value in output.splitlines()[1].split()[:3])
-    return {"text": text, "data": data, "bss": bss, "flash": text + data, "ram": data + bss}
 
 
 @pytest.fixture(scope="module")
@@ -53,50 +38,7 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module", params=["double", "float"])
 def bench_elf(request, model_dir, tmp_path_factory) -> tuple[str, Path]:
-    build = tmp_path_factory.mktemp(f"arm_{request.param}")
-    result = subprocess.run(["make", "-C", str(BOARD), "bench", f"BUILD={build}", f"MODEL_DIR={model_dir}",
-                             f"CORE_HZ={CORE_HZ}", f"FORWARD={request.param}"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return request.param, build / "hebb_model_bench.elf"
-
-
-class Board:
-    """The bench image in QEMU with instruction counting, USART1 on a pty."""
-
-    def __init__(self, elf: Path) -> None:
-        import serial
-
-        self.process = subprocess.Popen(
-            ["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(elf), "-serial", "pty",
-             "-monitor", "none", "-icount", "shift=0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        match = re.search(r"(/dev/pts/\d+)", line)
-        assert match, f"qemu did not report its pty: {line!r}"
-        self.port = serial.Serial(match.group(1), 115200, timeout=20)
-        banner = self.port.readline().decode()
-        fields = dict(re.findall(r"(\w+)=(\S+)", banner))
-        assert banner.startswith("BENCH"), banner
-        self.sha256 = fields["sha256"]
-        self.model_bytes = int(fields["model_bytes"])
-        self.ticks_per_instruction = int(fields["calib_ticks"]) / int(fields["calib_insns"])
-
-    def reset(self, seed: int) -> None:
-        self.port.write(b"R" + struct.pack("<Q", seed))
-        assert self.port.read(1) == b"r"
-
-    def step(self, observation: np.ndarray, n_actions: int) -> tuple[np.ndarray, int]:
-        self.port.write(b"S" + np.asarray(observation, dtype="<f4").tobytes())
-        reply = self.port.read(1 + 4 * n_actions + 4)
-        assert reply[:1] == b"A" and len(reply) == 1 + 4 * n_actions + 4, reply
-        return np.frombuffer(reply[1:1 + 4 * n_actions], dtype="<f4").copy(), struct.unpack("<I", reply[-4:])[0]
-
-    def close(self) -> None:
-        self.port.close()
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self.process.kill()
-        self.process.wait()
+    return request.param, build_bench(model_dir, tmp_path_factory.mktemp(f"arm_{request.param}"), request.param)
 
 
 def test_flash_and_ram_fit_the_stm32f405(bench_elf):
@@ -119,7 +61,7 @@ def test_board_matches_numpy_and_reports_its_step_cost(bench_elf):
     trajectories part (the step where they differ by 1e-3 is printed), as two float32 roundings of one rule do."""
     forward, elf = bench_elf
     artifact = load_artifact(SERVO)
-    board = Board(elf)
+    board = QemuBench(elf)
     try:
         assert board.sha256 == artifact.sha256()
         board.reset(FEED_SEED)
@@ -141,7 +83,7 @@ def test_board_matches_numpy_and_reports_its_step_cost(bench_elf):
         above = [step for step, difference in enumerate(differences) if difference > 1e-3]
         print(f"FORWARD=float: max |action difference| {max(differences[:FLOAT_AGREEING_STEPS]):.3g} over the first "
               f"{FLOAT_AGREEING_STEPS} steps; first step above 1e-3: {above[0] if above else None}")
-    instructions = float(np.median(ticks)) / board.ticks_per_instruction
+    instructions = board.instructions(float(np.median(ticks)))
     duty = instructions / CORE_HZ / artifact.control_period
     print(f"servo-proprio FORWARD={forward} in QEMU: {steps} steps, max |action difference| {worst:.3g}; "
           f"{instructions:,.0f} instructions per control step (median), {1e3 * instructions / CORE_HZ:.2f} ms at "
