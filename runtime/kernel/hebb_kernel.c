@@ -49,9 +49,30 @@ static void forward(const hebb_layer *layer, const float *pre, double *sums) {
 }
 #endif
 
+/* One row of the update, in the NumPy backend's order; called with constant use_* so that the compiler makes one
+ * branch-free (vectorisable) loop per rule shape. */
+static inline void update_row(float *w, const float *a, const float *b, const float *c, const float *d,
+                              const float *post, float p, int32_t n_out, const int use_b, const int use_c,
+                              const int use_d) {
+    for (int32_t j = 0; j < n_out; ++j) {
+        float delta = a[j] * post[j];
+        if (use_b) delta += b[j];
+        delta *= p;
+        if (use_c) {
+            float term = c[j] * post[j];
+            if (use_d) term += d[j];
+            delta += term;
+        } else if (use_d) {
+            delta += d[j];
+        }
+        w[j] += delta;
+    }
+}
+
 static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
     const int32_t n_in = layer->n_in, n_out = layer->n_out;
     const float *post = layer->post;
+    const unsigned shape = flags & (HEBB_USE_B | HEBB_USE_C | HEBB_USE_D);
     for (int32_t i = 0; i < n_in; ++i) {
         const float p = pre[i];
         const int64_t row = (int64_t)i * n_out;
@@ -60,18 +81,15 @@ static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         const float *b = (flags & HEBB_USE_B) ? layer->b + row : 0;
         const float *c = (flags & HEBB_USE_C) ? layer->c + row : 0;
         const float *d = (flags & HEBB_USE_D) ? layer->d + row : 0;
-        for (int32_t j = 0; j < n_out; ++j) {
-            float delta = a[j] * post[j];
-            if (b) delta += b[j];
-            delta *= p;
-            if (c) {
-                float term = c[j] * post[j];
-                if (d) term += d[j];
-                delta += term;
-            } else if (d) {
-                delta += d[j];
-            }
-            w[j] += delta;
+        switch (shape) {
+        case 0: update_row(w, a, b, c, d, post, p, n_out, 0, 0, 0); break;
+        case HEBB_USE_B: update_row(w, a, b, c, d, post, p, n_out, 1, 0, 0); break;
+        case HEBB_USE_C: update_row(w, a, b, c, d, post, p, n_out, 0, 1, 0); break;
+        case HEBB_USE_B | HEBB_USE_C: update_row(w, a, b, c, d, post, p, n_out, 1, 1, 0); break;
+        case HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 0, 0, 1); break;
+        case HEBB_USE_B | HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 1, 0, 1); break;
+        case HEBB_USE_C | HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 0, 1, 1); break;
+        default: update_row(w, a, b, c, d, post, p, n_out, 1, 1, 1); break;
         }
     }
     if (flags & HEBB_NORMALIZE) {
