@@ -51,9 +51,10 @@ static void forward(const hebb_layer *layer, const float *pre, double *sums) {
 
 /* One row of the update, in the NumPy backend's order; called with constant use_* so that the compiler makes one
  * branch-free (vectorisable) loop per rule shape. */
-static inline void update_row(float *w, const float *a, const float *b, const float *c, const float *d,
-                              const float *post, float p, int32_t n_out, const int use_b, const int use_c,
-                              const int use_d) {
+static inline int update_row(float *w, const float *a, const float *b, const float *c, const float *d,
+                             const float *post, float p, int32_t n_out, const int use_b, const int use_c,
+                             const int use_d) {
+    int small = 1; /* NaN compares false: not small */
     for (int32_t j = 0; j < n_out; ++j) {
         float delta = a[j] * post[j];
         if (use_b) delta += b[j];
@@ -66,13 +67,16 @@ static inline void update_row(float *w, const float *a, const float *b, const fl
             delta += d[j];
         }
         w[j] += delta;
+        small &= fabsf(w[j]) <= HEBB_SMALL_WEIGHT;
     }
+    return small;
 }
 
-static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
+static int update(const hebb_layer *layer, uint32_t flags, const float *pre) {
     const int32_t n_in = layer->n_in, n_out = layer->n_out;
     const float *post = layer->post;
     const unsigned shape = flags & (HEBB_USE_B | HEBB_USE_C | HEBB_USE_D);
+    int small = 1;
     for (int32_t i = 0; i < n_in; ++i) {
         const float p = pre[i];
         const int64_t row = (int64_t)i * n_out;
@@ -82,14 +86,14 @@ static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         const float *c = (flags & HEBB_USE_C) ? layer->c + row : 0;
         const float *d = (flags & HEBB_USE_D) ? layer->d + row : 0;
         switch (shape) {
-        case 0: update_row(w, a, b, c, d, post, p, n_out, 0, 0, 0); break;
-        case HEBB_USE_B: update_row(w, a, b, c, d, post, p, n_out, 1, 0, 0); break;
-        case HEBB_USE_C: update_row(w, a, b, c, d, post, p, n_out, 0, 1, 0); break;
-        case HEBB_USE_B | HEBB_USE_C: update_row(w, a, b, c, d, post, p, n_out, 1, 1, 0); break;
-        case HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 0, 0, 1); break;
-        case HEBB_USE_B | HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 1, 0, 1); break;
-        case HEBB_USE_C | HEBB_USE_D: update_row(w, a, b, c, d, post, p, n_out, 0, 1, 1); break;
-        default: update_row(w, a, b, c, d, post, p, n_out, 1, 1, 1); break;
+        case 0: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 0, 0); break;
+        case HEBB_USE_B: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 0, 0); break;
+        case HEBB_USE_C: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 1, 0); break;
+        case HEBB_USE_B | HEBB_USE_C: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 1, 0); break;
+        case HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 0, 1); break;
+        case HEBB_USE_B | HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 0, 1); break;
+        case HEBB_USE_C | HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 1, 1); break;
+        default: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 1, 1); break;
         }
     }
     if (flags & HEBB_NORMALIZE) {
@@ -102,15 +106,19 @@ static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         if (largest < FLT_MIN) largest = FLT_MIN;
         for (int64_t k = 0; k < count; ++k) layer->weights[k] /= largest;
     }
+    return small; /* a normalised layer is at most 1 in magnitude when it was small before */
 }
 
-const float *hebb_step(const hebb_network *net, const float *input, int plastic) {
+const float *hebb_step(hebb_network *net, const float *input, int plastic) {
     const float *pre = input;
+    const int updating = plastic && (net->flags & HEBB_LEARNS);
+    int small = updating;
     for (int32_t l = 0; l < net->n_layers; ++l) {
         const hebb_layer *layer = &net->layers[l];
         forward(layer, pre, net->scratch);
-        if (plastic && (net->flags & HEBB_LEARNS)) update(layer, net->flags, pre);
+        if (updating) small &= update(layer, net->flags, pre);
         pre = layer->post;
     }
+    net->weights_small = small;
     return pre;
 }
