@@ -55,7 +55,8 @@ static void control_step(hebb_onboard *onboard, uint32_t now_us) {
     onboard->step_us = onboard->clock_us() - start;
     if (onboard->step_us > onboard->max_step_us) onboard->max_step_us = onboard->step_us;
     onboard->steps++;
-    int finite = hebb_model_weights_finite(onboard->model);
+    /* the kernel flags updates that left every |w| <= 1e15; only otherwise look at every weight */
+    int finite = onboard->model->network.weights_small || hebb_model_weights_finite(onboard->model);
     for (int j = 0; j < HEBB_MODEL_N_ACTIONS; ++j) finite = finite && isfinite(action[j]);
     if (!finite) { /* the guard: back to the initial weights, keep the last commands this step */
         onboard->guard_resets++;
