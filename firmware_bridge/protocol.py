@@ -38,6 +38,7 @@ class MessageType(IntEnum):
     ESTOP = 0x05          # host -> firmware: latch (1) or clear (0) the emergency stop
     COMMAND = 0x10        # host -> firmware: one command per joint
     STATE = 0x20          # firmware -> host: joint state, IMU, status flags, counters
+    ONBOARD = 0x21        # firmware -> host: the onboard policy's telemetry (firmware built with a model)
     ACK = 0x30            # firmware -> host: a CONFIGURE/ENABLE/ESTOP was applied
     ERROR = 0x31          # firmware -> host: something was refused
 
@@ -428,6 +429,30 @@ class State:
 
 
 @dataclass(frozen=True)
+class Onboard:
+    """Telemetry of a firmware that runs the policy itself (onboard mode), sent after every STATE: control steps
+    since boot, guard resets (non-finite weights or action: weights redrawn), the last and the longest step time
+    in microseconds (saturating at 65,535), and whether the policy is driving the servos now."""
+
+    steps: int
+    guard_resets: int
+    step_us: int
+    max_step_us: int
+    running: bool
+    type = MessageType.ONBOARD
+
+    def pack(self) -> bytes:
+        return struct.pack("<IHHHB", self.steps & 0xFFFFFFFF, self.guard_resets & 0xFFFF, min(self.step_us, 0xFFFF),
+                           min(self.max_step_us, 0xFFFF), int(self.running))
+
+    @classmethod
+    def unpack(cls, payload: bytes) -> Onboard:
+        _expect(payload, 11, "ONBOARD")
+        steps, resets, step_us, max_step_us, running = struct.unpack("<IHHHB", payload)
+        return cls(steps, resets, step_us, max_step_us, bool(running))
+
+
+@dataclass(frozen=True)
 class Ack:
     acknowledged_type: int
     acknowledged_seq: int
@@ -457,8 +482,8 @@ class Error:
         return cls(*struct.unpack("<BB", payload))
 
 
-MESSAGES = {cls.type: cls for cls in (Hello, HelloAck, Heartbeat, Configure, Enable, EStop, Command, State, Ack,
-                                      Error)}
+MESSAGES = {cls.type: cls for cls in (Hello, HelloAck, Heartbeat, Configure, Enable, EStop, Command, State,
+                                      Onboard, Ack, Error)}
 
 
 def parse(frame: Frame):

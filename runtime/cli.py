@@ -273,14 +273,19 @@ def describe_metadata(metadata: dict) -> list[str]:
 
 @dataclass(frozen=True)
 class ExportConfig:
-    """`hebbkit export`: write the ONNX twin of one control step, checked and verified against NumPy."""
+    """`hebbkit export`: write the ONNX twin of one control step (checked and verified against NumPy) and/or the
+    model as C99 source for a firmware build (`--c DIR`)."""
 
     artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
-    onnx: Path = field(metadata={"help": "output .onnx file"})
+    onnx: Path | None = field(default=None, metadata={"help": "output .onnx file"})
+    c: Path | None = field(default=None, metadata={
+        "help": "output folder for C99 source (hebb_model.h/.c and the kernel) that a firmware build embeds"})
     verify_steps: int = field(default=200, metadata={"help": "steps to compare ONNX Runtime with NumPy (0: skip)"})
     seed: int = field(default=0, metadata={"help": "seed of the initial weights used to verify"})
 
     def __post_init__(self) -> None:
+        if self.onnx is None and self.c is None:
+            raise ConfigError("hebbkit export needs --onnx FILE, --c DIR or both")
         if self.verify_steps < 0:
             raise ConfigError(f"--verify-steps must be >= 0 (0 skips verification), got {self.verify_steps}")
         if self.seed < 0:
@@ -292,6 +297,17 @@ def run_export(config: ExportConfig) -> int:
     from .onnx_graph import export_onnx
 
     artifact = load_artifact(config.artifact)
+    if config.c is not None:
+        from .c_export import export_c
+
+        written = export_c(artifact, config.c)
+        spec = artifact.network
+        print(f"wrote {len(written)} files to {config.c}: {spec.rule} on {'-'.join(map(str, spec.layer_sizes))}, "
+              f"profile {artifact.profile.name}, sha256 {artifact.sha256()[:16]}...; build with the kernel: "
+              f"cc -std=c99 -ffp-contract=off {config.c}/*.c -lm (board: firmware_bridge/firmware/board, "
+              "make onboard MODEL_DIR=...)")
+    if config.onnx is None:
+        return 0
     path = export_onnx(artifact, config.onnx)
     print(f"wrote {path} ({path.stat().st_size:,} bytes): onnx.checker full check passed")
     if config.verify_steps > 0:

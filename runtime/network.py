@@ -27,6 +27,10 @@ ACTION_HEADS = ("identity", "tanh", "sigmoid")
 
 INIT_DISTRIBUTIONS = ("uniform", "normal", "xavier_uniform", "zero", "stored")
 
+INIT_GENERATORS = ("numpy", "pcg32")
+"""Random generators of the initial weights: NumPy's default (PCG64 via `default_rng`) or the portable PCG32 that
+an exported C model runs on a board (`hebbkit.runtime.pcg32`)."""
+
 MAX_INIT_SCALE = 1e3
 """Largest `WeightInit.scale`: initial weights stay far inside float32's range (the paper uses 0.1)."""
 
@@ -210,14 +214,27 @@ class NetworkSpec:
         return self.layer_sizes[-1]
 
     def initial_weights(
-        self, seed: int | np.random.Generator | None, stored: list[np.ndarray] | None = None
+        self, seed: int | np.random.Generator | None, stored: list[np.ndarray] | None = None,
+        generator: str = "numpy",
     ) -> list[np.ndarray]:
         """Initial weights for one episode: random, layer by layer from one explicit seed, or copies of `stored`
-        for the "stored" init (the seed is then irrelevant)."""
+        for the "stored" init (the seed is then irrelevant).
+
+        generator: "numpy" (default, `np.random.default_rng(seed)`) or "pcg32", the portable generator a board
+        running an exported model draws from (`hebbkit.runtime.pcg32`; uniform, xavier_uniform and zero inits;
+        `seed` must then be an integer)."""
+        if generator not in INIT_GENERATORS:
+            raise ConfigError(f"unknown initial-weight generator {generator!r}; expected one of {INIT_GENERATORS}")
         if self.init.distribution == "stored":
             if stored is None:
                 raise ConfigError("this network's initial weights are stored in its artifact; none were given")
             return [np.array(w, dtype=np.float32) for w in stored]
+        if generator == "pcg32":
+            from .pcg32 import pcg32_weights
+
+            if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+                raise ConfigError(f"the pcg32 initial weights need an integer seed, got {seed!r}")
+            return pcg32_weights(self.init.distribution, self.init.scale, self.layer_shapes, int(seed))
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return [self.init.sample(rng, n_in, n_out) for n_in, n_out in self.layer_shapes]
 

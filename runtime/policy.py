@@ -28,6 +28,7 @@ import numpy as np
 from .artifact import PolicyArtifact, load_artifact
 from .backends import StepBackend, make_backend
 from .errors import ConfigError, ObservationError, WeightsError
+from .network import INIT_GENERATORS
 
 NAN_POLICIES = ("raise", "hold")
 
@@ -51,6 +52,8 @@ class Policy:
     nan_policy: "raise" (default) or "hold" for non-finite observations.
     max_weight_norm: per-layer Frobenius bound of the guard; default inf guards non-finite values only (trained
         Ant rules legitimately reach |w| ~ 5e4).
+    init_rng: generator of the initial weights, "numpy" (default) or "pcg32", the one a board running the model
+        exported by `hebbkit export --c` draws from: the same integer seed gives the same weights on both.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class Policy:
         plastic: bool = True,
         nan_policy: str = "raise",
         max_weight_norm: float = math.inf,
+        init_rng: str = "numpy",
         **backend_options: Any,
     ) -> None:
         if nan_policy not in NAN_POLICIES:
@@ -74,6 +78,9 @@ class Policy:
         self.plastic = plastic
         self.nan_policy = nan_policy
         self.max_weight_norm = float(max_weight_norm)
+        if init_rng not in INIT_GENERATORS:
+            raise ConfigError(f"init_rng must be one of {INIT_GENERATORS}, got {init_rng!r}")
+        self.init_rng = init_rng
         self._max_sq_norm = self.max_weight_norm**2
         self.stats = PolicyStats()
         self._observation = np.zeros(self.spec.observation_shape, dtype=np.float32)
@@ -83,6 +90,9 @@ class Policy:
         self._action_zeros = np.zeros(self.spec.n_outputs, dtype=np.float32)
         self._initial_weights: list[np.ndarray] = []
         self._stored_weights = stored_initial_weights(artifact)
+        # one contiguous vector of every weight, when the backend keeps one: the guard's fast path
+        self._flat_weights: np.ndarray | None = getattr(self.backend, "flat_weights", None)
+        self._weights_small = getattr(self.backend, "weights_small", None)
         self.reset(seed)
 
     @property
@@ -95,7 +105,7 @@ class Policy:
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0)):
             raise ConfigError(f"seed must be an integer >= 0 or None, got {seed!r}")
-        initial = self.spec.initial_weights(seed, self._stored_weights)
+        initial = self.spec.initial_weights(seed, self._stored_weights, self.init_rng)
         _check_finite_weights(initial, "initial weights")
         self._initial_weights = initial
         self.backend.load_weights(self._initial_weights)
@@ -138,6 +148,13 @@ class Policy:
         return self._last_action.copy()
 
     def _guard(self) -> None:
+        if self._max_sq_norm == math.inf and self._weights_small is not None and self._weights_small():
+            return  # the C kernel saw every weight of this update within 1e15: every norm is finite
+        flat = self._flat_weights
+        if flat is not None and self._max_sq_norm == math.inf:
+            total = flat.dot(flat)  # a sum of squares: finite only when every layer's is (NaN, Inf and overflow
+            if math.isfinite(total):  # fall through to the per-layer check that decides)
+                return
         for weights in self.backend.weights:
             flat = weights.reshape(-1)
             squared_norm = flat.dot(flat)

@@ -58,7 +58,7 @@ COMMANDS: dict[str, Command] = {command.name: command for command in (
     Command("new", "hebbkit.runtime.cli", "NewConfig", "run_new", "write a freshly initialised (untrained) rule"),
     Command("inspect", "hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact"),
     Command("export", "hebbkit.runtime.cli", "ExportConfig", "run_export",
-            "export the ONNX twin of a control step"),
+            "export the ONNX twin of a control step (--onnx) or C99 source for a firmware (--c)"),
     Command("bench", "hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend"),
     Command("train", "hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)",
             from_cli="train_config_from_cli"),

@@ -42,7 +42,7 @@ class _Layer(ctypes.Structure):
 
 class _Network(ctypes.Structure):
     _fields_ = [("n_layers", ctypes.c_int32), ("flags", ctypes.c_uint32),
-                ("layers", ctypes.POINTER(_Layer)), ("scratch", ctypes.c_void_p)]
+                ("layers", ctypes.POINTER(_Layer)), ("scratch", ctypes.c_void_p), ("weights_small", ctypes.c_int32)]
 
 
 def cache_dir() -> Path:
@@ -119,10 +119,20 @@ class CBackend(NumpyBackend):
         flags = ((USE_B if self._use_b else 0) | (USE_C if self._use_c else 0) | (USE_D if self._use_d else 0)
                  | (NORMALIZE if spec.normalize_weights else 0) | (LEARNS if self._learns else 0))
         self._layers = layers  # keeps the array alive for the network's pointer
-        self._network = _Network(spec.n_layers, flags, layers, self._scratch.ctypes.data)
+        self._network = _Network(spec.n_layers, flags, layers, self._scratch.ctypes.data, 0)
         self._network_pointer = ctypes.byref(self._network)
         self._input_pointer = self._input.ctypes.data
         self._bound: tuple[np.ndarray, int] | None = None  # a caller's observation buffer the kernel reads in place
+
+    def weights_small(self) -> bool:
+        """True when the last step updated every layer and left every |w| <= 1e15 (the kernel's
+        HEBB_SMALL_WEIGHT), so every layer's float32 sum of squares is finite: the policy's guard can then skip
+        its own pass when it only guards against non-finite norms."""
+        return self._network.weights_small != 0
+
+    def load_weights(self, weights: list[np.ndarray]) -> None:
+        super().load_weights(weights)
+        self._network.weights_small = 0  # unknown until the next update
 
     def step(self, observation: np.ndarray, plastic: bool) -> np.ndarray:
         if self._spec.frontend is not None:

@@ -32,7 +32,11 @@ class NumpyBackend:
         self._use_c = "C" in has
         self._use_d = bool(has & {"D", "D_out"})
         self._learns = rule.n_coefficients > 0
-        self._weights = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
+        # every layer's weights are a view into one buffer, so the policy's guard checks them in one product
+        self._flat_weights = np.zeros(sum(n_in * n_out for n_in, n_out in spec.layer_shapes), dtype=np.float32)
+        offsets = np.cumsum([0] + [n_in * n_out for n_in, n_out in spec.layer_shapes])
+        self._weights = [self._flat_weights[start:stop].reshape(shape) for start, stop, shape in
+                         zip(offsets[:-1], offsets[1:], spec.layer_shapes, strict=True)]
         self._wide_weights = [np.zeros(shape, dtype=np.float64) for shape in spec.layer_shapes]
         self._wide_pre = [np.zeros(n_in, dtype=np.float64) for n_in, _ in spec.layer_shapes]
         self._wide_post = [np.zeros(n_out, dtype=np.float64) for _, n_out in spec.layer_shapes]
@@ -49,6 +53,11 @@ class NumpyBackend:
     @property
     def weights(self) -> list[np.ndarray]:
         return self._weights
+
+    @property
+    def flat_weights(self) -> np.ndarray:
+        """Every layer's weights, one after the other, as one float32 vector (the buffer `weights` are views of)."""
+        return self._flat_weights
 
     def load_weights(self, weights: list[np.ndarray]) -> None:
         for buffer, values in zip(self._weights, weights, strict=True):

@@ -4,6 +4,30 @@
 #include <float.h>
 #include <math.h>
 
+#ifdef HEBB_FORWARD_FLOAT
+/* The board's fast variant: sums and activations in float, for FPUs without double (Cortex-M4F). Not the NumPy
+ * reference's rounding: one step agrees to ~1e-6 relative, not bit for bit. */
+static float activatef(int32_t activation, float value) {
+    switch (activation) {
+    case HEBB_TANH: return tanhf(value);
+    case HEBB_SIGMOID: return 1.0f / (1.0f + expf(-value));
+    case HEBB_RELU: return value > 0.0f ? value : 0.0f;
+    default: return value;
+    }
+}
+
+static void forward(const hebb_layer *layer, const float *pre, double *scratch) {
+    const int32_t n_in = layer->n_in, n_out = layer->n_out;
+    float *sums = (float *)scratch;
+    for (int32_t j = 0; j < n_out; ++j) sums[j] = 0.0f;
+    for (int32_t i = 0; i < n_in; ++i) {
+        const float p = pre[i];
+        const float *row = layer->weights + (int64_t)i * n_out;
+        for (int32_t j = 0; j < n_out; ++j) sums[j] += p * row[j];
+    }
+    for (int32_t j = 0; j < n_out; ++j) layer->post[j] = activatef(layer->activation, sums[j]);
+}
+#else
 static double activate(int32_t activation, double value) {
     switch (activation) {
     case HEBB_TANH: return tanh(value);
@@ -23,10 +47,36 @@ static void forward(const hebb_layer *layer, const float *pre, double *sums) {
     }
     for (int32_t j = 0; j < n_out; ++j) layer->post[j] = (float)activate(layer->activation, sums[j]);
 }
+#endif
 
-static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
+/* One row of the update, in the NumPy backend's order; called with constant use_* so that the compiler makes one
+ * branch-free (vectorisable) loop per rule shape. */
+static inline int update_row(float *w, const float *a, const float *b, const float *c, const float *d,
+                             const float *post, float p, int32_t n_out, const int use_b, const int use_c,
+                             const int use_d) {
+    int small = 1; /* NaN compares false: not small */
+    for (int32_t j = 0; j < n_out; ++j) {
+        float delta = a[j] * post[j];
+        if (use_b) delta += b[j];
+        delta *= p;
+        if (use_c) {
+            float term = c[j] * post[j];
+            if (use_d) term += d[j];
+            delta += term;
+        } else if (use_d) {
+            delta += d[j];
+        }
+        w[j] += delta;
+        small &= fabsf(w[j]) <= HEBB_SMALL_WEIGHT;
+    }
+    return small;
+}
+
+static int update(const hebb_layer *layer, uint32_t flags, const float *pre) {
     const int32_t n_in = layer->n_in, n_out = layer->n_out;
     const float *post = layer->post;
+    const unsigned shape = flags & (HEBB_USE_B | HEBB_USE_C | HEBB_USE_D);
+    int small = 1;
     for (int32_t i = 0; i < n_in; ++i) {
         const float p = pre[i];
         const int64_t row = (int64_t)i * n_out;
@@ -35,18 +85,15 @@ static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         const float *b = (flags & HEBB_USE_B) ? layer->b + row : 0;
         const float *c = (flags & HEBB_USE_C) ? layer->c + row : 0;
         const float *d = (flags & HEBB_USE_D) ? layer->d + row : 0;
-        for (int32_t j = 0; j < n_out; ++j) {
-            float delta = a[j] * post[j];
-            if (b) delta += b[j];
-            delta *= p;
-            if (c) {
-                float term = c[j] * post[j];
-                if (d) term += d[j];
-                delta += term;
-            } else if (d) {
-                delta += d[j];
-            }
-            w[j] += delta;
+        switch (shape) {
+        case 0: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 0, 0); break;
+        case HEBB_USE_B: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 0, 0); break;
+        case HEBB_USE_C: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 1, 0); break;
+        case HEBB_USE_B | HEBB_USE_C: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 1, 0); break;
+        case HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 0, 1); break;
+        case HEBB_USE_B | HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 0, 1); break;
+        case HEBB_USE_C | HEBB_USE_D: small &= update_row(w, a, b, c, d, post, p, n_out, 0, 1, 1); break;
+        default: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 1, 1); break;
         }
     }
     if (flags & HEBB_NORMALIZE) {
@@ -59,15 +106,19 @@ static void update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         if (largest < FLT_MIN) largest = FLT_MIN;
         for (int64_t k = 0; k < count; ++k) layer->weights[k] /= largest;
     }
+    return small; /* a normalised layer is at most 1 in magnitude when it was small before */
 }
 
-const float *hebb_step(const hebb_network *net, const float *input, int plastic) {
+const float *hebb_step(hebb_network *net, const float *input, int plastic) {
     const float *pre = input;
+    const int updating = plastic && (net->flags & HEBB_LEARNS);
+    int small = updating;
     for (int32_t l = 0; l < net->n_layers; ++l) {
         const hebb_layer *layer = &net->layers[l];
         forward(layer, pre, net->scratch);
-        if (plastic && (net->flags & HEBB_LEARNS)) update(layer, net->flags, pre);
+        if (updating) small &= update(layer, net->flags, pre);
         pre = layer->post;
     }
+    net->weights_small = small;
     return pre;
 }

@@ -129,3 +129,20 @@ def test_trainer_auto_falls_back_to_numpy_without_a_kernel(monkeypatch, capsys):
     monkeypatch.setattr(c_backend, "kernel_library", unavailable)
     assert resolve_policy_backend("auto") == "numpy"
     assert "C kernel is unavailable" in capsys.readouterr().err
+
+
+def test_guard_fast_path_agrees_with_the_full_check():
+    """The kernel flags updates that leave every |w| <= 1e15, and the guard then skips its pass; large finite
+    weights (whose squared norm overflows float32) still go through the full check and reset on both backends."""
+    numpy_policy, c_policy = pair(NetworkSpec(layer_sizes=(4, 6, 2), activations=("tanh", "tanh")), seed=8)
+    observation = np.ones(4, np.float32)
+    c_policy.step(observation)
+    assert c_policy.backend.weights_small()
+    huge = [np.full(w.shape, 1e19, np.float32) for w in numpy_policy.weights]
+    for policy in (numpy_policy, c_policy):
+        policy.set_weights(huge)
+        assert not getattr(policy.backend, "weights_small", lambda: False)()
+        policy.step(observation)
+    assert numpy_policy.stats.guard_resets == c_policy.stats.guard_resets == 1
+    for got, expected in zip(c_policy.weights, numpy_policy.weights):
+        np.testing.assert_array_equal(got, expected)

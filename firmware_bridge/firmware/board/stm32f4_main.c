@@ -6,6 +6,14 @@
 #include <string.h>
 
 #include "../hebb_firmware.h"
+#ifdef HEBB_ONBOARD_MODE
+#include "../hebb_onboard.h" /* onboard mode: make onboard MODEL_DIR=... (the policy runs on the board) */
+#ifndef HEBB_ONBOARD_SEED
+#define HEBB_ONBOARD_SEED 0u /* of the initial weights, drawn at every boot (PCG32, as Policy(init_rng="pcg32")) */
+#endif
+static hebb_model model;
+static hebb_onboard onboard;
+#endif
 
 #define REG(address) (*(volatile uint32_t *)(address))
 #define RCC_AHB1ENR REG(0x40023830u)
@@ -140,6 +148,9 @@ int main(void) {
     pwm_init();
     hebb_hal hal = {uart_write, servo_pulse, read_joints, read_imu, 0};
     hebb_firmware_init(&fw, &hal, 8);
+#ifdef HEBB_ONBOARD_MODE
+    hebb_onboard_init(&onboard, &fw, &model, HEBB_ONBOARD_SEED, now_us);
+#endif
     uint32_t last = now_us();
     for (;;) {
         while (USART1_SR & (1u << 5)) { /* RXNE */
@@ -151,6 +162,9 @@ int main(void) {
             simulate_servos((float)(now - last) * 1e-6f);
             last = now;
             hebb_firmware_tick(&fw, now);
+#ifdef HEBB_ONBOARD_MODE
+            hebb_onboard_tick(&onboard, now);
+#endif
         }
     }
 }
@@ -159,6 +173,10 @@ int main(void) {
 extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
 
 void reset_handler(void) {
+#if defined(__ARM_FP)
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* CPACR: CP10, CP11 full access before any float instruction */
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
     uint32_t *source = &_data_load;
     for (uint32_t *target = &_data_start; target < &_data_end;) *target++ = *source++;
     for (uint32_t *target = &_bss_start; target < &_bss_end;) *target++ = 0;
