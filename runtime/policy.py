@@ -27,6 +27,7 @@ import numpy as np
 
 from .artifact import PolicyArtifact, load_artifact
 from .backends import StepBackend, make_backend
+from .backends.c_backend import BAD_INPUT, BAD_OUTPUT
 from .errors import ConfigError, ObservationError, WeightsError
 from .network import INIT_GENERATORS
 
@@ -93,6 +94,9 @@ class Policy:
         # one contiguous vector of every weight, when the backend keeps one: the guard's fast path
         self._flat_weights: np.ndarray | None = getattr(self.backend, "flat_weights", None)
         self._weights_small = getattr(self.backend, "weights_small", None)
+        # a backend that checks the observation and the output itself (the C kernel, without front end or head)
+        self._checked_step = (self.backend.checked_step  # type: ignore[attr-defined]
+                              if getattr(self.backend, "checks_in_kernel", False) else None)
         self.reset(seed)
 
     @property
@@ -124,32 +128,59 @@ class Policy:
                 f"observation should be real numbers, found dtype "
                 f"{getattr(observation, 'dtype', type(observation).__name__)}"
             ) from error
+        if self._checked_step is not None:  # the same checks, made by the kernel (no NumPy warnings to silence)
+            status = self._checked_step(buffer, self.plastic)
+            if status & BAD_INPUT:
+                return self._reject_observation()
+            if status & BAD_OUTPUT:
+                return self._overflowed()
+            action = self.backend.output  # type: ignore[attr-defined]
+            if self.plastic and not self._kernel_saw_small_weights():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self._guard()
+            return self._acted(action)
         # Non-finite values are this method's to report (ObservationError, the guard's counter), so NumPy's
         # floating-point warnings are silenced here. finite * 0 == 0 exactly while NaN or Inf * 0 is NaN: one dot
         # product checks every entry without overflowing on large finite values.
         with np.errstate(over="ignore", invalid="ignore"):
             if self._flat_observation.dot(self._zeros) != 0.0:
-                self.stats.rejected_observations += 1
-                if self.nan_policy == "hold":
-                    return self._last_action.copy()
-                bad = np.flatnonzero(~np.isfinite(self._flat_observation)).tolist()[:20]
-                raise ObservationError(f"observation holds NaN/Inf at indices {bad}; expected finite values")
+                return self._reject_observation()
             action = self.backend.step(buffer, self.plastic)
             if action.dot(self._action_zeros) != 0.0:  # the forward pass overflowed: NaN/Inf in the action
-                self.stats.overflows += 1
-                if self.plastic:
-                    self.stats.guard_resets += 1
-                    self.backend.load_weights(self._initial_weights)
-                return self._last_action.copy()
+                return self._overflowed()
             if self.plastic:
                 self._guard()
+        return self._acted(action)
+
+    def _reject_observation(self) -> np.ndarray:
+        """A non-finite observation: counted; the previous action (nan_policy "hold") or ObservationError."""
+        self.stats.rejected_observations += 1
+        if self.nan_policy == "hold":
+            return self._last_action.copy()
+        bad = np.flatnonzero(~np.isfinite(self._flat_observation)).tolist()[:20]
+        raise ObservationError(f"observation holds NaN/Inf at indices {bad}; expected finite values")
+
+    def _overflowed(self) -> np.ndarray:
+        """The forward pass overflowed: counted, initial weights restored when learning, previous action."""
+        self.stats.overflows += 1
+        if self.plastic:
+            self.stats.guard_resets += 1
+            self.backend.load_weights(self._initial_weights)
+        return self._last_action.copy()
+
+    def _acted(self, action: np.ndarray) -> np.ndarray:
         self.stats.steps += 1
         np.copyto(self._last_action, action)
         return self._last_action.copy()
 
+    def _kernel_saw_small_weights(self) -> bool:
+        """The C kernel saw every weight of this update within 1e15, so every norm is finite: nothing to guard
+        when the guard checks finiteness only."""
+        return self._max_sq_norm == math.inf and self._weights_small is not None and self._weights_small()
+
     def _guard(self) -> None:
-        if self._max_sq_norm == math.inf and self._weights_small is not None and self._weights_small():
-            return  # the C kernel saw every weight of this update within 1e15: every norm is finite
+        if self._kernel_saw_small_weights():
+            return
         flat = self._flat_weights
         if flat is not None and self._max_sq_norm == math.inf:
             total = flat.dot(flat)  # a sum of squares: finite only when every layer's is (NaN, Inf and overflow

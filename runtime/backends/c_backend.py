@@ -27,6 +27,7 @@ KERNEL_DIR = Path(__file__).resolve().parents[1] / "kernel"
 SOURCES = ("hebb_kernel.c", "hebb_kernel.h")
 ACTIVATION_CODES = {"tanh": 0, "identity": 1, "sigmoid": 2, "relu": 3}
 USE_B, USE_C, USE_D, NORMALIZE, LEARNS = 1, 2, 4, 8, 16
+BAD_INPUT, BAD_OUTPUT = 1, 2  # hebb_checked_step's status bits
 COMPILE_FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math")
 
 
@@ -92,6 +93,8 @@ def kernel_library() -> ctypes.CDLL:
         library = ctypes.CDLL(str(kernel_library_path()))
         library.hebb_step.argtypes = (ctypes.POINTER(_Network), ctypes.c_void_p, ctypes.c_int)
         library.hebb_step.restype = ctypes.c_void_p
+        library.hebb_checked_step.argtypes = (ctypes.POINTER(_Network), ctypes.c_void_p, ctypes.c_int)
+        library.hebb_checked_step.restype = ctypes.c_int32
         _LIBRARY = library
     return _LIBRARY
 
@@ -134,6 +137,35 @@ class CBackend(NumpyBackend):
         super().load_weights(weights)
         self._network.weights_small = 0  # unknown until the next update
 
+    @property
+    def checks_in_kernel(self) -> bool:
+        """Whether `checked_step` can stand in for the caller's finiteness checks: no front end and no action head
+        (their NumPy code would run outside those checks)."""
+        return self._spec.frontend is None and self._spec.action_head is None
+
+    def checked_step(self, observation: np.ndarray, plastic: bool) -> int:
+        """One step with the kernel's own checks (only where `checks_in_kernel`): 0, or BAD_INPUT (non-finite
+        observation: nothing changed), or BAD_OUTPUT (the step ran and its output is non-finite). The action is
+        `output` afterwards."""
+        if self._bound is not None and self._bound[0] is observation:
+            pointer = self._bound[1]
+        else:
+            pointer = self._pointer_of(observation)
+        return int(self._library.hebb_checked_step(self._network_pointer, pointer, 1 if plastic else 0))
+
+    @property
+    def output(self) -> np.ndarray:
+        """The last step's output (a live view)."""
+        return self._post[-1]
+
+    def _pointer_of(self, observation: np.ndarray) -> int:
+        """Where the kernel reads the observation: the caller's own float32 buffer (bound, no copy) or a copy."""
+        if observation.dtype == np.float32 and observation.flags.c_contiguous and observation.size == self._input.size:
+            self._bound = (observation, observation.ctypes.data)
+            return self._bound[1]
+        np.copyto(self._input, observation.reshape(-1))
+        return self._input_pointer
+
     def step(self, observation: np.ndarray, plastic: bool) -> np.ndarray:
         if self._spec.frontend is not None:
             features = frontend_forward(self._spec.frontend, self._frontend_weights, observation)
@@ -141,12 +173,7 @@ class CBackend(NumpyBackend):
             pointer = self._input_pointer
         elif self._bound is not None and self._bound[0] is observation:
             pointer = self._bound[1]  # `Policy` passes the same float32 buffer every step: no copy
-        elif (observation.dtype == np.float32 and observation.flags.c_contiguous
-              and observation.size == self._input.size):
-            self._bound = (observation, observation.ctypes.data)
-            pointer = self._bound[1]
         else:
-            np.copyto(self._input, observation.reshape(-1))
-            pointer = self._input_pointer
+            pointer = self._pointer_of(observation)
         self._library.hebb_step(self._network_pointer, pointer, 1 if plastic else 0)
         return self._head(self._post[-1])

@@ -122,3 +122,16 @@ const float *hebb_step(hebb_network *net, const float *input, int plastic) {
     net->weights_small = small;
     return pre;
 }
+
+int32_t hebb_checked_step(hebb_network *net, const float *input, int plastic) {
+    const int32_t n_in = net->layers[0].n_in;
+    for (int32_t i = 0; i < n_in; ++i) {
+        if (!isfinite(input[i])) return HEBB_BAD_INPUT;
+    }
+    const float *output = hebb_step(net, input, plastic);
+    const int32_t n_out = net->layers[net->n_layers - 1].n_out;
+    for (int32_t j = 0; j < n_out; ++j) {
+        if (!isfinite(output[j])) return HEBB_BAD_OUTPUT;
+    }
+    return 0;
+}

@@ -53,4 +53,12 @@ typedef struct {
  * last layer's post. */
 const float *hebb_step(hebb_network *net, const float *input, int plastic);
 
+/* status bits of hebb_checked_step */
+#define HEBB_BAD_INPUT 1  /* an input was NaN or infinite: nothing was computed, the weights are untouched */
+#define HEBB_BAD_OUTPUT 2 /* the step ran, and an output came out NaN or infinite (the forward pass overflowed) */
+
+/* hebb_step with the checks a caller must make anyway: the input is checked first (a non-finite entry returns
+ * HEBB_BAD_INPUT before anything changes), the last layer's post after. 0 when both are finite. */
+int32_t hebb_checked_step(hebb_network *net, const float *input, int plastic);
+
 #endif
