@@ -51,10 +51,20 @@ class CarRacingPool:
         return preprocess_batch(frames)
 
     def step(self, actions: np.ndarray, cars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        frames, rewards, terminated, truncated, info = self._env.step(np.asarray(actions, np.float32),
-                                                                      np.asarray(cars, np.int32))
-        order = np.argsort(np.argsort(cars))  # envpool returns the cars sorted by id; put them back in `cars` order
-        rows = np.argsort(info["env_id"])[order]
+        """Step the listed cars; their preprocessed observations, rewards, terminated and truncated flags, in
+        `cars` order."""
+        self.send(actions, cars)
+        return self.receive(cars)
+
+    def send(self, actions: np.ndarray, cars: np.ndarray) -> None:
+        """Start stepping the listed cars (envpool's threads run them while this thread goes on)."""
+        self._env.send(np.asarray(actions, np.float32), np.asarray(cars, np.int32))
+
+    def receive(self, cars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Wait for the cars of the last `send` (the same `cars`); what `step` returns."""
+        frames, rewards, terminated, truncated, info = self._env.recv()
+        position = {int(car): row for row, car in enumerate(info["env_id"])}
+        rows = np.array([position[int(car)] for car in cars], dtype=np.int64)
         return (preprocess_batch(frames[rows]), np.asarray(rewards, np.float64)[rows], np.asarray(terminated)[rows],
                 np.asarray(truncated)[rows])
 
