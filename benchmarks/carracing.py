@@ -6,6 +6,7 @@ pipeline (Gymnasium env, one episode per worker process, the runtime's `Policy`)
 (every candidate in lockstep on envpool, controllers as one batched torch step), measured in the same run.
 
     python benchmarks/carracing.py [--steps 500] [--population 8] [--max-steps 100] [--generations 2] [--json]
+    python benchmarks/carracing.py --compare-envs   # Gymnasium's and envpool's CarRacing-v3 on the same actions
 
 The pipeline figure is the last of `--generations` generations (the first one pays for starting the worker
 processes); raise --population / --max-steps / --generations for a longer, steadier measurement.
@@ -37,7 +38,12 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=2, help="generations per pipeline (the last is timed)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes / envpool threads")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--compare-envs", action="store_true",
+                        help="only compare the two envs' observations and rewards on the same seeds and actions")
     arguments = parser.parse_args()
+    if arguments.compare_envs:
+        compare_envs()
+        return
     pipelines = {backend: pipeline_throughput(backend, arguments) for backend in ("gymnasium", "envpool")}
     ratio = pipelines["envpool"]["env_steps_per_second"] / pipelines["gymnasium"]["env_steps_per_second"]
     env = CarRacingPixels()
@@ -112,6 +118,33 @@ def pipeline_throughput(backend: str, arguments: argparse.Namespace) -> dict:
     return {"env_steps_per_second": round(stats.env_steps_per_second, 1), "env_steps": stats.env_steps,
             "seconds": round(stats.seconds, 2), "es_seconds": round(stats.es_seconds, 3),
             "policy_backend": "torch (PopulationTwin)" if backend == "envpool" else run.config.policy_backend}
+
+
+def compare_envs(seeds: range = range(3), steps: int = 50) -> None:
+    """Gymnasium's and envpool's CarRacing-v3 from the same seed under the same constant action (gas 0.4): how
+    many pixels of the raw 96x96 frames differ, how many distinct colours each renders, and the rewards."""
+    import gymnasium as gym
+
+    from hebbkit.trainer.envs.carracing_pool import import_envpool
+
+    envpool = import_envpool()
+    reference = gym.make("CarRacing-v3")
+    action = np.array([0.0, 0.4, 0.0], np.float32)
+    print(f"seed | gym track tiles | pixels differing at reset | distinct colours gym / envpool | reward after "
+          f"{steps} steps gym / envpool")
+    for seed in seeds:
+        gym_frame, _ = reference.reset(seed=seed)
+        pool = envpool.make_gymnasium("CarRacing-v3", num_envs=1, batch_size=1, num_threads=1, env_seed=[seed])
+        pool_frame = pool.reset()[0][0]
+        differing = float((gym_frame != pool_frame).any(-1).mean())
+        colours = [len({tuple(c) for c in frame.reshape(-1, 3)}) for frame in (gym_frame, pool_frame)]
+        gym_reward = pool_reward = 0.0
+        for _ in range(steps):
+            gym_reward += float(reference.step(action)[1])
+            pool_reward += float(pool.step(action[None])[1][0])
+        print(f"{seed:4d} | {len(reference.unwrapped.track):15d} | {differing:25.0%} | {colours[0]:14d} / "
+              f"{colours[1]:<14d} | {gym_reward:.1f} / {pool_reward:.1f}")
+        pool.close()
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Batched CarRacing training: every candidate of a generation drives at once, in lockstep.
 
-`EnvpoolEvaluator` scores a generation's jobs (`workers.Job`) in this process: one envpool `CarRacingPool` holds a
-car per item (the candidates and the centre), and one `PopulationTwin` steps all their controllers as one batched
-torch computation. Episode `k` of every item runs on the track of the item's seed `k` (so an antithetic pair
-drives the same track) from the initial weights `Policy.reset(seed)` would draw, under the same protocol as
-`fitness.run_episode` (total reward; stop on termination, truncation, or more than `patience` consecutive steps of
-negative reward). Cars whose episode ended leave the batch. Results depend only on the jobs (the seeds), not on
-threads or batch order: a run on this evaluator resumes and repeats exactly.
+`EnvpoolEvaluator` scores a generation's jobs (`workers.Job`) in this process: envpool `CarRacingPool`s hold a
+car per item (the candidates and the centre), and `PopulationTwin`s step their controllers as one batched torch
+computation (per `Lane`: two lanes of one envpool thread each overlap the controllers with the env steps).
+Episode `k` of every item runs on the track of the item's seed `k` (so an antithetic pair drives the same track)
+from the initial weights `Policy.reset(seed)` would draw, under the same protocol as `fitness.run_episode` (total
+reward; stop on termination, truncation, or more than `patience` consecutive steps of negative reward). Cars whose
+episode ended leave the batch. Results depend only on the jobs (the seeds), not on threads or batch order: a run on
+this evaluator resumes and repeats exactly.
 
 The controller is the torch twin of the runtime's step, parity-tested against `Policy.step`
 (tests/trainer/test_carracing_envpool.py), whatever `policy_backend` the run names.

@@ -13,16 +13,13 @@ import pytest
 import torch
 
 from hebbkit.runtime import Policy
+from hebbkit.trainer.batched import run_batched_episodes
 from hebbkit.trainer.envs.carracing import CARRACING_PROFILE
+from hebbkit.trainer.envs.carracing_pool import CarRacingPool
+from hebbkit.trainer.fitness import FitnessProtocol
 from hebbkit.trainer.parameters import ParameterLayout
 from hebbkit.trainer.run import network_for, resolve_config
 from hebbkit.trainer.torch_twin import PopulationTwin
-
-envpool = pytest.importorskip("envpool", reason="the envpool backend needs envpool (pip install envpool==1.2.5)")
-
-from hebbkit.trainer.batched import run_batched_episodes  # noqa: E402
-from hebbkit.trainer.envs.carracing_pool import CarRacingPool  # noqa: E402
-from hebbkit.trainer.fitness import FitnessProtocol  # noqa: E402
 
 
 def carracing_artifacts(count: int):
