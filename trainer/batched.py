@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from hebbkit.runtime.errors import ConfigError
+from hebbkit.runtime.policy import stored_initial_weights
 
 from .envs.carracing_pool import CarRacingPool, import_envpool
 from .fitness import FitnessProtocol
@@ -41,7 +42,8 @@ class Lane:
         self.pool = CarRacingPool(seeds, protocol.max_steps, threads)
         self.twin = PopulationTwin(list(artifacts))
         spec = self.twin.spec
-        initial = [spec.initial_weights(int(seed)) for seed in seeds]
+        initial = [spec.initial_weights(int(seed), stored_initial_weights(artifact))  # as Policy.reset(seed)
+                   for artifact, seed in zip(artifacts, seeds, strict=True)]
         self.weights = [torch.tensor(np.stack([w[layer] for w in initial])) for layer in range(spec.n_layers)]
         self.fitness = np.zeros(self.count)
         self.steps = np.zeros(self.count, dtype=np.int64)

@@ -81,6 +81,30 @@ def test_batched_episodes_equal_episodes_stepped_one_by_one_on_the_pool():
     assert together[0] == together[2] and all(1 <= s <= 40 for s in steps)
 
 
+def test_batched_episode_equals_policy_step_driving_the_same_car():
+    """End to end: `Policy.step` (NumPy backend) driving car seed 21 alone, under `run_episode`'s protocol loop,
+    scores what the batched evaluator scores for that car inside a batch of three."""
+    artifacts = carracing_artifacts(3)
+    protocol = FitnessProtocol.carracing(max_steps=60)
+    batched, batched_steps = run_batched_episodes(artifacts, [20, 21, 22], protocol, threads=2)
+    policy = Policy(artifacts[1], "numpy", seed=21)
+    pool = CarRacingPool([21], protocol.max_steps)
+    observation = pool.reset()[0]
+    fitness, negative_streak, step = 0.0, 0, 0
+    for step in range(1, protocol.max_steps + 1):
+        observations, rewards, terminated, truncated = pool.step(policy.step(observation)[None], np.array([0]))
+        observation, reward = observations[0], float(rewards[0])
+        fitness += reward
+        negative_streak = negative_streak + 1 if reward < 0 else 0
+        if step > protocol.early_stop_after and (terminated[0] or negative_streak > protocol.patience):
+            break
+        if truncated[0]:
+            break
+    pool.close()
+    assert batched_steps[1] == step
+    np.testing.assert_allclose(batched[1], fitness, rtol=1e-6)
+
+
 def test_missing_envpool_is_a_dependency_error_with_the_install_command(monkeypatch):
     from hebbkit.runtime.errors import DependencyError
     from hebbkit.trainer.batched import EnvpoolEvaluator
