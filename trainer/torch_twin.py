@@ -69,7 +69,7 @@ class PopulationTwin:
     and front end, stepped as one batched computation: network `i` of the batch runs artifact `i`.
 
     The same operations as `TorchTwin` (and so as the runtime's NumPy step), with the folded coefficients stacked
-    along the batch ([batch, in, out] per layer) and the convolutions run as one grouped convolution. Unlike
+    along the batch ([batch, in, out] per layer) and each network's own convolution kernels. Unlike
     `Policy.step` it has no divergence guard: with max-abs weight normalisation (CarRacing) the weights stay in
     [-1, 1] and the guard never trips for finite coefficients."""
 
