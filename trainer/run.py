@@ -229,9 +229,14 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     run, state = prepare_run(config, command)
     config = run.config
     if evaluator is None:
-        from .workers import make_evaluator
+        if config.carracing_backend == "envpool":
+            from .batched import EnvpoolEvaluator
 
-        evaluator = make_evaluator(config.backend, config.workers or None, config.ray_address)
+            evaluator = EnvpoolEvaluator(config.workers or None)
+        else:
+            from .workers import make_evaluator
+
+            evaluator = make_evaluator(config.backend, config.workers or None, config.ray_address)
     print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
           f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
           f"generation {state.generation} -> {config.generations}", flush=True)

@@ -1,0 +1,152 @@
+"""The envpool CarRacing backend: the batched controller equals `Policy.step`, the pool keeps the env API's
+promises, and `hebbkit train --carracing-backend envpool` trains, resumes and repeats itself."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from hebbkit.runtime import Policy
+from hebbkit.trainer.batched import run_batched_episodes
+from hebbkit.trainer.envs.carracing import CARRACING_PROFILE
+from hebbkit.trainer.envs.carracing_pool import CarRacingPool
+from hebbkit.trainer.fitness import FitnessProtocol
+from hebbkit.trainer.parameters import ParameterLayout
+from hebbkit.trainer.run import network_for, resolve_config
+from hebbkit.trainer.torch_twin import PopulationTwin
+
+
+def carracing_artifacts(count: int):
+    network = network_for(resolve_config({"config": "carracing-paper"}), 0, 3)
+    layout = ParameterLayout.of(network)
+    rng = np.random.default_rng(0)
+    return [layout.to_artifact(rng.standard_normal(layout.size) * 0.1, CARRACING_PROFILE, 0.02) for _ in range(count)]
+
+
+def hebbkit(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hebbkit.trainer.cli", *arguments], capture_output=True, text=True)
+
+
+def test_population_twin_matches_policy_step_per_candidate_also_after_dropping_some():
+    artifacts = carracing_artifacts(3)
+    seeds = (4, 5, 6)
+    policies = [Policy(artifact, "numpy", seed=seed) for artifact, seed in zip(artifacts, seeds, strict=True)]
+    twin = PopulationTwin(artifacts)
+    weights = [torch.tensor(np.stack([p.weights[layer] for p in policies])) for layer in range(3)]
+    frames = np.random.default_rng(1).random((12, 3, 3, 84, 84)).astype(np.float32)  # step, candidate, image
+    for step, batch in enumerate(frames):
+        if step == 6:  # the first candidate's episode ends: it leaves the batch
+            rows = torch.tensor([1, 2])
+            twin.keep(rows)
+            weights = [w[rows] for w in weights]
+            policies, batch = policies[1:], batch[1:]
+        elif step > 6:
+            batch = batch[1:]
+        actions = twin.step(weights, torch.from_numpy(np.ascontiguousarray(batch))).numpy()
+        for index, policy in enumerate(policies):
+            np.testing.assert_allclose(actions[index], policy.step(batch[index]), atol=1e-5)
+    for layer in range(3):
+        for index, policy in enumerate(policies):
+            expected = policy.weights[layer]
+            assert np.abs(weights[layer][index].numpy() - expected).max() <= 1e-6 * np.abs(expected).max()
+
+
+def test_pool_gives_preprocessed_frames_and_same_seed_same_track():
+    pool = CarRacingPool([3, 3, 8], max_steps=30, threads=2)
+    first = pool.reset()
+    assert first.shape == (3, 3, 84, 84) and first.dtype == np.float32 and 0 <= first.min() and first.max() <= 1
+    assert np.array_equal(first[0], first[1]) and not np.array_equal(first[0], first[2])
+    actions = np.tile(np.array([[0.2, 0.6, 0.0]], np.float32), (2, 1))
+    for step in range(1, 31):
+        observations, rewards, terminated, truncated = pool.step(actions, np.array([2, 0]))  # any order, a subset
+        assert observations.shape == (2, 3, 84, 84) and rewards.shape == (2,)
+        assert not terminated.any() and truncated.all() == (step == 30)
+    pool.close()
+
+
+def test_batched_episodes_equal_episodes_stepped_one_by_one_on_the_pool():
+    """Same cars, same seeds: the batch of 3 (one of which ends early) scores what each car scores alone."""
+    artifacts = carracing_artifacts(2)
+    protocol = FitnessProtocol.carracing(max_steps=40)
+    together, steps = run_batched_episodes(artifacts + artifacts[:1], [11, 12, 11], protocol, threads=2)
+    alone = [run_batched_episodes([artifact], [seed], protocol)[0][0]
+             for artifact, seed in zip(artifacts, [11, 12], strict=True)]
+    np.testing.assert_allclose(together, [alone[0], alone[1], alone[0]], rtol=1e-9)
+    assert together[0] == together[2] and all(1 <= s <= 40 for s in steps)
+
+
+def test_batched_episode_equals_policy_step_driving_the_same_car():
+    """End to end: `Policy.step` (NumPy backend) driving car seed 21 alone, under `run_episode`'s protocol loop,
+    scores what the batched evaluator scores for that car inside a batch of three."""
+    artifacts = carracing_artifacts(3)
+    protocol = FitnessProtocol.carracing(max_steps=60)
+    batched, batched_steps = run_batched_episodes(artifacts, [20, 21, 22], protocol, threads=2)
+    policy = Policy(artifacts[1], "numpy", seed=21)
+    pool = CarRacingPool([21], protocol.max_steps)
+    observation = pool.reset()[0]
+    fitness, negative_streak, step = 0.0, 0, 0
+    for step in range(1, protocol.max_steps + 1):
+        observations, rewards, terminated, truncated = pool.step(policy.step(observation)[None], np.array([0]))
+        observation, reward = observations[0], float(rewards[0])
+        fitness += reward
+        negative_streak = negative_streak + 1 if reward < 0 else 0
+        if step > protocol.early_stop_after and (terminated[0] or negative_streak > protocol.patience):
+            break
+        if truncated[0]:
+            break
+    pool.close()
+    assert batched_steps[1] == step
+    np.testing.assert_allclose(batched[1], fitness, rtol=1e-6)
+
+
+def test_missing_envpool_is_a_dependency_error_with_the_install_command(monkeypatch):
+    from hebbkit.runtime.errors import DependencyError
+    from hebbkit.trainer.batched import EnvpoolEvaluator
+
+    monkeypatch.setitem(sys.modules, "envpool", None)  # import envpool now raises ImportError
+    with pytest.raises(DependencyError, match="pip install envpool"):
+        EnvpoolEvaluator(1)
+
+
+def test_envpool_backend_is_refused_for_the_ant_and_on_ray():
+    from hebbkit.runtime.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="carracing env only"):
+        resolve_config({"config": "smoke", "carracing_backend": "envpool"})
+    with pytest.raises(ConfigError, match="--backend local"):
+        resolve_config({"config": "carracing-paper", "carracing_backend": "envpool", "backend": "ray"})
+
+
+@pytest.fixture(scope="module")
+def envpool_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("envpool") / "run"
+    result = hebbkit("train", "--config", "carracing-paper", "--carracing-backend", "envpool", "--population", "4",
+                     "--generations", "2", "--max-steps", "30", "--workers", "2", "--run-dir", str(run_dir),
+                     "--no-progress", "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+def log_rows(run_dir):
+    with open(run_dir / "log.csv") as handle:
+        return [{key: row[key] for key in ("generation", "fitness_mean", "fitness_max", "center_fitness",
+                                           "env_steps")} for row in csv.DictReader(handle)]
+
+
+def test_envpool_training_runs_resumes_and_repeats_itself(envpool_run, tmp_path):
+    assert json.loads((envpool_run / "config.json").read_text())["carracing_backend"] == "envpool"
+    assert len({row["fitness_max"] for row in log_rows(envpool_run)}) > 1  # the candidates scored differently
+    result = hebbkit("train", "--resume", str(envpool_run), "--generations", "3", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    again = tmp_path / "again"
+    result = hebbkit("train", "--config", "carracing-paper", "--carracing-backend", "envpool", "--population", "4",
+                     "--generations", "3", "--max-steps", "30", "--workers", "1", "--run-dir", str(again),
+                     "--no-progress", "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    assert log_rows(again) == log_rows(envpool_run)  # resumed == uninterrupted, 2 threads == 1 thread
