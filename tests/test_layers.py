@@ -36,9 +36,10 @@ class Layer:
 
 MAY_IMPORT = (
     Layer("runtime", "hebbkit.runtime", ("numpy",), lazily=("onnx", "onnxruntime")),
-    # matplotlib (plots), tqdm (progress), PIL (video frames): plotting and reporting helpers of the training stack
+    # matplotlib (plots), tqdm (progress), PIL (video frames): plotting and reporting helpers of the training stack;
+    # envpool (the batched CarRacing backend) only when that backend runs
     Layer("trainer", "hebbkit.trainer", ("numpy", "hebbkit.runtime", "torch", "pybullet", "pybullet_data", "gymnasium",
-                                         "onnx", "ray", "matplotlib", "tqdm", "PIL")),
+                                         "onnx", "ray", "matplotlib", "tqdm", "PIL"), lazily=("envpool",)),
     Layer("firmware_bridge", "hebbkit.firmware_bridge",
           ("numpy", "serial", "hebbkit.runtime.errors", "hebbkit.runtime.profile")),
     Layer("ros_ws/src/hebb_runtime", "hebb_runtime",
