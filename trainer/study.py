@@ -179,8 +179,9 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
 
 
 def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
-    """Left: population-mean fitness against env steps; right: validation distance per body (one line style per
-    body, one colour per run)."""
+    """Left: population-mean fitness against env steps. Right: validation distance, per run the mean over the bodies
+    its training used (solid) and over the held-out bodies (dashed), one colour per run (each body's own curve is in
+    validation.csv)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -189,22 +190,28 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     from .evaluate import read_log, run_name
 
     figure, (training, validation) = plt.subplots(1, 2, figsize=(13, 4.8), sharey=False)
-    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3))]
     for index, run_dir in enumerate(run_dirs):
         color, name = f"C{index}", run_name(run_dir)
         log = read_log(run_dir)
         steps = np.cumsum([int(row["env_steps"]) for row in log]) / 1e6
         training.plot(steps, [float(row["fitness_mean"]) for row in log], color=color, label=name)
-        for body_index, (body, points) in enumerate(validation_series(run_dir).items()):
-            validation.plot([s / 1e6 for s, _ in points], [v for _, v in points], color=color,
-                            linestyle=styles[body_index % len(styles)], marker="o", markersize=3,
-                            label=f"{name}: {body}")
+        trained_on = training_bodies(run_dir)
+        for group, style in ((True, "-"), (False, "--")):
+            series = [points for body, points in validation_series(run_dir).items()
+                      if (body in trained_on) == group]
+            if not series:
+                continue
+            common = sorted(set.intersection(*(set(s for s, _ in points) for points in series)))
+            means = [float(np.mean([dict(points)[spent] for points in series])) for spent in common]
+            validation.plot([spent / 1e6 for spent in common], means, color=color, linestyle=style, marker="o",
+                            markersize=3, label=f"{name}: {'training' if group else 'held-out'} bodies "
+                                                f"({len(series)})")
     training.set(title="training: population-mean fitness (its own bodies)", xlabel="env steps (M)",
                  ylabel="fitness (distance)")
-    validation.set(title="validation: ES mean on fixed bodies and seeds", xlabel="env steps (M)",
-                   ylabel="distance (mean of episodes)")
+    validation.set(title="validation: ES mean on fixed seeds, mean over bodies", xlabel="env steps (M)",
+                   ylabel="distance (mean of episodes and bodies)")
     training.legend(fontsize=8)
-    validation.legend(fontsize=6, ncol=2)
+    validation.legend(fontsize=7)
     for axis in (training, validation):
         axis.grid(alpha=0.3)
     figure.tight_layout()
@@ -212,6 +219,20 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     figure.savefig(output, dpi=120)
     plt.close(figure)
     return output
+
+
+def training_bodies(run_dir: Path) -> set[str]:
+    """The fixed bodies a run's fitness used (config.json's morphologies; sampled bodies are never validation
+    bodies), by canonical spec and as written."""
+    import json
+
+    from .envs.morphology import resolve_morphology
+
+    path = Path(run_dir) / "config.json"
+    if not path.exists():
+        return set()
+    bodies = json.loads(path.read_text()).get("morphologies", [])
+    return {*bodies, *(resolve_morphology(body).spec for body in bodies)}
 
 
 def run_study(config: StudyConfig) -> int:
