@@ -45,23 +45,7 @@ class TorchTwin:
     def step(self, weights: list[torch.Tensor], observations: torch.Tensor, plastic: bool = True) -> torch.Tensor:
         """Act with `weights` (updated in place when plastic); returns the actions [batch, n_out]."""
         pre = self.features(observations)
-        for layer, activation in enumerate(self.spec.activations):
-            w = weights[layer]
-            post = _ACTIVATIONS[activation](torch.bmm(pre.to(torch.float64)[:, None, :],
-                                                       w.to(torch.float64))[:, 0, :]).to(torch.float32)
-            if plastic and self.learns:
-                delta = self.a[layer] * post[:, None, :]
-                delta += self.b[layer]
-                delta *= pre[:, :, None]
-                term = self.c[layer] * post[:, None, :]
-                term += self.d[layer]
-                delta += term
-                w += delta
-                if self.spec.normalize_weights:
-                    peak = w.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(torch.float32).tiny)
-                    w /= peak
-            pre = post
-        return _action_head(self.spec.action_head, pre)
+        return _plastic_layers(self, weights, pre, plastic)
 
 
 class PopulationTwin:
@@ -120,23 +104,7 @@ class PopulationTwin:
         """Act with `weights` ([batch, in, out] per layer, updated in place when plastic) on `observations`
         ([batch, ...], row `i` seen by network `i`); returns the actions [batch, n_out]."""
         pre = self.features(observations)
-        for layer, activation in enumerate(self.spec.activations):
-            w = weights[layer]
-            post = _ACTIVATIONS[activation](torch.bmm(pre.to(torch.float64)[:, None, :],
-                                                       w.to(torch.float64))[:, 0, :]).to(torch.float32)
-            if plastic and self.learns:
-                delta = self.a[layer] * post[:, None, :]
-                delta += self.b[layer]
-                delta *= pre[:, :, None]
-                term = self.c[layer] * post[:, None, :]
-                term += self.d[layer]
-                delta += term
-                w += delta
-                if self.spec.normalize_weights:
-                    peak = w.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(torch.float32).tiny)
-                    w /= peak
-            pre = post
-        return _action_head(self.spec.action_head, pre)
+        return _plastic_layers(self, weights, pre, plastic)
 
 
 def _action_head(head: tuple[str, ...] | None, output: torch.Tensor) -> torch.Tensor:
@@ -147,3 +115,27 @@ def _action_head(head: tuple[str, ...] | None, output: torch.Tensor) -> torch.Te
         if name in ("tanh", "sigmoid"):
             action[:, index] = _ACTIVATIONS[name](output[:, index])
     return action
+
+
+def _plastic_layers(twin, weights: list[torch.Tensor], pre: torch.Tensor, plastic: bool) -> torch.Tensor:
+    """The plastic layers of a batch of networks (the runtime's maths: float64 sums rounded once, float32 update in
+    the NumPy backend's order), shared by both twins; `twin.a`..`twin.d` broadcast over the batch or hold one
+    network's coefficients per row. Returns the actions."""
+    spec = twin.spec
+    for layer, activation in enumerate(spec.activations):
+        w = weights[layer]
+        post = _ACTIVATIONS[activation](torch.bmm(pre.to(torch.float64)[:, None, :],
+                                                   w.to(torch.float64))[:, 0, :]).to(torch.float32)
+        if plastic and twin.learns:
+            delta = twin.a[layer] * post[:, None, :]
+            delta += twin.b[layer]
+            delta *= pre[:, :, None]
+            term = twin.c[layer] * post[:, None, :]
+            term += twin.d[layer]
+            delta += term
+            w += delta
+            if spec.normalize_weights:
+                peak = w.abs().amax(dim=(1, 2), keepdim=True).clamp_min(torch.finfo(torch.float32).tiny)
+                w /= peak
+        pre = post
+    return _action_head(spec.action_head, pre)
