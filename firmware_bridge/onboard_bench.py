@@ -39,22 +39,43 @@ def arm_size(elf: Path) -> dict[str, int]:
     return {"text": text, "data": data, "bss": bss, "flash": text + data, "ram": data + bss}
 
 
+def start_qemu(elf: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
+    """`elf` in QEMU (netduinoplus2, more qemu-system-arm `options` after the standard ones) with USART1 on a pty:
+    the process and the pty's path. Raises RuntimeError, with QEMU stopped, when QEMU reports no pty."""
+    process = subprocess.Popen(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(elf), "-serial",
+                                "pty", "-monitor", "none", *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"(/dev/pts/\d+)", line)
+        if not match:
+            raise RuntimeError(f"qemu did not report its pty: {line!r}")
+    except BaseException:
+        stop_qemu(process)
+        raise
+    return process, match.group(1)
+
+
+def stop_qemu(process: subprocess.Popen[str]) -> None:
+    """End QEMU, also when it is stopped (SIGSTOP), and close its output."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.kill()
+    process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 class QemuBench:
     """The bench image in QEMU with instruction counting (`-icount shift=0`), USART1 on a pty."""
 
     def __init__(self, elf: Path, timeout: float = 20.0) -> None:
         import serial
 
-        self.process = subprocess.Popen(
-            ["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(elf), "-serial", "pty",
-             "-monitor", "none", "-icount", "shift=0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process, pty = start_qemu(elf, "-icount", "shift=0")
         try:
-            assert self.process.stdout is not None
-            line = self.process.stdout.readline()
-            match = re.search(r"(/dev/pts/\d+)", line)
-            if not match:
-                raise RuntimeError(f"qemu did not report its pty: {line!r}")
-            self.port = serial.Serial(match.group(1), 115200, timeout=timeout)
+            self.port = serial.Serial(pty, 115200, timeout=timeout)
             banner = self.port.readline().decode(errors="replace")
             if not banner.startswith("BENCH"):
                 raise RuntimeError(f"the bench image did not introduce itself: {banner!r}")
@@ -88,9 +109,4 @@ class QemuBench:
         port = getattr(self, "port", None)
         if port is not None:
             port.close()
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self.process.kill()
-        self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        stop_qemu(self.process)

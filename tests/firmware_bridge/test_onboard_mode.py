@@ -5,55 +5,28 @@ pulses, policy halted, latched). Needs gcc-arm-none-eabi, libnewlib-arm-none-eab
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from hebbkit.firmware_bridge.link import Link
-from hebbkit.firmware_bridge.onboard_bench import BOARD_DIR, CORE_HZ
+from hebbkit.firmware_bridge.onboard_bench import CORE_HZ
 from hebbkit.firmware_bridge.protocol import Onboard, State, Status
 from hebbkit.runtime import load_artifact
-from hebbkit.runtime.c_export import export_c
-
-SERVO = Path(__file__).resolve().parents[2] / "models" / "servo-proprio" / "model.npz"
+from tests.firmware_bridge.boards import SERVO, make_board
 
 
 @pytest.fixture(scope="module")
-def onboard_elf(tmp_path_factory) -> Path:
-    missing = [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"{missing} not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                    "qemu-system-arm (what .ci/run does)")
-    model = tmp_path_factory.mktemp("servo_model")
-    export_c(load_artifact(SERVO), model)
+def onboard_elf(servo_c_model, tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("arm_onboard")
-    result = subprocess.run(["make", "-C", str(BOARD_DIR), "onboard", f"BUILD={build}", f"MODEL_DIR={model}",
-                             f"CORE_HZ={CORE_HZ}", "FORWARD=float"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    make_board(build, "onboard", f"MODEL_DIR={servo_c_model}", f"CORE_HZ={CORE_HZ}", "FORWARD=float")
     return build / "hebb_onboard.elf"
 
 
 @pytest.fixture
-def board_port(onboard_elf):
-    process = subprocess.Popen(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(onboard_elf),
-                                "-serial", "pty", "-monitor", "none"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(/dev/pts/\d+)", line)
-    assert match, f"qemu did not report its pty: {line!r}"
-    yield match.group(1)
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGCONT)
-        process.kill()
-    process.wait()
-    process.stdout.close()
+def board_port(onboard_elf, qemu) -> str:
+    return qemu(onboard_elf)[1]
 
 
 def listen(link: Link, seconds: float) -> tuple[list[Onboard], list[State]]:

@@ -9,7 +9,6 @@ libnewlib-arm-none-eabi and qemu-system-arm."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,28 +16,16 @@ import pytest
 
 from hebbkit.firmware_bridge.onboard_bench import CORE_HZ, FLASH_BYTES, SRAM_BYTES, QemuBench, arm_size, build_bench
 from hebbkit.runtime import Policy, load_artifact
-from hebbkit.runtime.c_export import export_c
 from tests.conftest import random_observations
+from tests.firmware_bridge.boards import SERVO
 
-SERVO = Path(__file__).resolve().parents[2] / "models" / "servo-proprio" / "model.npz"
 FEED_SEED = 21
 FLOAT_AGREEING_STEPS = 4
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    missing = [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"{missing} not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                    "qemu-system-arm (what .ci/run does)")
-    folder = tmp_path_factory.mktemp("servo_model")
-    export_c(load_artifact(SERVO), folder)
-    return folder
-
-
 @pytest.fixture(scope="module", params=["double", "float"])
-def bench_elf(request, model_dir, tmp_path_factory) -> tuple[str, Path]:
-    return request.param, build_bench(model_dir, tmp_path_factory.mktemp(f"arm_{request.param}"), request.param)
+def bench_elf(request, servo_c_model, tmp_path_factory) -> tuple[str, Path]:
+    return request.param, build_bench(servo_c_model, tmp_path_factory.mktemp(f"arm_{request.param}"), request.param)
 
 
 def test_flash_and_ram_fit_the_stm32f405(bench_elf):

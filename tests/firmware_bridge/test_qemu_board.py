@@ -6,8 +6,6 @@ Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm (`
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import signal
 import subprocess
 import time
@@ -18,38 +16,22 @@ import pytest
 from hebbkit.firmware_bridge import protocol
 from hebbkit.firmware_bridge.link import FirmwareError, Link, PortError
 from hebbkit.firmware_bridge.protocol import Ack, State, Status
+from tests.firmware_bridge.boards import make_board
 from tests.firmware_bridge.firmware_clock import becomes_alive, sample_until_dead, states_until, watchdog_timing
 
-BOARD = Path(protocol.__file__).parent / "firmware" / "board"
 LOWER, UPPER = [-1.0] * 8, [1.0] * 8
 
 
 @pytest.fixture(scope="module")
-def firmware_elf(tmp_path_factory) -> Path:
-    missing = [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"{missing} not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                    "qemu-system-arm (what .ci/run does)")
+def firmware_elf(arm_toolchain, tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("arm")
-    result = subprocess.run(["make", "-C", str(BOARD), f"BUILD={build}", "CORE_HZ=168000000"], capture_output=True,
-                            text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    make_board(build, "CORE_HZ=168000000")
     return build / "hebb_firmware.elf"
 
 
 @pytest.fixture
-def board(firmware_elf):
-    process = subprocess.Popen(["qemu-system-arm", "-M", "netduinoplus2", "-nographic", "-kernel", str(firmware_elf),
-                                "-serial", "pty", "-monitor", "none"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    line = process.stdout.readline()
-    match = re.search(r"(/dev/pts/\d+)", line)
-    assert match, f"qemu did not report its pty: {line!r}"
-    yield process, match.group(1)
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGCONT)
-        process.kill()
-    process.wait()
+def board(firmware_elf, qemu) -> tuple[subprocess.Popen[str], str]:
+    return qemu(firmware_elf)
 
 
 def wait_state(link: Link, predicate, seconds: float = 10.0):

@@ -10,22 +10,12 @@
  *   host 'S' + float32[HEBB_MODEL_N_INPUTS] -> one plastic control step; answers 'A' + float32[HEBB_MODEL_N_ACTIONS]
  *     + uint32 ticks of that step (SysTick at the core clock, 24-bit, read around hebb_model_step);
  *   host 'F' + float32[HEBB_MODEL_N_INPUTS] -> the same, frozen (no update).
- * The model's RAM (weights, activations, scratch) is a static in SRAM; its coefficients are const (flash). */
+ * The model's RAM (weights, activations, scratch) is a static in SRAM; its coefficients are const (flash).
+ * Registers, USART1 set-up and start-up (vector table, FPU on, .data/.bss): stm32f4.h, startup.c. */
 #include <stdint.h>
 
 #include "hebb_model.h"
-
-#define REG(address) (*(volatile uint32_t *)(address))
-#define RCC_AHB1ENR REG(0x40023830u)
-#define RCC_APB2ENR REG(0x40023844u)
-#define USART1_SR REG(0x40011000u)
-#define USART1_DR REG(0x40011004u)
-#define USART1_BRR REG(0x40011008u)
-#define USART1_CR1 REG(0x4001100Cu)
-#define SYST_CSR REG(0xE000E010u)
-#define SYST_RVR REG(0xE000E014u)
-#define SYST_CVR REG(0xE000E018u)
-#define SCB_CPACR REG(0xE000ED88u)
+#include "stm32f4.h"
 
 #ifndef CORE_HZ
 #define CORE_HZ 168000000u
@@ -80,10 +70,7 @@ static uint32_t calibration_ticks(void) {
 }
 
 int main(void) {
-    RCC_AHB1ENR |= 1u;      /* GPIOA */
-    RCC_APB2ENR |= 1u << 4; /* USART1 */
-    USART1_BRR = CORE_HZ / 115200u;
-    USART1_CR1 = (1u << 13) | (1u << 3) | (1u << 2); /* UE, TE, RE */
+    usart1_init(CORE_HZ);
     SYST_RVR = 0xFFFFFFu;
     SYST_CVR = 0;
     SYST_CSR = 5u; /* processor clock, no interrupt, enable */
@@ -114,32 +101,3 @@ int main(void) {
         }
     }
 }
-
-/* ---- startup: copy .data, clear .bss, enable the FPU (CP10, CP11 full access) before any float instruction ---- */
-extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
-
-__attribute__((naked, noreturn)) void reset_handler(void) {
-    __asm__ volatile(
-        "ldr r0, =0xE000ED88\n\t"
-        "ldr r1, [r0]\n\t"
-        "orr r1, r1, #(0xF << 20)\n\t"
-        "str r1, [r0]\n\t"
-        "dsb\n\t"
-        "isb\n\t"
-        "b reset_continue\n\t");
-}
-
-__attribute__((noreturn)) void reset_continue(void) {
-    uint32_t *source = &_data_load;
-    for (uint32_t *target = &_data_start; target < &_data_end;) *target++ = *source++;
-    for (uint32_t *target = &_bss_start; target < &_bss_end;) *target++ = 0;
-    main();
-    for (;;) {}
-}
-
-static void default_handler(void) { for (;;) {} }
-
-__attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&_stack_top, reset_handler, default_handler, default_handler, default_handler, default_handler,
-    default_handler, 0, 0, 0, 0, default_handler, default_handler, 0, default_handler, default_handler,
-};

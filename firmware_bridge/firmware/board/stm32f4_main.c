@@ -1,11 +1,13 @@
 /* Board port of the reference firmware for an STM32F4 (runs on real boards and on QEMU's netduinoplus2):
  * USART1 for the link, SysTick for a microsecond clock, TIM3/TIM4 PWM for 8 hobby servos, and simulated servo
  * feedback and IMU (angles follow the commanded pulses at the servo's speed; a level IMU): hobby servos report no
- * position, so the firmware reports the angles it expects them to have, and the emulated board plausible state. */
+ * position, so the firmware reports the angles it expects them to have, and the emulated board plausible state.
+ * Registers, USART1 set-up and start-up (vector table, FPU on when built for it, .data/.bss): stm32f4.h, startup.c. */
 #include <stdint.h>
 #include <string.h>
 
 #include "../hebb_firmware.h"
+#include "stm32f4.h"
 #ifdef HEBB_ONBOARD_MODE
 #include "../hebb_onboard.h" /* onboard mode: make onboard MODEL_DIR=... (the policy runs on the board) */
 #ifndef HEBB_ONBOARD_SEED
@@ -14,17 +16,6 @@
 static hebb_model model;
 static hebb_onboard onboard;
 #endif
-
-#define REG(address) (*(volatile uint32_t *)(address))
-#define RCC_AHB1ENR REG(0x40023830u)
-#define RCC_APB2ENR REG(0x40023844u)
-#define USART1_SR REG(0x40011000u)
-#define USART1_DR REG(0x40011004u)
-#define USART1_BRR REG(0x40011008u)
-#define USART1_CR1 REG(0x4001100Cu)
-#define SYST_CSR REG(0xE000E010u)
-#define SYST_RVR REG(0xE000E014u)
-#define SYST_CVR REG(0xE000E018u)
 
 #ifndef CORE_HZ
 #define CORE_HZ 16000000u /* the HSI oscillator after reset; QEMU's netduinoplus2 runs SysTick at 168 MHz */
@@ -138,10 +129,7 @@ static void simulate_servos(float dt) {
 }
 
 int main(void) {
-    RCC_AHB1ENR |= 1u;            /* GPIOA */
-    RCC_APB2ENR |= 1u << 4;       /* USART1 */
-    USART1_BRR = CORE_HZ / 115200u;
-    USART1_CR1 = (1u << 13) | (1u << 3) | (1u << 2); /* UE, TE, RE */
+    usart1_init(CORE_HZ);
     SYST_RVR = CORE_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = 7u;                /* processor clock, interrupt, enable */
@@ -168,25 +156,3 @@ int main(void) {
         }
     }
 }
-
-/* ---- startup ---- */
-extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end, _stack_top;
-
-void reset_handler(void) {
-#if defined(__ARM_FP)
-    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* CPACR: CP10, CP11 full access before any float instruction */
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-#endif
-    uint32_t *source = &_data_load;
-    for (uint32_t *target = &_data_start; target < &_data_end;) *target++ = *source++;
-    for (uint32_t *target = &_bss_start; target < &_bss_end;) *target++ = 0;
-    main();
-    for (;;) {}
-}
-
-static void default_handler(void) { for (;;) {} }
-
-__attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&_stack_top, reset_handler, default_handler, default_handler, default_handler, default_handler,
-    default_handler, 0, 0, 0, 0, default_handler, default_handler, 0, default_handler, systick_handler,
-};

@@ -13,10 +13,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.executors import ExternalShutdownException
-from rclpy.logging import get_logger
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Imu, JointState
@@ -24,10 +21,11 @@ from std_msgs.msg import Float64MultiArray
 
 from hebbkit.firmware_bridge.link import BridgeError, Link
 from hebbkit.firmware_bridge.protocol import State
-from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.profile import ROBOTS
 
 from .conversions import imu_message, joint_state_message
+from .node_runner import run_node
 from .robots import SERIAL_ROBOT
 
 
@@ -115,25 +113,8 @@ class SerialBridge(Node):
 
 def main(args=None) -> int:
     """Run the bridge; 0 after an interrupt, 1 (and one FATAL log line, no traceback) when the link cannot be
-    brought up or fails for good."""
-    rclpy.init(args=args)
-    node = None
-    code = 0
-    try:
-        node = SerialBridge()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except HebbkitError as error:  # BridgeError and its kinds: port, timeout, firmware, protocol version
-        get_logger("serial_bridge").fatal(f"cannot run: {error}")
-        code = 1
-    finally:
-        if node is not None:
-            node.link.close()
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return code
+    brought up or fails for good (BridgeError and its kinds: port, timeout, firmware, protocol version)."""
+    return run_node(SerialBridge, lambda node: node.link.close(), args=args, fatal_logger="serial_bridge", verb="run")
 
 
 if __name__ == "__main__":

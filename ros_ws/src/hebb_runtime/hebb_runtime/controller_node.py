@@ -24,11 +24,9 @@ import time
 from dataclasses import fields
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Imu, JointState
@@ -50,6 +48,7 @@ from .conversions import (
     measurements_from_message,
     stamp_seconds,
 )
+from .node_runner import run_node
 from .robots import resolve_model_path
 
 PARAMETERS = {
@@ -318,17 +317,10 @@ class HebbController(LifecycleNode):
         self._diagnostics.publish(array)
 
 
-def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = HebbController()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+def main(args=None) -> int:
+    """Run the controller; 0 after an interrupt. No error is made fatal here: configuration errors fail the lifecycle
+    transition (one ERROR line), anything else propagates with its traceback."""
+    return run_node(HebbController, args=args)
 
 
 if __name__ == "__main__":

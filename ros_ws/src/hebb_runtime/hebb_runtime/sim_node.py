@@ -19,18 +19,16 @@ import json
 import sys
 
 import numpy as np
-import rclpy
-from rclpy.executors import ExternalShutdownException
-from rclpy.logging import get_logger
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, qos_profile_sensor_data
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
-from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.errors import ConfigError
 
 from .conversions import imu_message, joint_state_message, measurements_message, stamp_seconds
+from .node_runner import run_node
 from .robots import resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -167,24 +165,7 @@ class PyBulletSim(Node):
 
 def main(args=None) -> int:
     """Run the node; 0 after an interrupt, 1 (and one FATAL log line, no traceback) when it cannot start."""
-    rclpy.init(args=args)
-    node = None
-    code = 0
-    try:
-        node = PyBulletSim()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except HebbkitError as error:
-        get_logger("pybullet_sim").fatal(f"cannot start: {error}")
-        code = 1
-    finally:
-        if node is not None:
-            node.env.close()
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return code
+    return run_node(PyBulletSim, lambda node: node.env.close(), args=args, fatal_logger="pybullet_sim", verb="start")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""`run_node`: the main loop every node of the package runs from its console script (rclpy up, spin, down)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.logging import get_logger
+from rclpy.node import Node
+
+from hebbkit.runtime.errors import HebbkitError
+
+NodeT = TypeVar("NodeT", bound=Node)
+
+
+def run_node(make_node: Callable[[], NodeT], close: Callable[[NodeT], None] | None = None, *,
+             args: Sequence[str] | None = None, fatal_logger: str | None = None, verb: str = "run") -> int:
+    """Initialise rclpy, make the node and spin it; 0 once interrupted (Ctrl-C, external shutdown). With
+    `fatal_logger`, a HebbkitError from making or spinning the node ends it with code 1 and one FATAL line on that
+    logger, "cannot {verb}: {error}", no traceback; without, it propagates. Always: `close(node)` and
+    `node.destroy_node()` if the node was made, then rclpy shut down."""
+    rclpy.init(args=args)
+    node = None
+    code = 0
+    try:
+        node = make_node()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except HebbkitError as error:
+        if fatal_logger is None:
+            raise
+        get_logger(fatal_logger).fatal(f"cannot {verb}: {error}")
+        code = 1
+    finally:
+        if node is not None:
+            if close is not None:
+                close(node)
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return code
