@@ -1,0 +1,20 @@
+# Shared by the run queues (run_study.sh, run_models.sh): train one run to its env-step budget, resuming it where
+# it stopped, then score its snapshots on held-out bodies. Source it; it runs nothing by itself.
+HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
+
+# train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy
+# (SOURCE: a directory with config.json and checkpoint.npz) is copied there and resumed; else a new run starts with
+# FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate` (new snapshots).
+train_run() {
+    local name=$1 source=$2 budget=$3
+    shift 3
+    if [ ! -f "runs/$name/checkpoint.npz" ] && [ -f "$source/checkpoint.npz" ]; then
+        mkdir -p "runs/$name" && cp -r "$source"/. "runs/$name"/
+    fi
+    if [ -f "runs/$name/checkpoint.npz" ]; then
+        "$HEBBKIT" train --resume "runs/$name" --env-steps-budget "$budget" --generations 100000 --no-progress
+    else
+        "$HEBBKIT" train "$@" --env-steps-budget "$budget" --generations 100000 --run-dir "runs/$name" --no-progress
+    fi
+    "$HEBBKIT" validate "runs/$name" --no-progress
+}
