@@ -189,7 +189,7 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
 
     from .evaluate import read_log, run_name
 
-    figure, (training, validation) = plt.subplots(1, 2, figsize=(13, 4.8), sharey=False)
+    figure, (training, validation) = plt.subplots(1, 2, figsize=(15, 4.8), sharey=False)
     for index, run_dir in enumerate(run_dirs):
         color, name = f"C{index}", run_name(run_dir)
         log = read_log(run_dir)
@@ -211,12 +211,12 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     validation.set(title="validation: ES mean on fixed seeds, mean over bodies", xlabel="env steps (M)",
                    ylabel="distance (mean of episodes and bodies)")
     training.legend(fontsize=8)
-    validation.legend(fontsize=7)
+    validation.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not on them
     for axis in (training, validation):
         axis.grid(alpha=0.3)
     figure.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(output, dpi=120)
+    figure.savefig(output, dpi=120, bbox_inches="tight")
     plt.close(figure)
     return output
 
