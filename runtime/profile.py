@@ -343,26 +343,8 @@ def ant28_profile(
         scale += [joint_scale, 0.1]
         offset += [joint_offset, 0.0]
     _add_foot_contacts(foot_names, names, sources, scale, offset)
-    n_joints = len(joint_names)
-    return RobotProfile(
-        name=name,
-        observation_names=tuple(names),
-        action_names=tuple(f"{joint}_torque" for joint in joint_names),
-        action_mode="torque",
-        action_low=(-1.0,) * n_joints,
-        action_high=(1.0,) * n_joints,
-        action_scale=(torque_per_action,) * n_joints,
-        action_offset=(0.0,) * n_joints,
-        joint_names=tuple(joint_names),
-        observation_sources=tuple(sources),
-        observation_scale=tuple(scale),
-        observation_offset=tuple(offset),
-        observation_clip=5.0,
-        foot_names=tuple(foot_names),
-        robot=robot,
-        observation="ant28",
-        joint_limits=tuple(joint_limits),
-    )
+    return _joint_profile(name, robot, "ant28", names, sources, scale, offset, joint_names, joint_limits, foot_names,
+                          "torque", torque_per_action)
 
 
 def proprio_profile(
@@ -407,6 +389,16 @@ def proprio_profile(
         scale.append(0.25)
         offset.append(0.0)
     _add_foot_contacts(foot_names, names, sources, scale, offset)
+    return _joint_profile(name, robot, "proprio_contacts" if foot_names else "proprio", names, sources, scale, offset,
+                          joint_names, joint_limits, foot_names, action_mode, torque_per_action)
+
+
+def _joint_profile(name: str, robot: str, observation: str, names: Sequence[str],
+                   sources: Sequence[tuple[str, int]], scale: Sequence[float], offset: Sequence[float],
+                   joint_names: Sequence[str], joint_limits: Sequence[tuple[float, float]],
+                   foot_names: Sequence[str], action_mode: str, torque_per_action: float) -> RobotProfile:
+    """The profile of a jointed robot from its observation layout and how actions in [-1, 1] reach its joints:
+    "position" maps them linearly onto each joint's range, "torque" onto +-torque_per_action N*m."""
     n_joints = len(joint_names)
     if action_mode == "position":
         action_scale = tuple((upper - lower) / 2 for lower, upper in joint_limits)
@@ -434,7 +426,7 @@ def proprio_profile(
         observation_clip=5.0,
         foot_names=tuple(foot_names),
         robot=robot,
-        observation="proprio_contacts" if foot_names else "proprio",
+        observation=observation,
         joint_limits=tuple(joint_limits),
     )
 
