@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hebbkit.runtime import ConfigError
-from hebbkit.trainer.es import ESConfig, ESState, OpenAIES, centered_ranks, noise
+from hebbkit.trainer.es import ESConfig, ESState, OpenAIES, centered_ranks, noise, standardized_ranks
 
 
 def optimise(objective, dimension, config, generations, seed=0):
@@ -29,6 +29,45 @@ def rastrigin(x):
 
 def test_centered_ranks():
     np.testing.assert_allclose(centered_ranks(np.array([10.0, -3.0, 7.0])), [0.5, -0.5, 0.0])
+
+
+def test_standardized_ranks_keep_the_order_with_unit_variance():
+    fitness = np.random.default_rng(0).normal(size=128)
+    shaped = standardized_ranks(fitness)
+    assert shaped.mean() == pytest.approx(0.0, abs=1e-12) and shaped.std() == pytest.approx(1.0)
+    np.testing.assert_array_equal(np.argsort(shaped), np.argsort(centered_ranks(fitness)))
+    # the factor over centered ranks: sqrt(12 (n - 1) / (n + 1)), 3.44 at the paper's population of 128
+    assert shaped.max() / centered_ranks(fitness).max() == pytest.approx(np.sqrt(12 * 127 / 129))
+
+
+def paper_code_update(mean, noises, fitness, sigma, learning_rate):
+    """The update of the paper's ES code written out: every member's noise (antithetic pairs +e, -e), its centered
+    rank standardised to unit variance, mean + lr / (n sigma) * sum_i noise_i shaped_i."""
+    n = len(fitness)
+    ranks = np.empty(n)
+    ranks[np.argsort(fitness)] = np.arange(n)
+    shaped = ranks / (n - 1) - 0.5
+    shaped = (shaped - shaped.mean()) / shaped.std()
+    return mean + learning_rate / (n * sigma) * (np.array(noises).T @ shaped)
+
+
+def test_standardized_ranks_step_as_the_papers_code():
+    config = ESConfig(population=8, fitness_shaping="standardized-ranks")
+    strategy = OpenAIES(6, config)
+    state = strategy.initialize(2)
+    candidates = strategy.ask(state)
+    fitness = np.random.default_rng(1).normal(size=8)
+    noises = [(candidate.parameters(state.mean) - state.mean) / state.sigma for candidate in candidates]
+    expected = paper_code_update(state.mean, noises, fitness, state.sigma, state.learning_rate)
+    np.testing.assert_allclose(strategy.tell(state, candidates, fitness).mean, expected, rtol=1e-10, atol=1e-12)
+    # centered ranks take the same direction, the step smaller by the standard deviation of the ranks
+    plain = OpenAIES(6, ESConfig(population=8)).tell(state, candidates, fitness).mean - state.mean
+    np.testing.assert_allclose(plain * np.sqrt(12 * 7 / 9), expected - state.mean, rtol=1e-10, atol=1e-12)
+
+
+def test_unknown_fitness_shaping_is_refused():
+    with pytest.raises(ConfigError, match="fitness_shaping must be one of centered-ranks, standardized-ranks"):
+        ESConfig(fitness_shaping="z-scores")
 
 
 def test_candidates_are_antithetic_pairs_rebuilt_from_seeds():

@@ -33,6 +33,7 @@ def test_a_legacy_flat_config_json_reads_into_the_nested_parts():
     assert config.task == TaskConfig()
     assert config.policy_backend == "numpy" and config.rule_family == "synapse" and config.run_dir == Path(
         "runs/ant-paper")
+    assert config.es.fitness_shaping == "centered-ranks"  # the only shaping before it was an option
     assert TrainConfig.from_json({**LEGACY, "a_field_that_is_gone": 1}) == config  # unknown keys are ignored
 
 
