@@ -83,6 +83,14 @@ class ParameterLayout:
             coefficients = tuple(tensors[name] for name in names)
         return PolicyArtifact(self.network, coefficients, profile, control_period, dict(provenance or {}), static)
 
+    def fan_in_uniform(self, rng: np.random.Generator) -> np.ndarray:
+        """A starting vector for the static baseline: every weight of layer l drawn U(-1/sqrt(in_l), 1/sqrt(in_l)),
+        PyTorch's `nn.Linear` default, which the paper's static baseline starts from. Static weights only."""
+        if self.network.rule_spec.n_coefficients != 0 or self.network.frontend is not None:
+            raise ConfigError("fan-in-uniform starts static weights only (rule static, no front end)")
+        parts = [rng.uniform(-1.0, 1.0, size=shape).reshape(-1) / math.sqrt(shape[0]) for shape in self.shapes]
+        return np.concatenate(parts)
+
     def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:
         """The flat vector of an artifact of this layout (to continue training from it)."""
         if artifact.network != self.network:

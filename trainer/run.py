@@ -153,7 +153,14 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
             directory.rmdir()  # a refused config leaves no empty run folder behind
         raise
     write_config(directory, config)
-    return run, run.strategy.initialize(config.seed)
+    return run, run.strategy.initialize(config.seed, initial_mean(run))
+
+
+def initial_mean(run: Run) -> np.ndarray | None:
+    """The ES's starting vector when the config asks for other than N(0, init_std^2) (`ESConfig`'s own draw)."""
+    if run.config.static_init == "fan-in-uniform":
+        return run.layout.fan_in_uniform(np.random.default_rng(np.random.SeedSequence([run.config.seed, 2**31 - 2])))
+    return None
 
 
 @dataclass(frozen=True)

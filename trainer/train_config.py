@@ -23,6 +23,7 @@ from .fitness import FitnessProtocol
 
 POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
 CARRACING_BACKENDS = ("gymnasium", "envpool")
+STATIC_INITS = ("normal", "fan-in-uniform")
 
 
 def check_counts(config: object, minimums: dict[str, int]) -> None:
@@ -113,6 +114,10 @@ class TrainConfig:
     rule_family: str = field(default="synapse", metadata={
         "help": "synapse (the paper, 61,440 coefficients for the Ant), neuron (neuron-centric, 1,104) or diagonal "
                 "(seed code's first-release sharing, 2,085)"})
+    static_init: str = field(default="normal", metadata={
+        "help": "rule static only, how the evolved weights start: normal (N(0, init_std^2), like rule "
+                "coefficients) or fan-in-uniform (layer l's weights U(-1/sqrt(in_l), 1/sqrt(in_l)), PyTorch's "
+                "nn.Linear default, which the paper's static baseline starts from)"})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"group": True})
     seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
@@ -139,6 +144,11 @@ class TrainConfig:
                             "env_steps_budget": 0})
         if not self.hidden or any(size < 1 for size in self.hidden):
             raise ConfigError(f"hidden layer sizes must be >= 1, got {self.hidden}")
+        if self.static_init not in STATIC_INITS:
+            raise ConfigError(f"static_init must be one of {', '.join(STATIC_INITS)}, got {self.static_init!r}")
+        if self.static_init != "normal" and self.rule != "static":
+            raise ConfigError(f"static_init {self.static_init} starts static weights: it needs --rule static, "
+                              f"not {self.rule!r}")
         if self.backend not in ("local", "ray"):
             raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
         if self.policy_backend not in POLICY_BACKENDS:
@@ -170,8 +180,8 @@ class TrainConfig:
     @classmethod
     def from_json(cls, data: dict) -> TrainConfig:
         """Inverse of `to_json`. Options missing from older runs keep their defaults (policy_backend: numpy, which
-        stepped every run before the C backend; fitness_shaping: centered-ranks, the only shaping before it was an
-        option); keys no option has any more are ignored."""
+        stepped every run before the C backend; fitness_shaping: centered-ranks and static_init: normal, the only
+        choices before they were options); keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
         values = {name: value for name, value in data.items() if name in names}
         for name in ("run_dir", "resume"):
@@ -179,12 +189,13 @@ class TrainConfig:
                 values[name] = Path(values[name])
         values.setdefault("policy_backend", "numpy")
         values.setdefault("fitness_shaping", "centered-ranks")
+        values.setdefault("static_init", "normal")
         return cls.from_options(values)
 
 
 PRESETS: dict[str, dict] = {
     "ant-paper": {},
-    "ant-static": {"rule": "static"},
+    "ant-static": {"rule": "static", "static_init": "fan-in-uniform", "fitness_shaping": "standardized-ranks"},
     "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
                       "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},

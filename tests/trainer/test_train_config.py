@@ -34,7 +34,16 @@ def test_a_legacy_flat_config_json_reads_into_the_nested_parts():
     assert config.policy_backend == "numpy" and config.rule_family == "synapse" and config.run_dir == Path(
         "runs/ant-paper")
     assert config.es.fitness_shaping == "centered-ranks"  # the only shaping before it was an option
+    assert config.static_init == "normal"  # likewise the static weights' start
     assert TrainConfig.from_json({**LEGACY, "a_field_that_is_gone": 1}) == config  # unknown keys are ignored
+    static = TrainConfig.from_json({**LEGACY, "config": "ant-static", "rule": "static"})
+    assert (static.static_init, static.es.fitness_shaping) == ("normal", "centered-ranks")  # not today's preset
+
+
+def test_the_ant_static_preset_starts_as_the_papers_static_baseline():
+    config = resolve_config({"config": "ant-static"})
+    assert (config.rule, config.static_init, config.es.fitness_shaping) == (
+        "static", "fan-in-uniform", "standardized-ranks")
 
 
 def test_config_json_stays_one_flat_object_with_every_flag():

@@ -158,6 +158,23 @@ def test_static_baseline_trains_and_runs_on_the_runtime(tmp_path):
         np.testing.assert_array_equal(got, expected)
 
 
+def test_static_baseline_can_start_as_the_papers_does(tmp_path):
+    """--static-init fan-in-uniform: layer l's weights start U(-1/sqrt(in_l), 1/sqrt(in_l)) (PyTorch's nn.Linear
+    default), not N(0, 1); the first generation's snapshot is the starting mean moved by one small ES step."""
+    run_dir = tmp_path / "s"
+    result = hebbkit("train", *SMOKE, "--rule", "static", "--static-init", "fan-in-uniform", "--generations", "1",
+                     "--learning-rate", "1e-9", "--run-dir", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run_dir / "config.json").read_text())["static_init"] == "fan-in-uniform"
+    weights = load_artifact(run_dir / "latest.npz").static_tensors
+    for layer, fan_in in enumerate((28, 16)):  # smoke: 28-16-8
+        bound = 1 / np.sqrt(fan_in)
+        tensor = weights[f"initial_weights/{layer}"]
+        assert np.abs(tensor).max() <= bound + 1e-6 and np.abs(tensor).max() > 0.8 * bound
+    refused = hebbkit("train", *SMOKE, "--static-init", "fan-in-uniform", "--run-dir", str(tmp_path / "h"))
+    assert refused.returncode == 1 and "needs --rule static" in refused.stderr and not (tmp_path / "h").exists()
+
+
 def test_eval_json_schema(reference_run):
     result = hebbkit("eval", str(reference_run / "latest.npz"), "--morphologies", "standard", "damaged_left_front",
                      "--episodes", "2", "--max-steps", "80", "--json")
