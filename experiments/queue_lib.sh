@@ -3,8 +3,9 @@
 HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 
 # train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy
-# (SOURCE: a directory with config.json and checkpoint.npz) is copied there and resumed; else a new run starts with
-# FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate` (new snapshots).
+# (SOURCE: a directory with config.json and checkpoint.npz; - for none) is copied there and resumed; else a new run
+# starts with FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate`
+# scores its new snapshots.
 train_run() {
     local name=$1 source=$2 budget=$3
     shift 3

@@ -195,7 +195,7 @@ class TrainConfig:
 
 PRESETS: dict[str, dict] = {
     "ant-paper": {},
-    "ant-static": {"rule": "static", "static_init": "fan-in-uniform", "fitness_shaping": "standardized-ranks"},
+    "ant-static": {"rule": "static", "static_init": "fan-in-uniform"},
     "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
                       "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
