@@ -9,11 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-# ant-robust continues the study's winner, variant d (bodies sampled per generation): same settings, more budget
+# ant-robust continues the study's winner, variant d (bodies sampled per generation): same settings, more budget.
+# It started from runs/study-d-bodies at 20 M env steps; since then it resumes from models/ant-robust/checkpoint.
 if [ ! -f runs/ant-robust/checkpoint.npz ] && [ ! -f models/ant-robust/checkpoint/checkpoint.npz ]; then
-    source=runs/study-d-bodies
-    [ -f "$source/checkpoint.npz" ] || source=experiments/study-d-bodies
-    mkdir -p runs/ant-robust && cp -r "$source"/. runs/ant-robust/
+    mkdir -p runs/ant-robust && cp -r runs/study-d-bodies/. runs/ant-robust/
 fi
 train_run ant-robust models/ant-robust/checkpoint 150000000
 train_run ant-paper models/ant-paper/checkpoint 150000000
