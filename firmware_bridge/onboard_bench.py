@@ -22,13 +22,18 @@ CORE_HZ = 168_000_000
 """The STM32F405's maximum core clock (QEMU's netduinoplus2 runs SysTick at it)."""
 
 
+def make_board(build: Path, *arguments: str) -> None:
+    """`make -C firmware/board arguments... BUILD=build`. Raises RuntimeError with make's output when it fails."""
+    result = subprocess.run(["make", "-C", str(BOARD_DIR), *arguments, f"BUILD={build}"], capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"building {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
+
+
 def build_bench(model_dir: Path, build: Path, forward: str = "double") -> Path:
     """`make bench` for the exported model in `model_dir`; returns the ELF. Raises RuntimeError with make's
     output when it fails."""
-    result = subprocess.run(["make", "-C", str(BOARD_DIR), "bench", f"BUILD={build}", f"MODEL_DIR={model_dir}",
-                             f"CORE_HZ={CORE_HZ}", f"FORWARD={forward}"], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"building the bench image failed:\n{result.stdout}\n{result.stderr}")
+    make_board(build, "bench", f"MODEL_DIR={model_dir}", f"CORE_HZ={CORE_HZ}", f"FORWARD={forward}")
     return build / "hebb_model_bench.elf"
 
 

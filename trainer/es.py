@@ -10,9 +10,9 @@
 OpenAI-ES (Salimans et al. 2017) as the paper uses it: antithetic pairs (+eps, -eps) drawn N(0, I) per pair from
 `SeedSequence([run_seed, generation, pair])`, centered-rank fitness shaping (optionally standardised to unit
 variance, as the paper's code does), L2 weight decay, and plain gradient ascent (SGD, learning rate and sigma
-decaying geometrically to a floor) or Adam. Given the same seed, the same
-fitness values give the same states bit for bit, wherever the fitness was computed, so a run resumed from a
-checkpoint continues exactly as if it had never stopped.
+decaying geometrically to a floor) or Adam. Given the same seed, the same fitness values give the same states bit
+for bit, wherever the fitness was computed, so a run resumed from a checkpoint continues exactly as if it had never
+stopped.
 """
 
 from __future__ import annotations

@@ -179,17 +179,15 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> TrainConfig:
-        """Inverse of `to_json`. Options missing from older runs keep their defaults (policy_backend: numpy, which
-        stepped every run before the C backend; fitness_shaping: centered-ranks and static_init: normal, the only
-        choices before they were options); keys no option has any more are ignored."""
+        """Inverse of `to_json`. Options missing from older runs keep their defaults, which are what those runs did
+        (fitness_shaping centered-ranks, static_init normal), except policy_backend: numpy, which stepped every run
+        before the C backend; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
         values = {name: value for name, value in data.items() if name in names}
         for name in ("run_dir", "resume"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         values.setdefault("policy_backend", "numpy")
-        values.setdefault("fitness_shaping", "centered-ranks")
-        values.setdefault("static_init", "normal")
         return cls.from_options(values)
 
 

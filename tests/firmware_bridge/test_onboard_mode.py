@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from hebbkit.firmware_bridge.link import Link
-from hebbkit.firmware_bridge.onboard_bench import CORE_HZ
+from hebbkit.firmware_bridge.onboard_bench import CORE_HZ, make_board
 from hebbkit.firmware_bridge.protocol import Onboard, State, Status
 from hebbkit.runtime import load_artifact
-from tests.firmware_bridge.boards import SERVO, make_board
+from tests.firmware_bridge.boards import SERVO
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import pytest
 
 from hebbkit.firmware_bridge import protocol
 from hebbkit.firmware_bridge.link import FirmwareError, Link, PortError
+from hebbkit.firmware_bridge.onboard_bench import make_board
 from hebbkit.firmware_bridge.protocol import Ack, State, Status
-from tests.firmware_bridge.boards import make_board
 from tests.firmware_bridge.firmware_clock import becomes_alive, sample_until_dead, states_until, watchdog_timing
 
 LOWER, UPPER = [-1.0] * 8, [1.0] * 8
