@@ -2,7 +2,8 @@
 
 A training run keeps its ES mean every `snapshot_every` generations (`RUN_DIR/snapshots/gen_NNNN.npz`).
 `hebbkit validate RUN_DIR...` scores every snapshot not scored yet on fixed bodies and seeds that no fitness ever
-uses (default: the two training bodies of the paper plus `VALIDATION_BODIES`) and appends the results to
+uses (default: the two training bodies of the paper plus `VALIDATION_BODIES`; a CarRacing run has one body, its
+track, scored on Gymnasium's CarRacing-v3 whichever env it trained on) and appends the results to
 `RUN_DIR/validation.csv`, so it can run again as the run grows. `hebbkit study RUN_DIR...` draws one overlaid plot
 of distance against env steps (training fitness and validation bodies) and prints a markdown table at equal budget.
 """
@@ -18,7 +19,9 @@ import numpy as np
 
 from hebbkit.runtime.errors import ConfigError
 
-VALIDATION_FIELDS = ("generation", "env_steps", "body", "episodes", "seed", "distance_mean", "distance_std")
+VALIDATION_FIELDS = ("generation", "env_steps", "body", "episodes", "seed", "max_steps", "distance_mean",
+                     "distance_std")
+LEGACY_MAX_STEPS = "1000"  # validation.csv files written before the max_steps column scored 1,000-step episodes
 VALIDATION_SEED = 10_000_000  # far from the fitness seeds' typical values; the same for every run
 SNAPSHOT = re.compile(r"gen_(\d+)\.npz$")
 
@@ -33,6 +36,7 @@ class ValidateConfig:
         "help": "bodies as `hebbkit eval --morphologies` reads them ('validation' = the study's held-out bodies)"})
     episodes: int = field(default=5, metadata={"help": "episodes per body and snapshot"})
     seed: int = field(default=VALIDATION_SEED, metadata={"help": "episode i uses seed + i, on every body"})
+    max_steps: int = field(default=1000, metadata={"help": "steps per episode (no early stop)"})
     every: int = field(default=1, metadata={"help": "score only every this-many-th snapshot (1: all)"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
@@ -57,12 +61,38 @@ def cumulative_env_steps(run_dir: Path) -> dict[int, int]:
 
 
 def read_validation(run_dir: Path) -> list[dict]:
-    """The rows of RUN_DIR/validation.csv (empty if not validated yet)."""
+    """The rows of RUN_DIR/validation.csv (empty if not validated yet), every field of `VALIDATION_FIELDS` set."""
     path = Path(run_dir) / "validation.csv"
     if not path.exists():
         return []
     with path.open(newline="") as stream:
-        return list(csv.DictReader(stream))
+        return [{"max_steps": LEGACY_MAX_STEPS, **row} for row in csv.DictReader(stream)]
+
+
+def run_env(run_dir: Path) -> str:
+    """The env a run trained on (config.json; quadruped if it names none)."""
+    import json
+
+    path = Path(run_dir) / "config.json"
+    return json.loads(path.read_text()).get("env", "quadruped") if path.exists() else "quadruped"
+
+
+def write_validation(run_dir: Path, rows: list[dict]) -> Path:
+    """Append `rows` to RUN_DIR/validation.csv; a file written before a field existed is rewritten with it first."""
+    path = Path(run_dir) / "validation.csv"
+    if path.exists():
+        with path.open(newline="") as stream:
+            header = next(csv.reader(stream), [])
+        if tuple(header) != VALIDATION_FIELDS:
+            rows = read_validation(run_dir) + rows
+            path.unlink()
+    new = not path.exists()
+    with path.open("a", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=VALIDATION_FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def validate_run(config: ValidateConfig, run_dir: Path) -> int:
@@ -71,39 +101,38 @@ def validate_run(config: ValidateConfig, run_dir: Path) -> int:
     from .episodes import EpisodeTask, run_episodes, summarise
     from .train_config import resolve_policy_backend
 
-    bodies = expand_bodies(config.bodies)
+    carracing = run_env(run_dir) == "carracing"
+    bodies = ("standard",) if carracing else expand_bodies(config.bodies)
+    if not carracing and config.max_steps <= EpisodeTask.burn_in:
+        raise ConfigError(f"max_steps must exceed the {EpisodeTask.burn_in} burn-in steps of a legged robot's episode")
     steps = cumulative_env_steps(run_dir)
-    done = {(int(row["generation"]), row["body"], int(row["episodes"]), int(row["seed"]))
+    done = {(int(row["generation"]), row["body"], int(row["episodes"]), int(row["seed"]), int(row["max_steps"]))
             for row in read_validation(run_dir)}
     todo = [(generation, path) for index, (generation, path) in enumerate(snapshots(run_dir))
             if index % config.every == 0 and generation in steps]
     pairs = [(generation, path, body) for generation, path in todo for body in bodies
-             if (generation, body, config.episodes, config.seed) not in done]
+             if (generation, body, config.episodes, config.seed, config.max_steps) not in done]
     if not pairs:
         return 0
     backend = resolve_policy_backend("auto")  # the C kernel where it builds (same results as NumPy, faster)
-    tasks = [EpisodeTask(str(path), body, config.seed + index, backend=backend)
+    tasks = [EpisodeTask(str(path), body, config.seed + index, max_steps=config.max_steps, backend=backend)
              for _, path, body in pairs for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress,
                             description=f"validate {Path(run_dir).name}")
-    path = Path(run_dir) / "validation.csv"
-    new = not path.exists()
-    with path.open("a", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=VALIDATION_FIELDS)
-        if new:
-            writer.writeheader()
-        for position, (generation, _, body) in enumerate(pairs):
-            summary = summarise(outcomes[position * config.episodes:(position + 1) * config.episodes])
-            writer.writerow({"generation": generation, "env_steps": steps[generation], "body": body,
-                             "episodes": config.episodes, "seed": config.seed,
-                             "distance_mean": round(summary["distance_mean"], 3),
-                             "distance_std": round(summary["distance_std"], 3)})
+    rows = []
+    for position, (generation, _, body) in enumerate(pairs):
+        summary = summarise(outcomes[position * config.episodes:(position + 1) * config.episodes])
+        rows.append({"generation": generation, "env_steps": steps[generation], "body": body,
+                     "episodes": config.episodes, "seed": config.seed, "max_steps": config.max_steps,
+                     "distance_mean": round(summary["distance_mean"], 3),
+                     "distance_std": round(summary["distance_std"], 3)})
+    write_validation(run_dir, rows)
     return len(pairs)
 
 
 def run_validate(config: ValidateConfig) -> int:
-    if config.episodes < 1 or config.every < 1:
-        raise ConfigError("episodes and every must be >= 1")
+    if config.episodes < 1 or config.every < 1 or config.max_steps < 1:
+        raise ConfigError("episodes, every and max_steps must be >= 1")
     for run_dir in config.run_dirs:
         if not snapshots(run_dir):
             raise ConfigError(f"{run_dir} has no snapshots/gen_*.npz: train with --snapshot-every N (default 10)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def test_wrapped_env_observations_match_the_network():
 def car_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("car") / "run"
     result = hebbkit("train", "--config", "carracing-paper", "--population", "4", "--generations", "2",
-                     "--max-steps", "30", "--workers", "2", "--run-dir", str(run_dir), "--no-progress")
+                     "--max-steps", "30", "--workers", "2", "--snapshot-every", "1", "--run-dir", str(run_dir),
+                     "--no-progress")
     assert result.returncode == 0, result.stderr
     return run_dir
 
@@ -66,3 +68,14 @@ def test_eval_reports_scores(car_run):
     report = json.loads(result.stdout)
     episodes = report["morphologies"]["standard"]["episodes"]
     assert len(episodes) == 2 and all(e["steps"] == 40 for e in episodes)
+
+
+def test_validate_scores_a_carracing_run_on_its_one_track_body(car_run):
+    """The Ant's validation bodies mean nothing to a car: every snapshot is scored once, on Gymnasium's env."""
+    result = hebbkit("validate", str(car_run), "--episodes", "1", "--max-steps", "20", "--workers", "2",
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    with (car_run / "validation.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert rows and {row["body"] for row in rows} == {"standard"} and {row["max_steps"] for row in rows} == {"20"}
+    assert [int(row["generation"]) for row in rows] == sorted({int(row["generation"]) for row in rows})

@@ -107,6 +107,26 @@ def test_validate_scores_each_snapshot_once_on_fixed_seeds(snapshot_run):
     assert refused.returncode == 1 and "has no snapshots" in refused.stderr
 
 
+def test_validation_csv_of_an_older_release_gains_the_max_steps_column(snapshot_run, tmp_path):
+    """Rows written before `max_steps` existed scored 1,000-step episodes; they are kept and labelled so."""
+    run_dir = tmp_path / "old"
+    run_dir.mkdir()
+    for name in ("config.json", "log.csv", "snapshots"):
+        source = snapshot_run / name
+        (run_dir / name).symlink_to(source, target_is_directory=source.is_dir())
+    (run_dir / "validation.csv").write_text("generation,env_steps,body,episodes,seed,distance_mean,distance_std\n"
+                                            "2,100,standard,1,10000000,5.5,0.0\n")
+    result = hebbkit("validate", str(run_dir), "--bodies", "standard", "--episodes", "1", "--max-steps", "45",
+                     "--workers", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    with (run_dir / "validation.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert (rows[0]["generation"], rows[0]["max_steps"], rows[0]["distance_mean"]) == ("2", "1000", "5.5")
+    assert [(row["generation"], row["max_steps"]) for row in rows[1:]] == [("2", "45"), ("4", "45")]
+    short = hebbkit("validate", str(run_dir), "--max-steps", "40", "--no-progress")
+    assert short.returncode == 1 and "burn-in" in short.stderr
+
+
 def test_study_table_and_plot(snapshot_run, tmp_path):
     budget, rows = study_rows((snapshot_run,), 0)
     assert budget == sum(logged_steps(snapshot_run)) and rows[0]["generations_in_budget"] == 4

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The CarRacing driver's long run (issue 16), after experiments/run_models.sh has finished: never both on the same
+# cores. Trains on envpool's C++ CarRacing-v3 (every candidate in lockstep, ~5x the Gymnasium pipeline), then scores
+# the run's snapshots on Gymnasium's CarRacing-v3, the env the scores are reported on (`hebbkit validate`).
+# Resumes runs/carracing-paper, else the committed models/carracing-paper/checkpoint-envpool. Start it and leave it:
+#   nohup experiments/run_carracing.sh > runs/carracing.log 2>&1 &
+# Budget: the paper's 300 generations x 200 candidates at full 1,000-step episodes (early stops spend less, so the
+# run goes on for more generations within it). Never edit this file while it runs (bash reads it as it goes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source experiments/queue_lib.sh
+
+train_run carracing-paper models/carracing-paper/checkpoint-envpool 60000000 --config carracing-paper \
+    --carracing-backend envpool
