@@ -80,7 +80,7 @@ def test_launch_plan_uses_the_package_parameter_file_and_its_installed_model_by_
     monkeypatch.chdir(tmp_path)  # not the repository: the installed files must be found
     plan = plan_launch(DEFAULTS, share)
     assert plan.params_file == (share / "config" / "ant.yaml").resolve()
-    assert plan.model == (share / "models" / "ant-paper" / "model.npz").resolve() and plan.model.is_file()
+    assert plan.model == (share / "models" / "ant-robust" / "model.npz").resolve() and plan.model.is_file()
     assert plan.sim and plan.robot_node == "pybullet_sim"
     assert plan.robot_node_parameters["model_path"] == plan.controller["model_path"] == str(plan.model)
     assert not {"joint_names", "actuation", "measurements"} & set(plan.controller)  # the sim follows the model
@@ -162,7 +162,7 @@ def test_colcon_build_installs_launch_config_and_executables(install_space):
 
 
 def test_colcon_build_installs_the_shipped_models(install_space):
-    for name in ("ant-paper", "servo-proprio"):
+    for name in ("ant-robust", "ant-paper", "servo-proprio"):
         installed = install_space / "share" / "hebb_runtime" / "models" / name / "model.npz"
         assert installed.read_bytes() == (ROOT / "models" / name / "model.npz").read_bytes(), name
 
@@ -189,7 +189,7 @@ def test_the_installed_controller_configures_its_default_model_from_any_director
         change_state("hebb_controller", (1,))  # raises when the configuration fails
     finally:
         (output,) = stop([process])
-    assert f"configured {share / 'models' / 'ant-paper' / 'model.npz'}" in output, output
+    assert f"configured {share / 'models' / 'ant-robust' / 'model.npz'}" in output, output
 
 
 def test_parameter_file_names_every_node_and_declared_parameter():

@@ -6,7 +6,7 @@ from pathlib import Path
 from setuptools import setup
 
 PACKAGE = "hebb_runtime"
-SHIPPED_MODELS = ("ant-paper", "servo-proprio")
+SHIPPED_MODELS = ("ant-robust", "ant-paper", "servo-proprio")
 """Installed as share/hebb_runtime/models/<name>/ (model.npz and its card), so that the launch file's default models
 resolve from any working directory; the source is the repository's models/ folder (relative paths: colcon and pip
 run this file from the package's folder)."""

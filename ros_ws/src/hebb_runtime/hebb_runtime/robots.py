@@ -30,7 +30,7 @@ def serial_profile(robot: str = SERIAL_ROBOT):
 
 
 SERVO_JOINTS = serial_profile().joint_names
-DEFAULT_MODELS = {"ant": "models/ant-paper/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
+DEFAULT_MODELS = {"ant": "models/ant-robust/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
 """The shipped model of each robot, relative to the repository root; setup.py installs them under the package's
 share directory with the same relative paths."""
 SOURCE_PACKAGE = Path(__file__).resolve().parents[1]  # ros_ws/src/hebb_runtime when run from the source tree

@@ -21,7 +21,7 @@ from .launcher import DEFAULT_PARAMS, change_state, node_process, stop
 class RosDemoConfig:
     """`hebbkit ros-demo`: controller + PyBullet nodes over ROS 2 topics (needs the `ros` extra)."""
 
-    model: Path = field(default=Path("models/ant-paper/model.npz"), metadata={"help": "policy artifact"})
+    model: Path = field(default=Path("models/ant-robust/model.npz"), metadata={"help": "policy artifact"})
     params_file: Path | None = field(default=None, metadata={"help": "parameter YAML (default: the package's)"})
     seconds: float = field(default=20.0, metadata={"help": "how long to watch (wall time)"})
     mode: str = field(default="realtime", metadata={"help": "realtime (timer at 60 Hz) or lockstep"})

@@ -27,7 +27,7 @@ ARGUMENTS = {
     "sim": ("true", "true: the PyBullet simulation node; false: the serial bridge to the robot"),
     "robot": ("ant", "ant or servo_quadruped"),
     "model": ("", "policy artifact the controller runs (default: the robot's shipped model, installed with this "
-              "package: models/ant-paper/model.npz for the ant, models/servo-proprio/model.npz, the deployable "
+              "package: models/ant-robust/model.npz for the ant, models/servo-proprio/model.npz, the deployable "
               "model, for the servo quadruped); a relative path is looked up in the working directory, then among "
               "the installed models"),
     "params_file": ("", "parameter YAML (default: this package's config/ant.yaml)"),
