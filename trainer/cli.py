@@ -67,6 +67,8 @@ COMMANDS: dict[str, Command] = {command.name: command for command in (
     Command("suite", "hebbkit.trainer.evaluate", "SuiteConfig", "run_suite_command",
             "run an evaluation suite (sim2real, unseen-bodies): a table, JSON and plots"),
     Command("plot", "hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
+    Command("record", "hebbkit.trainer.record", "RecordConfig", "run_record",
+            "a GIF of one episode from random weights (any robot, or CarRacing)"),
     Command("validate", "hebbkit.trainer.study", "ValidateConfig", "run_validate",
             "score a run's snapshots on bodies and seeds its training never used"),
     Command("study", "hebbkit.trainer.study", "StudyConfig", "run_study",

@@ -55,16 +55,17 @@ class FitnessProtocol:
                    max_steps=max_steps, burn_in_steps=0, early_stop_after=0 if early_stop else max_steps,
                    patience=20, fitness_term="reward")
 
-    def make_env(self, morphology: str):
+    def make_env(self, morphology: str, render_mode: str | None = None):
         """A fresh env for one morphology: a preset name or a body as text, e.g. `front_left:lower:0.25` (see
-        `hebbkit.trainer.envs.morphology`). CarRacing has one body: `morphology` is ignored there."""
+        `hebbkit.trainer.envs.morphology`). CarRacing has one body: `morphology` is ignored there. `render_mode`:
+        None, or "rgb_array" for videos."""
         if self.env == "carracing":
             from hebbkit.trainer.envs.carracing import CarRacingPixels
 
-            return CarRacingPixels(max_episode_steps=self.max_steps)
+            return CarRacingPixels(max_episode_steps=self.max_steps, render_mode=render_mode)
         from hebbkit.trainer.envs import QuadrupedEnv
 
-        return QuadrupedEnv(**self.env_options(morphology))
+        return QuadrupedEnv(**self.env_options(morphology), render_mode=render_mode)
 
     def env_options(self, morphology: str) -> dict:
         from hebbkit.trainer.envs import Perturbations

@@ -1,0 +1,82 @@
+"""`hebbkit record`: a GIF of one episode of any artifact, from fresh random weights.
+
+The episode is the evaluation's (`hebbkit eval`): the same env, body, burn-in and seed, without early stop, so the
+score printed beside the GIF is the one `hebbkit eval --episodes 1 --seed SEED` reports for that episode. Works for
+every robot the envs simulate and for CarRacing (the full-resolution frame of Gymnasium's CarRacing-v3, not the
+84 x 84 input the network sees).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hebbkit.runtime.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    """`hebbkit record`: write a GIF of one episode of ARTIFACT from fresh random weights (any robot, or CarRacing),
+    and print its score."""
+
+    artifact: Path = field(metadata={"positional": True, "help": "policy artifact (.npz)"})
+    output: Path | None = field(default=None, metadata={
+        "help": "GIF path (default: runs/record/<model folder>-<body>-seed<seed>.gif)"})
+    morphology: str = field(default="standard", metadata={
+        "help": "body, as `hebbkit eval --morphologies` reads it (CarRacing: ignored)"})
+    seed: int = field(default=0, metadata={"help": "env seed and initial-weight seed, as `hebbkit eval --seed`"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps of the episode"})
+    burn_in: int = field(default=40, metadata={"help": "zero-action steps first (legged robots; CarRacing has none)"})
+    every: int = field(default=5, metadata={"help": "keep every N-th frame (the GIF still plays in real time)"})
+    width: int = field(default=320, metadata={"help": "GIF width in pixels (frames are scaled; 0: as rendered)"})
+    backend: str = field(default="numpy", metadata={"help": "policy backend: numpy, c or onnx"})
+
+
+def default_output(config: RecordConfig) -> Path:
+    body = config.morphology.replace(":", "_").replace("+", "-")
+    return Path("runs/record") / f"{config.artifact.resolve().parent.name}-{body}-seed{config.seed}.gif"
+
+
+def record(config: RecordConfig) -> tuple[Path, float, int, str]:
+    """Record the episode; returns (GIF path, score, steps run, what the score is)."""
+    from hebbkit.runtime import Policy, load_artifact
+
+    from .envs.video import record_gif
+    from .episodes import protocol_for
+
+    if config.max_steps < 1 or config.every < 1 or config.width < 0 or config.burn_in < 0:
+        raise ConfigError("max_steps and every must be >= 1, width and burn_in >= 0")
+    artifact = load_artifact(config.artifact)
+    protocol = protocol_for(artifact, (config.morphology,), config.max_steps, config.burn_in, early_stop=False)
+    if protocol.env != "carracing" and config.burn_in >= config.max_steps:
+        raise ConfigError(f"burn_in ({config.burn_in}) must be below max_steps ({config.max_steps})")
+    env = protocol.make_env(config.morphology, render_mode="rgb_array")
+    policy = Policy(artifact, config.backend, seed=config.seed)
+    zeros = np.zeros(env.action_space.shape, dtype=np.float32)
+    score = {"total": 0.0, "steps": 0}
+
+    def act(observation: np.ndarray) -> np.ndarray:
+        score["steps"] += 1
+        return zeros if score["steps"] <= protocol.burn_in_steps else policy.step(observation)
+
+    def on_step(step: int, reward: float, info: dict) -> None:
+        if step > protocol.burn_in_steps:
+            score["total"] += float(reward) if protocol.fitness_term == "reward" else float(info[protocol.fitness_term])
+
+    path = config.output or default_output(config)
+    try:
+        record_gif(env, act, path, steps=config.max_steps, every=config.every, seed=config.seed,
+                   stop_on_termination=False, width=config.width or None, on_step=on_step)
+    finally:
+        env.close()
+    label = "score (total reward)" if protocol.fitness_term == "reward" else "distance (summed progress)"
+    return Path(path), score["total"], score["steps"], label
+
+
+def run_record(config: RecordConfig) -> int:
+    path, score, steps, label = record(config)
+    print(f"{config.artifact} on {config.morphology}, seed {config.seed}: {steps} steps, {label} {score:.1f}")
+    print(f"GIF: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
