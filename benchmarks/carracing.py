@@ -6,6 +6,7 @@ pipeline (Gymnasium env, one episode per worker process, the runtime's `Policy`)
 (every candidate in lockstep on envpool, controllers as one batched torch step), measured in the same run.
 
     python benchmarks/carracing.py [--steps 500] [--population 8] [--max-steps 100] [--generations 2] [--json]
+    python benchmarks/carracing.py --population 64 --max-steps 200 --full-episodes   # late training: cars drive
     python benchmarks/carracing.py --compare-envs   # Gymnasium's and envpool's CarRacing-v3 on the same actions
 
 The pipeline figure is the last of `--generations` generations (the first one pays for starting the worker
@@ -18,6 +19,7 @@ import argparse
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +39,9 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=100, help="steps per episode of the pipeline runs")
     parser.add_argument("--generations", type=int, default=2, help="generations per pipeline (the last is timed)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes / envpool threads")
+    parser.add_argument("--full-episodes", action="store_true",
+                        help="no early stop: every car drives --max-steps steps, as cars that can drive do late in "
+                             "training (where most of a run's env steps are spent)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--compare-envs", action="store_true",
                         help="only compare the two envs' observations and rewards on the same seeds and actions")
@@ -89,8 +94,10 @@ def main() -> None:
     print(f"  the paper's budget ({PAPER['population']} x {PAPER['generations']} episodes of up to "
           f"{PAPER['episode_steps']} steps) costs at most {core_hours:.0f} core-hours here "
           f"(~{core_hours / 2:.0f} h on this 2-core machine; early stopping cuts the early generations)")
-    print(f"whole training pipeline (env + controller + ES), population {arguments.population}, episodes of up to "
-          f"{arguments.max_steps} steps, {arguments.workers} workers, last of {arguments.generations} generations:")
+    length = f"of {arguments.max_steps} steps (no early stop)" if arguments.full_episodes else \
+        f"of up to {arguments.max_steps} steps"
+    print(f"whole training pipeline (env + controller + ES), population {arguments.population}, episodes {length}, "
+          f"{arguments.workers} workers, last of {arguments.generations} generations:")
     for backend, figures in pipelines.items():
         print(f"  {backend:9s}: {figures['env_steps_per_second']:7.0f} env steps/s ({figures['env_steps']} steps in "
               f"{figures['seconds']:.1f} s, of which ES {figures['es_seconds']:.2f} s)")
@@ -109,6 +116,8 @@ def pipeline_throughput(backend: str, arguments: argparse.Namespace) -> dict:
                                  "workers": arguments.workers, "run_dir": Path(folder) / "run", "progress": False,
                                  "tensorboard": False})
         run, state = prepare_run(config, "benchmarks/carracing.py")
+        if arguments.full_episodes:
+            run.protocol = replace(run.protocol, early_stop_after=arguments.max_steps)
         evaluator = EnvpoolEvaluator(arguments.workers) if backend == "envpool" else LocalEvaluator(arguments.workers)
         try:
             for _ in range(arguments.generations):
