@@ -140,7 +140,8 @@ class EnvpoolEvaluator:
         if not jobs:
             return []
         job = jobs[0]
-        items: list[EpisodeItem] = [item for chunk in jobs for item in chunk.items]
+        # in slot order: the two candidates of an antithetic pair are built one after the other (one noise draw)
+        items: list[EpisodeItem] = sorted((item for chunk in jobs for item in chunk.items), key=lambda i: i.slot)
         protocol = job.protocol
         artifacts = [job.layout.to_artifact(item.parameters(job.mean), job.profile, job.control_period)
                      for item in items]

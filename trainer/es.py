@@ -17,6 +17,7 @@ stopped.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -109,9 +110,13 @@ class Candidate:
         return mean + self.sign * self.sigma * noise(self.seed_key, mean.size)
 
 
+@functools.lru_cache(maxsize=2)
 def noise(seed_key: tuple[int, ...], dimension: int) -> np.ndarray:
-    """The N(0, I) perturbation of one antithetic pair, from its seed key (run seed, generation, pair)."""
-    return np.random.default_rng(np.random.SeedSequence(list(seed_key))).standard_normal(dimension)
+    """The N(0, I) perturbation of one antithetic pair, from its seed key (run seed, generation, pair); read-only.
+    The last two are kept: the two candidates of a pair, built one after the other, draw it once."""
+    drawn = np.random.default_rng(np.random.SeedSequence(list(seed_key))).standard_normal(dimension)
+    drawn.flags.writeable = False
+    return drawn
 
 
 def centered_ranks(fitness: np.ndarray) -> np.ndarray:

@@ -132,3 +132,13 @@ def test_bad_input_is_refused():
         strategy.tell(state, strategy.ask(state), np.array([1.0, np.nan]))
     with pytest.raises(ConfigError, match="expected 2 fitness"):
         strategy.tell(state, strategy.ask(state), np.array([1.0]))
+
+
+def test_a_pairs_noise_is_drawn_once_and_cannot_be_changed_by_a_caller():
+    first = noise((0, 3, 7), 1000)
+    assert noise((0, 3, 7), 1000) is first  # the pair's second candidate reuses it
+    with pytest.raises(ValueError):
+        first[0] = 1.0
+    noise((0, 3, 8), 1000), noise((0, 3, 9), 1000)
+    again = noise((0, 3, 7), 1000)  # evicted, drawn anew: the same numbers
+    assert again is not first and np.array_equal(again, first)
