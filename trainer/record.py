@@ -55,15 +55,15 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     env = protocol.make_env(config.morphology, render_mode="rgb_array")
     policy = Policy(artifact, config.backend, seed=config.seed)
     zeros = np.zeros(env.action_space.shape, dtype=np.float32)
-    score = {"total": 0.0, "steps": 0}
+    total, steps = [0.0], [0]
 
     def act(observation: np.ndarray) -> np.ndarray:
-        score["steps"] += 1
-        return zeros if score["steps"] <= protocol.burn_in_steps else policy.step(observation)
+        steps[0] += 1
+        return zeros if steps[0] <= protocol.burn_in_steps else policy.step(observation)
 
     def on_step(step: int, reward: float, info: dict) -> None:
         if step > protocol.burn_in_steps:
-            score["total"] += float(reward) if protocol.fitness_term == "reward" else float(info[protocol.fitness_term])
+            total[0] += float(reward) if protocol.fitness_term == "reward" else float(info[protocol.fitness_term])
 
     path = config.output or default_output(config)
     try:
@@ -72,7 +72,7 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     finally:
         env.close()
     label = "score (total reward)" if protocol.fitness_term == "reward" else "distance (summed progress)"
-    return Path(path), score["total"], score["steps"], label
+    return Path(path), total[0], steps[0], label
 
 
 def run_record(config: RecordConfig) -> int:

@@ -35,7 +35,7 @@ def record_gif(
         picture = Image.fromarray(frame)
         if width is None or picture.width == width:
             return picture
-        return picture.resize((width, max(1, round(picture.height * width / picture.width))), Image.BILINEAR)
+        return picture.resize((width, max(1, round(picture.height * width / picture.width))), Image.Resampling.BILINEAR)
 
     observation, _ = env.reset(seed=seed)
     frames = [image(env.render())]
