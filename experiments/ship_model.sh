@@ -22,7 +22,7 @@ cp "$run/latest.npz" "$model/model.npz"
 for file in config.json log.csv validation.csv checkpoint.npz best.npz; do
     [ -f "$run/$file" ] && cp "$run/$file" "$model/checkpoint/"
 done
-"$HEBBKIT" inspect "$model/model.npz" | head -5
+"$HEBBKIT" inspect "$model/model.npz"   # validates the file, prints its provenance
 "$HEBBKIT" eval "$model/model.npz" --morphologies standard damaged_right_front damaged_left_front --episodes 100 \
     --json --no-progress > "$model/eval_100_episodes.json"
 "$HEBBKIT" suite "$model/model.npz" --suite unseen-bodies --baseline "$baseline" --episodes 100 \
