@@ -5,7 +5,8 @@
 #   unseen-bodies/             the bodies it never saw, against the static baseline (100 episodes each)
 #   suite/                     the sim-to-real suite (30 episodes per condition)
 #   training_curve.png         from the run's log
-# and the run's resumable files (after `hebbkit validate` scored its new snapshots) are copied to models/NAME/checkpoint (commit them once per session).
+# and the run's resumable files (after `hebbkit validate` scored its new snapshots) are copied to
+# models/NAME/checkpoint (commit them once per session).
 #   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE]    (defaults: runs/NAME, models/ant-static/model.npz)
 # Stop the training first (kill -INT: it checkpoints); the evaluations use both cores.
 set -euo pipefail

@@ -89,23 +89,22 @@ def _progress_bar(total: int):
 
 
 def _gif(path: Path, artifact, config: DemoConfig) -> None:
-    from hebbkit.runtime import Policy
     from hebbkit.trainer.envs import Perturbations, QuadrupedEnv, ScheduledEvent
-    from hebbkit.trainer.envs.video import record_gif
+    from hebbkit.trainer.envs.video import GifFrames
 
-    policy = Policy(artifact, "numpy", seed=config.seed)
+    from .fitness import FitnessProtocol, run_episode
+
     breaking = Perturbations(events=(ScheduledEvent(500, "break_segment", leg="front_left", segment="lower",
                                                     scale=0.25),))
     env = QuadrupedEnv(perturbations=breaking, render_mode="rgb_array", render_size=(240, 180),
                        max_episode_steps=config.steps)
-    step_count = {"n": 0}
-
-    def act(observation):
-        step_count["n"] += 1
-        return np.zeros(8, dtype=np.float32) if step_count["n"] <= 40 else policy.step(observation)
-
-    record_gif(env, act, path, steps=config.steps, every=5, seed=config.seed, stop_on_termination=False)
-    env.close()
+    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.steps, early_stop_after=config.steps)
+    frames = GifFrames(every=5)
+    try:
+        run_episode(artifact, protocol, "standard", config.seed, env=env, on_step=frames)
+    finally:
+        env.close()
+    frames.save(path)
     print(f"  GIF (front-left lower leg breaks at step 500): {path}")
 
 

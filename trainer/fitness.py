@@ -155,15 +155,20 @@ def cached_env(protocol: FitnessProtocol, morphology: str, cache: EnvCache | Non
 
 def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology: str, seed: int,
                 policy: Policy | None = None, record_distance: list[float] | None = None,
-                backend: str = "numpy") -> EpisodeResult:
+                backend: str = "numpy", env: Any = None,
+                on_step: Callable[[int, Any], None] | None = None) -> EpisodeResult:
     """One episode of `artifact` under `protocol` from `seed` (env seed and initial-weight seed), stepped by a
-    `Policy` on `backend` (or the given `policy`, reset to `seed`)."""
-    env = cached_env(protocol, morphology)
+    `Policy` on `backend` (or the given `policy`, reset to `seed`), on the cached env of (protocol, morphology) or
+    the given `env` (e.g. one that renders). `on_step(step, env)` runs after the reset (step 0) and every step
+    (e.g. `envs.video.GifFrames`)."""
+    env = env if env is not None else cached_env(protocol, morphology)
     if policy is None:
         policy = Policy(artifact, backend, seed=seed)
     else:
         policy.reset(seed)
     observation, _ = env.reset(seed=seed)
+    if on_step is not None:
+        on_step(0, env)
     zeros = np.zeros(env.action_space.shape, dtype=np.float32)
     fitness = 0.0
     negative_streak = 0
@@ -174,6 +179,8 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
         burn_in = step <= protocol.burn_in_steps
         action = zeros if burn_in else policy.step(observation)
         observation, reward, terminated, truncated, info = env.step(action)
+        if on_step is not None:
+            on_step(step, env)
         position = info.get("torso_position")
         if position is not None:
             xs.append(position[0])

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from hebbkit.runtime.errors import ConfigError
 
 
@@ -41,10 +39,11 @@ def default_output(config: RecordConfig) -> Path:
 
 def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     """Record the episode; returns (GIF path, score, steps run, what the score is)."""
-    from hebbkit.runtime import Policy, load_artifact
+    from hebbkit.runtime import load_artifact
 
-    from .envs.video import record_gif
+    from .envs.video import GifFrames
     from .episodes import protocol_for
+    from .fitness import run_episode
 
     if config.max_steps < 1 or config.every < 1 or config.width < 0 or config.burn_in < 0:
         raise ConfigError("max_steps and every must be >= 1, width and burn_in >= 0")
@@ -53,26 +52,15 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     if protocol.env != "carracing" and config.burn_in >= config.max_steps:
         raise ConfigError(f"burn_in ({config.burn_in}) must be below max_steps ({config.max_steps})")
     env = protocol.make_env(config.morphology, render_mode="rgb_array")
-    policy = Policy(artifact, config.backend, seed=config.seed)
-    zeros = np.zeros(env.action_space.shape, dtype=np.float32)
-    total, steps = [0.0], [0]
-
-    def act(observation: np.ndarray) -> np.ndarray:
-        steps[0] += 1
-        return zeros if steps[0] <= protocol.burn_in_steps else policy.step(observation)
-
-    def on_step(step: int, reward: float, info: dict) -> None:
-        if step > protocol.burn_in_steps:
-            total[0] += float(reward) if protocol.fitness_term == "reward" else float(info[protocol.fitness_term])
-
-    path = config.output or default_output(config)
+    frames = GifFrames(config.every, config.width or None)
     try:
-        record_gif(env, act, path, steps=config.max_steps, every=config.every, seed=config.seed,
-                   stop_on_termination=False, width=config.width or None, on_step=on_step)
+        result = run_episode(artifact, protocol, config.morphology, config.seed, backend=config.backend, env=env,
+                             on_step=frames)
     finally:
         env.close()
+    path = frames.save(config.output or default_output(config))
     label = "score (total reward)" if protocol.fitness_term == "reward" else "distance (summed progress)"
-    return Path(path), total[0], steps[0], label
+    return path, result.fitness, result.steps, label
 
 
 def run_record(config: RecordConfig) -> int:

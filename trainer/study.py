@@ -69,12 +69,12 @@ def read_validation(run_dir: Path) -> list[dict]:
         return [{"max_steps": LEGACY_MAX_STEPS, **row} for row in csv.DictReader(stream)]
 
 
-def run_env(run_dir: Path) -> str:
-    """The env a run trained on (config.json; quadruped if it names none)."""
+def run_config(run_dir: Path) -> dict:
+    """A run's config.json as stored (empty if it has none)."""
     import json
 
     path = Path(run_dir) / "config.json"
-    return json.loads(path.read_text()).get("env", "quadruped") if path.exists() else "quadruped"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def write_validation(run_dir: Path, rows: list[dict]) -> Path:
@@ -101,7 +101,7 @@ def validate_run(config: ValidateConfig, run_dir: Path) -> int:
     from .episodes import EpisodeTask, run_episodes, summarise
     from .train_config import resolve_policy_backend
 
-    carracing = run_env(run_dir) == "carracing"
+    carracing = run_config(run_dir).get("env", "quadruped") == "carracing"
     bodies = ("standard",) if carracing else expand_bodies(config.bodies)
     if not carracing and config.max_steps <= EpisodeTask.burn_in:
         raise ConfigError(f"max_steps must exceed the {EpisodeTask.burn_in} burn-in steps of a legged robot's episode")
@@ -253,14 +253,9 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
 def training_bodies(run_dir: Path) -> set[str]:
     """The fixed bodies a run's fitness used (config.json's morphologies; sampled bodies are never validation
     bodies), by canonical spec and as written."""
-    import json
-
     from .envs.morphology import resolve_morphology
 
-    path = Path(run_dir) / "config.json"
-    if not path.exists():
-        return set()
-    bodies = json.loads(path.read_text()).get("morphologies", [])
+    bodies = run_config(run_dir).get("morphologies", [])
     return {*bodies, *(resolve_morphology(body).spec for body in bodies)}
 
 

@@ -1,4 +1,9 @@
-"""Write an episode as an animated GIF (Pillow), from any env with render_mode="rgb_array"."""
+"""Write an episode as an animated GIF (Pillow), from any env with render_mode="rgb_array".
+
+`record_gif` runs its own loop (any Gymnasium env, any `act`); `GifFrames` collects the frames of an episode that
+someone else steps, e.g. `fitness.run_episode(..., env=env, on_step=frames)`, so the GIF shows exactly the
+evaluation's episode.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,51 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+
+def _control_period(env) -> float:
+    return getattr(env, "dt", None) or env.unwrapped.dt  # a wrapper may carry it (CarRacingPixels)
+
+
+def _check_renders(env) -> None:
+    if getattr(env, "render_mode", None) != "rgb_array":
+        raise ValueError("a GIF needs an env made with render_mode='rgb_array'")
+
+
+def save_gif(frames: list, path: str | os.PathLike, frame_seconds: float) -> Path:
+    """Write PIL `frames` as a looping GIF that shows each for `frame_seconds` (at least 20 ms); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=max(round(1000 * frame_seconds), 20),
+                   loop=0, optimize=True)
+    return path
+
+
+class GifFrames:
+    """`on_step(step, env)` for a stepping loop: keeps the frame after reset (step 0) and every `every`-th step's,
+    scaled to `width` pixels (aspect kept; None: as rendered); `save` writes them in real time."""
+
+    def __init__(self, every: int = 5, width: int | None = None) -> None:
+        self.every, self.width = every, width
+        self.frames: list = []
+        self.frame_seconds = 0.0
+
+    def __call__(self, step: int, env) -> None:
+        if step % self.every:
+            return
+        from PIL import Image
+
+        if not self.frames:
+            _check_renders(env)
+            self.frame_seconds = _control_period(env) * self.every
+        picture = Image.fromarray(env.render())
+        if self.width is not None and picture.width != self.width:
+            height = max(1, round(picture.height * self.width / picture.width))
+            picture = picture.resize((self.width, height), Image.Resampling.BILINEAR)
+        self.frames.append(picture)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return save_gif(self.frames, path, self.frame_seconds)
 
 
 def record_gif(
@@ -18,41 +68,24 @@ def record_gif(
     seed: int | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
     stop_on_termination: bool = True,
-    width: int | None = None,
-    on_step: Callable[[int, float, dict], None] | None = None,
 ) -> Path:
     """Run `act(observation) -> action` for up to `steps` control steps, keep every `every`-th frame, write a GIF.
 
     The GIF plays in real time (frame duration = env's control period x `every`). With `stop_on_termination`
-    False the episode goes on after a fall (as the paper's protocol does before step 200). `width` scales the
-    frames (aspect kept; None: as rendered). `on_step(step, reward, info)` sees every step. Returns the path.
+    False the episode goes on after a fall (as the paper's protocol does before step 200). Returns the path.
     """
     from PIL import Image
 
-    if getattr(env, "render_mode", None) != "rgb_array":
-        raise ValueError("record_gif needs an env made with render_mode='rgb_array'")
-    def image(frame: np.ndarray) -> Image.Image:
-        picture = Image.fromarray(frame)
-        if width is None or picture.width == width:
-            return picture
-        return picture.resize((width, max(1, round(picture.height * width / picture.width))), Image.Resampling.BILINEAR)
-
+    _check_renders(env)
     observation, _ = env.reset(seed=seed)
-    frames = [image(env.render())]
+    frames = [Image.fromarray(env.render())]
     for step in range(1, steps + 1):
-        observation, reward, terminated, truncated, info = env.step(act(observation))
-        if on_step is not None:
-            on_step(step, float(reward), info)
+        observation, _, terminated, truncated, _ = env.step(act(observation))
         if step % every == 0:
             frame = env.render()
             if on_frame is not None:
                 on_frame(step, frame)
-            frames.append(image(frame))
+            frames.append(Image.fromarray(frame))
         if truncated or (terminated and stop_on_termination):
             break
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dt = getattr(env, "dt", None) or env.unwrapped.dt  # a wrapper may carry it (CarRacingPixels)
-    duration_ms = max(round(1000 * dt * every), 20)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0, optimize=True)
-    return path
+    return save_gif(frames, path, _control_period(env) * every)
