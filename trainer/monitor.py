@@ -1,25 +1,42 @@
 """What a training run shows while it runs: a progress bar with ETA (or one line per generation), and the log rows
 as TensorBoard scalars in RUN_DIR/tensorboard. Both are optional extras: without tqdm or tensorboard the run
-prints lines and logs to log.csv only."""
+prints lines and logs to log.csv only.
+
+Progress counts whichever limit ends the run: env steps when the run has an env-step budget (the bar then counts
+millions of env steps and its ETA is the budget's), generations otherwise."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 
 class TrainingMonitor:
-    """Progress and TensorBoard scalars of one run, from `start` to `generations`."""
+    """Progress and TensorBoard scalars of one run, from generation `start` (with `env_steps` already done) to
+    `generations`, or to `env_steps_budget` env steps when one is given."""
 
     def __init__(self, directory: Path, start: int, generations: int, progress: bool = True,
-                 tensorboard: bool = True) -> None:
-        self._bar = _progress_bar(start, generations) if progress else None
+                 tensorboard: bool = True, env_steps_budget: int | None = None, env_steps: int = 0) -> None:
+        self._budget = env_steps_budget or None
+        self._generations = generations
+        self._generation = start
+        self._env_steps = env_steps
+        self._start = (start, env_steps, time.monotonic())
+        self._bar = None
+        self._scale = 1e6 if (self._budget or 0) >= 1_000_000 else 1.0  # bar units per env step
+        if progress:
+            self._bar = (_progress_bar(min(env_steps, self._budget) / self._scale, self._budget / self._scale,
+                                       "M env steps" if self._scale > 1 else "env steps") if self._budget
+                         else _progress_bar(start, generations, "gen"))
         self._board = _tensorboard_writer(directory) if tensorboard else None
 
     def record(self, row: dict[str, Any]) -> None:
         """One generation's log row (`checkpoints.LOG_FIELDS`)."""
         generation = row["generation"]
+        self._generation = generation
+        self._env_steps += int(row["env_steps"])
         if self._board is not None:
             for key, value in row.items():
                 if key != "generation":
@@ -27,11 +44,29 @@ class TrainingMonitor:
             self._board.flush()
         mean, center, rate = row["fitness_mean"], row["center_fitness"], row["env_steps_per_second"]
         if self._bar is None:
-            print(f"generation {generation}: mean fitness {mean:.2f}, centre {center:.2f}, {rate:.0f} env steps/s",
-                  flush=True)
+            print(f"generation {generation}: mean fitness {mean:.2f}, centre {center:.2f}, {rate:.0f} env steps/s"
+                  f"{self.progress_text()}", flush=True)
             return
-        self._bar.update(1)
+        step = int(row["env_steps"]) / self._scale if self._budget else 1
+        self._bar.update(min(step, self._bar.total - self._bar.n))  # the last generation overshoots the budget
         self._bar.set_postfix(mean=f"{mean:.1f}", centre=f"{center:.1f}", steps_s=f"{rate:.0f}")
+
+    def progress_text(self) -> str:
+        """How far the run is and when it should end, e.g. "; 113.0 M / 150.0 M env steps (75%), ETA 1 h 27 min":
+        the ETA extrapolates this session's pace (wall time per env step or per generation since the start)."""
+        start_generation, start_steps, start_time = self._start
+        elapsed = time.monotonic() - start_time
+        if self._budget:
+            done, total, first = self._env_steps, self._budget, start_steps
+            where = f"{_steps(done)} / {_steps(total)} env steps"
+        else:
+            done, total, first = self._generation, self._generations, start_generation
+            where = f"generation {done} of {total}"
+        share = f" ({min(done / total, 1.0):.0%})" if total > 0 else ""
+        eta = ""
+        if done > first and total > done:
+            eta = f", ETA {format_duration(elapsed / (done - first) * (total - done))}"
+        return f"; {where}{share}{eta}"
 
     def close(self) -> None:
         if self._bar is not None:
@@ -40,13 +75,35 @@ class TrainingMonitor:
             self._board.close()
 
 
-def _progress_bar(start: int, generations: int):
+def format_duration(seconds: float) -> str:
+    """A duration for people: "45 s", "12 min", "1 h 27 min", "3 d 4 h"."""
+    seconds = max(float(seconds), 0.0)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def _steps(count: int) -> str:
+    return f"{count / 1e6:.1f} M" if count >= 1_000_000 else f"{count:,}"
+
+
+def _progress_bar(initial: float, total: float, unit: str):
     """A tqdm bar, or None if tqdm is not installed."""
     try:
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=generations, initial=start, unit="gen", dynamic_ncols=True)
+    digits = 1 if unit.startswith("M ") else 0
+    bar_format = ("{l_bar}{bar}| {n:.%df}/{total:.%df} %s [{elapsed}<{remaining}{postfix}]" % (digits, digits, unit))
+    return tqdm(total=total, initial=initial, unit=unit, dynamic_ncols=True,
+                bar_format=bar_format if unit != "gen" else None)
 
 
 def _tensorboard_writer(directory: Path):

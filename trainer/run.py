@@ -247,10 +247,10 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
           f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
           f"generation {state.generation} -> {config.generations}", flush=True)
-    monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
-                              config.tensorboard)
     env_steps = run.log.env_steps()
     budget = config.env_steps_budget or None
+    monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
+                              config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
     interrupted = False
     try:
         with signals_interrupt():
