@@ -5,7 +5,7 @@ HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 # train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy
 # (SOURCE: a directory with config.json and checkpoint.npz; - for none) is copied there and resumed; else a new run
 # starts with FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate`
-# scores its new snapshots.
+# scores its new snapshots (with $VALIDATE_FLAGS, e.g. "--every 5", when set).
 train_run() {
     local name=$1 source=$2 budget=$3
     shift 3
@@ -17,5 +17,6 @@ train_run() {
     else
         "$HEBBKIT" train "$@" --env-steps-budget "$budget" --generations 100000 --run-dir "runs/$name" --no-progress
     fi
-    "$HEBBKIT" validate "runs/$name" --no-progress
+    # shellcheck disable=SC2086  # word splitting of the flags is meant
+    "$HEBBKIT" validate "runs/$name" --no-progress ${VALIDATE_FLAGS:-}
 }

@@ -2,7 +2,8 @@
 # The CarRacing driver's long run (issue 16), after experiments/run_models.sh has finished: never both on the same
 # cores. Trains on envpool's C++ CarRacing-v3 (every candidate in lockstep, ~5x the Gymnasium pipeline), then scores
 # the run's snapshots on Gymnasium's CarRacing-v3, the env the scores are reported on (`hebbkit validate`).
-# Resumes runs/carracing-paper, else the committed models/carracing-paper/checkpoint-envpool. Start it and leave it:
+# Resumes runs/carracing-paper, else the committed models/carracing-paper/checkpoint-envpool; a stage whose budget
+# the run has already reached ends at once (after scoring any snapshot not yet scored). Start it and leave it:
 #   nohup experiments/run_carracing.sh > runs/carracing.log 2>&1 &
 # Budget: the paper's 300 generations x 200 candidates at full 1,000-step episodes (early stops spend less, so the
 # run goes on for more generations within it). Never edit this file while it runs (bash reads it as it goes).
@@ -10,5 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-train_run carracing-paper models/carracing-paper/checkpoint-envpool 60000000 --config carracing-paper \
-    --carracing-backend envpool
+# In stages of 10 M env steps, each followed by the Gymnasium validation of every 5th new snapshot (every 50
+# generations, 5 episodes of 1,000 steps each): a run that spans several sessions shows on the reference env, as it
+# goes, whether what it learns on envpool transfers (the two envs render differently: docs/carracing.md).
+VALIDATE_FLAGS="--every 5"
+for budget in 10000000 20000000 30000000 40000000 50000000 60000000; do
+    train_run carracing-paper models/carracing-paper/checkpoint-envpool "$budget" --config carracing-paper \
+        --carracing-backend envpool
+done
