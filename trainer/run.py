@@ -70,6 +70,7 @@ class Run:
         self.config = config
         self.directory = directory
         self.command = command
+        self.git_commit = current_git_commit()  # of the code this process loaded, not of a checkout changed since
         self.protocol = config.task.protocol()
         probe = self.protocol.make_env((*self.protocol.morphologies, "standard")[0])
         self.profile, self.control_period = probe.profile, probe.dt
@@ -97,7 +98,7 @@ class Run:
 
     def export(self, name: str, parameters: np.ndarray, state: ESState, fitness: float | None) -> Path:
         """`parameters` as the policy artifact RUN_DIR/<name>.npz, with the run's provenance."""
-        provenance = {"command": self.command, "seed": self.config.seed, "git_commit": current_git_commit(),
+        provenance = {"command": self.command, "seed": self.config.seed, "git_commit": self.git_commit,
                       "generations": state.generation, "fitness": fitness, "config": self.config.config,
                       "run_dir": self.directory.name,
                       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

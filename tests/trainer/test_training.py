@@ -121,6 +121,18 @@ def test_a_worker_dying_mid_generation_costs_a_retry_not_the_run(reference_run, 
     np.testing.assert_array_equal(final_mean(tmp_path / "run"), final_mean(reference_run))
 
 
+def test_exports_name_the_commit_of_the_code_the_run_loaded(tmp_path, monkeypatch):
+    # a checkout moved on while the run trains (a later commit, an edit) must not relabel what the old code trained
+    from hebbkit.trainer import run as run_module
+
+    commits = iter(f"commit{index}" for index in range(1000))
+    monkeypatch.setattr(run_module, "current_git_commit", lambda: next(commits))
+    config = resolve_config({"config": "smoke", "generations": 2, "workers": 1, "run_dir": tmp_path / "run"})
+    train(config)
+    for name in ("best", "latest"):
+        assert load_artifact(tmp_path / "run" / f"{name}.npz").provenance["git_commit"] == "commit0"
+
+
 def test_a_ray_worker_dying_is_retried_too(reference_run, tmp_path, monkeypatch):
     from hebbkit.trainer.workers import RayEvaluator
 
