@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
+
+PACE_WINDOW = 20  # generations the ETA's pace is measured over
 
 
 class TrainingMonitor:
@@ -23,7 +26,9 @@ class TrainingMonitor:
         self._generations = generations
         self._generation = start
         self._env_steps = env_steps
-        self._start = (start, env_steps, time.monotonic())
+        # (generation, env steps, time) at the start and after each of the last PACE_WINDOW generations
+        self._marks: deque[tuple[int, int, float]] = deque([(start, env_steps, time.monotonic())],
+                                                           maxlen=PACE_WINDOW + 1)
         self._bar = None
         self._scale = 1e6 if (self._budget or 0) >= 1_000_000 else 1.0  # bar units per env step
         if progress:
@@ -37,6 +42,7 @@ class TrainingMonitor:
         generation = row["generation"]
         self._generation = generation
         self._env_steps += int(row["env_steps"])
+        self._marks.append((generation, self._env_steps, time.monotonic()))
         if self._board is not None:
             for key, value in row.items():
                 if key != "generation":
@@ -53,14 +59,15 @@ class TrainingMonitor:
 
     def progress_text(self) -> str:
         """How far the run is and when it should end, e.g. "; 113.0 M / 150.0 M env steps (75%), ETA 1 h 27 min":
-        the ETA extrapolates this session's pace (wall time per env step or per generation since the start)."""
-        start_generation, start_steps, start_time = self._start
-        elapsed = time.monotonic() - start_time
+        the ETA extrapolates the recent pace (wall time per env step, or per generation, over the last
+        `PACE_WINDOW` generations), so a pause or a busy spell long ago does not skew it."""
+        first_generation, first_steps, first_time = self._marks[0]
+        elapsed = time.monotonic() - first_time
         if self._budget:
-            done, total, first = self._env_steps, self._budget, start_steps
+            done, total, first = self._env_steps, self._budget, first_steps
             where = f"{_steps(done)} / {_steps(total)} env steps"
         else:
-            done, total, first = self._generation, self._generations, start_generation
+            done, total, first = self._generation, self._generations, first_generation
             where = f"generation {done} of {total}"
         share = f" ({min(done / total, 1.0):.0%})" if total > 0 else ""
         eta = ""
@@ -101,7 +108,8 @@ def _progress_bar(initial: float, total: float, unit: str):
     except ImportError:
         return None
     digits = 1 if unit.startswith("M ") else 0
-    bar_format = ("{l_bar}{bar}| {n:.%df}/{total:.%df} %s [{elapsed}<{remaining}{postfix}]" % (digits, digits, unit))
+    count = "{n:.%(d)sf}/{total:.%(d)sf}".replace("%(d)s", str(digits))
+    bar_format = "{l_bar}{bar}| " + count + f" {unit} [{{elapsed}}<{{remaining}}{{postfix}}]"
     return tqdm(total=total, initial=initial, unit=unit, dynamic_ncols=True,
                 bar_format=bar_format if unit != "gen" else None)
 

@@ -77,3 +77,15 @@ def test_progress_bar_stops_at_the_budget_when_the_last_generation_overshoots(tm
     monitor.record(_row(2, 4000))
     assert monitor._bar.total == 6000 and monitor._bar.n == 6000
     monitor.close()
+
+
+def test_eta_follows_the_recent_pace_not_a_pause_long_ago(tmp_path, capsys, clock):
+    monitor = TrainingMonitor(tmp_path, start=0, generations=1000, progress=False, tensorboard=False)
+    clock.now += 3600.0  # the first generation took an hour (the run was paused)
+    monitor.record(_row(1, 100))
+    for generation in range(2, 2 + monitor_module.PACE_WINDOW):
+        clock.now += 60.0
+        monitor.record(_row(generation, 100))
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert monitor_module.PACE_WINDOW == 20
+    assert line.endswith("; generation 21 of 1000 (2%), ETA 16 h 19 min")  # 979 generations at 60 s each
