@@ -108,8 +108,8 @@ def _progress_bar(initial: float, total: float, unit: str):
     except ImportError:
         return None
     digits = 1 if unit.startswith("M ") else 0
-    count = "{n:.%(d)sf}/{total:.%(d)sf}".replace("%(d)s", str(digits))
-    bar_format = "{l_bar}{bar}| " + count + f" {unit} [{{elapsed}}<{{remaining}}{{postfix}}]"
+    count = f"{{n:.{digits}f}}/{{total:.{digits}f}} {unit}"
+    bar_format = "{l_bar}{bar}| " + count + " [{elapsed}<{remaining}{postfix}]"
     return tqdm(total=total, initial=initial, unit=unit, dynamic_ncols=True,
                 bar_format=bar_format if unit != "gen" else None)
 
