@@ -29,12 +29,15 @@ def board_port(onboard_elf, qemu) -> str:
     return qemu(onboard_elf)[1]
 
 
-def listen(link: Link, seconds: float) -> tuple[list[Onboard], list[State]]:
-    """Every ONBOARD and STATE report that arrives within `seconds`."""
+def listen(link: Link, seconds: float, patience: float = 5.0) -> tuple[list[Onboard], list[State]]:
+    """Every ONBOARD and STATE report that arrives within `seconds`, and after that until at least one of each has
+    arrived (at most `patience` s more: QEMU starved of CPU by other work on the machine can go silent for a while,
+    which says nothing about the firmware)."""
     onboard: list[Onboard] = []
     states: list[State] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds or (elapsed < seconds + patience
+                                                               and not (onboard and states)):
         for message in link.poll():
             if isinstance(message, Onboard):
                 onboard.append(message)
