@@ -71,9 +71,10 @@ def test_board_walks_alone_and_stops_on_estop(board_port):
     time.sleep(1.5)  # the host is gone for far longer than the 200 ms watchdog
     with Link(board_port, timeout=3.0) as link:
         reports, states = listen(link, 1.0)
-        # kept stepping while alone: 2.5 s more, at least as many steps as in the first 1.5 s (QEMU runs in real
-        # time and a due step is skipped, not caught up, when the emulated core falls behind on a loaded machine)
-        assert reports[-1].running and reports[-1].steps >= 2 * steps_before
+        # kept stepping while alone: 2.5 s more, nominally 1.7x the steps of the first 1.5 s; at least half of those
+        # are required (QEMU runs in real time and a due step is skipped, not caught up, when the emulated core falls
+        # behind: beside a training run it made 28 in 2.5 s where it had made 31 in 1.5 s)
+        assert reports[-1].running and reports[-1].steps - steps_before >= steps_before // 2
         assert states[-1].watchdog_trips == 0 and not states[-1].status & Status.WATCHDOG_TRIPPED
         assert states[-1].status & Status.TORQUE_ENABLED
         link.emergency_stop(True)
