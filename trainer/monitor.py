@@ -24,9 +24,7 @@ class TrainingMonitor:
                  tensorboard: bool = True, env_steps_budget: int | None = None, env_steps: int = 0) -> None:
         self._budget = env_steps_budget or None
         self._generations = generations
-        self._generation = start
-        self._env_steps = env_steps
-        # (generation, env steps, time) at the start and after each of the last PACE_WINDOW generations
+        # (generation, env steps done, time) at the start and after each of the last PACE_WINDOW generations
         self._marks: deque[tuple[int, int, float]] = deque([(start, env_steps, time.monotonic())],
                                                            maxlen=PACE_WINDOW + 1)
         self._bar = None
@@ -40,9 +38,7 @@ class TrainingMonitor:
     def record(self, row: dict[str, Any]) -> None:
         """One generation's log row (`checkpoints.LOG_FIELDS`)."""
         generation = row["generation"]
-        self._generation = generation
-        self._env_steps += int(row["env_steps"])
-        self._marks.append((generation, self._env_steps, time.monotonic()))
+        self._marks.append((generation, self._marks[-1][1] + int(row["env_steps"]), time.monotonic()))
         if self._board is not None:
             for key, value in row.items():
                 if key != "generation":
@@ -62,12 +58,13 @@ class TrainingMonitor:
         the ETA extrapolates the recent pace (wall time per env step, or per generation, over the last
         `PACE_WINDOW` generations), so a pause or a busy spell long ago does not skew it."""
         first_generation, first_steps, first_time = self._marks[0]
+        generation, env_steps, _ = self._marks[-1]
         elapsed = time.monotonic() - first_time
         if self._budget:
-            done, total, first = self._env_steps, self._budget, first_steps
+            done, total, first = env_steps, self._budget, first_steps
             where = f"{_steps(done)} / {_steps(total)} env steps"
         else:
-            done, total, first = self._generation, self._generations, first_generation
+            done, total, first = generation, self._generations, first_generation
             where = f"generation {done} of {total}"
         share = f" ({min(done / total, 1.0):.0%})" if total > 0 else ""
         eta = ""
