@@ -74,18 +74,15 @@ def record_gif(
     The GIF plays in real time (frame duration = env's control period x `every`). With `stop_on_termination`
     False the episode goes on after a fall (as the paper's protocol does before step 200). Returns the path.
     """
-    from PIL import Image
-
-    _check_renders(env)
+    _check_renders(env)  # before the episode starts
+    frames = GifFrames(every)
     observation, _ = env.reset(seed=seed)
-    frames = [Image.fromarray(env.render())]
+    frames(0, env)
     for step in range(1, steps + 1):
         observation, _, terminated, truncated, _ = env.step(act(observation))
-        if step % every == 0:
-            frame = env.render()
-            if on_frame is not None:
-                on_frame(step, frame)
-            frames.append(Image.fromarray(frame))
+        frames(step, env)
+        if on_frame is not None and step % every == 0:
+            on_frame(step, np.array(frames.frames[-1]))
         if truncated or (terminated and stop_on_termination):
             break
-    return save_gif(frames, path, _control_period(env) * every)
+    return frames.save(path)
