@@ -1,34 +1,30 @@
 #!/usr/bin/env bash
-# Ship a legged model from its training run: the ES mean of the run's latest generation becomes models/NAME/model.npz,
-# then the card's evidence is regenerated on seeds no training used (100 episodes per body, seeds 0-99):
+# Ship a legged model from its training run: the run's latest ES mean (or ARTIFACT, e.g. a snapshot that validation
+# chose) becomes models/NAME/model.npz, then the card's evidence is regenerated on seeds no training used (100
+# episodes per body, seeds 0-99):
 #   eval_100_episodes.json     standard, damaged_right_front, damaged_left_front
 #   unseen-bodies/             the bodies it never saw, against the static baseline (100 episodes each)
 #   suite/                     the sim-to-real suite (30 episodes per condition)
 #   training_curve.png         from the run's log
 # and the run's resumable files (after `hebbkit validate` scored its new snapshots) are copied to
 # models/NAME/checkpoint (commit them once per session).
-#   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE]    (defaults: runs/NAME, models/ant-static/model.npz)
+#   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE] [ARTIFACT]
+#   (defaults: runs/NAME, models/ant-static/model.npz, RUN_DIR/latest.npz)
 # Stop the training first (kill -INT: it checkpoints); the evaluations use both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
+source experiments/ship_lib.sh
 name=$1
 run=${2:-runs/$name}
 baseline=${3:-models/ant-static/model.npz}
+artifact=${4:-$run/latest.npz}
 model=models/$name
-[ -f "$run/latest.npz" ] || { echo "no $run/latest.npz: nothing to ship" >&2; exit 1; }
-[ -d "$run/snapshots" ] && "$HEBBKIT" validate "$run" --no-progress   # the new snapshots' held-out curve
-mkdir -p "$model/checkpoint"
-cp "$run/latest.npz" "$model/model.npz"
-for file in config.json log.csv validation.csv checkpoint.npz best.npz; do
-    [ -f "$run/$file" ] && cp "$run/$file" "$model/checkpoint/"
-done
-"$HEBBKIT" inspect "$model/model.npz"   # validates the file, prints its provenance
+if [ -d "$run/snapshots" ]; then "$HEBBKIT" validate "$run" --no-progress; fi   # the new snapshots' held-out curve
+ship_files "$run" "$model" "$artifact" checkpoint
 "$HEBBKIT" eval "$model/model.npz" --morphologies standard damaged_right_front damaged_left_front --episodes 100 \
     --json --no-progress > "$model/eval_100_episodes.json"
 "$HEBBKIT" suite "$model/model.npz" --suite unseen-bodies --baseline "$baseline" --episodes 100 \
     --output "$model/unseen-bodies" --no-progress
 "$HEBBKIT" suite "$model/model.npz" --suite sim2real --baseline "$baseline" --episodes 30 \
     --output "$model/suite" --no-progress
-"$HEBBKIT" plot "$model/checkpoint" --output "$model/training_curve.png"
 echo "shipped $model: update its README.md (tables from eval_100_episodes.json, unseen-bodies/suite.md, suite/suite.md)"

@@ -136,6 +136,7 @@ def test_train_refuses_a_file_as_run_dir_and_leaves_no_empty_folder(tmp_path):
     (["--episodes", "-1"], "--episodes must be >= 1"),
     (["--workers", "-3"], "--workers must be >= 0"),
     (["--max-steps", "-10"], "--burn-in < --max-steps"),
+    (["--carracing-env", "envpool"], "applies to CarRacing drivers only"),
 ])
 def test_eval_refuses_counts_that_would_crash_or_report_nothing(flags, message):
     model = Path(__file__).resolve().parents[1] / "models" / "ant-paper" / "model.npz"

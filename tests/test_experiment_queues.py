@@ -64,3 +64,60 @@ def test_without_any_checkpoint_a_new_run_starts_with_the_given_flags(workspace)
     calls = train_run(workspace, "static", "-", "60", "--config", "ant-static")
     assert calls == ["train --config ant-static --env-steps-budget 60 --generations 100000 --run-dir runs/static "
                      "--no-progress"]
+
+
+
+def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:
+    for name in ("ship_lib.sh", script):
+        (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())
+    return subprocess.run(["bash", f"experiments/{script}", *arguments], cwd=workspace, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+
+
+def shipped(workspace: Path, script: str, *arguments: str) -> list[str]:
+    result = ship(workspace, script, *arguments)
+    assert result.returncode == 0, result.stderr
+    return (workspace / "calls.txt").read_text().splitlines()
+
+
+def finished_run(workspace: Path, name: str) -> None:
+    run = workspace / "runs" / name
+    (run / "snapshots").mkdir(parents=True)
+    for file in ("config.json", "log.csv", "validation.csv", "checkpoint.npz", "best.npz", "latest.npz"):
+        (run / file).write_text(file)
+    (run / "snapshots" / "gen_0400.npz").write_text("snapshot 400")
+
+
+def test_ship_model_ships_the_chosen_snapshot_and_copies_the_resumable_files(workspace):
+    finished_run(workspace, "ant-paper")
+    calls = shipped(workspace, "ship_model.sh", "ant-paper", "runs/ant-paper", "models/ant-static/model.npz",
+                    "runs/ant-paper/snapshots/gen_0400.npz")
+    model = workspace / "models" / "ant-paper"
+    assert (model / "model.npz").read_text() == "snapshot 400"
+    assert sorted(p.name for p in (model / "checkpoint").iterdir()) == [
+        "best.npz", "checkpoint.npz", "config.json", "log.csv", "validation.csv"]  # not latest.npz, no snapshots
+    assert calls[:3] == ["validate runs/ant-paper --no-progress", "inspect runs/ant-paper/snapshots/gen_0400.npz",
+                         "plot models/ant-paper/checkpoint --output models/ant-paper/training_curve.png"]
+    assert [call.split()[0] for call in calls[3:]] == ["eval", "suite", "suite"]
+
+
+def test_ship_carracing_scores_both_envs_and_records_a_gif(workspace):
+    finished_run(workspace, "carracing-paper")
+    calls = shipped(workspace, "ship_carracing.sh")
+    model = workspace / "models" / "carracing-paper"
+    assert (model / "model.npz").read_text() == "latest.npz"
+    assert (model / "checkpoint-envpool" / "checkpoint.npz").exists()
+    assert calls[0] == "validate runs/carracing-paper --no-progress --every 5"
+    evals = [call for call in calls if call.startswith("eval")]
+    assert len(evals) == 2 and "--carracing-env envpool" in evals[1] and "--carracing-env" not in evals[0]
+    assert calls[-1].startswith("record models/carracing-paper/model.npz --seed 0")
+
+
+def test_shipping_a_missing_artifact_stops_before_overwriting_anything(workspace):
+    finished_run(workspace, "ant-paper")
+    model = workspace / "models" / "ant-paper"
+    model.mkdir(parents=True)
+    (model / "model.npz").write_text("shipped before")
+    result = ship(workspace, "ship_model.sh", "ant-paper", "runs/ant-paper", "-", "runs/nope.npz")
+    assert result.returncode != 0 and "no runs/nope.npz: nothing to ship" in result.stderr
+    assert (model / "model.npz").read_text() == "shipped before" and not (model / "checkpoint").exists()

@@ -29,6 +29,7 @@ class EpisodeTask:
     early_stop: bool = False
     backend: str = "numpy"
     record_curve: bool = False
+    carracing_env: str = "gymnasium"  # CarRacing only: "gymnasium" (the reference) or "envpool"
 
 
 def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
@@ -57,7 +58,17 @@ def run_task(task: EpisodeTask) -> dict:
                             perturbations=task.perturbations)
     curve: list[float] | None = [] if task.record_curve else None
     policy = Policy(artifact, task.backend, seed=task.seed)
-    result = run_episode(artifact, protocol, task.morphology, task.seed, policy=policy, record_distance=curve)
+    env = None
+    if task.carracing_env == "envpool":
+        from .envs.carracing_pool import CarRacingPoolEnv
+
+        env = CarRacingPoolEnv(task.max_steps)
+    try:
+        result = run_episode(artifact, protocol, task.morphology, task.seed, policy=policy, record_distance=curve,
+                             env=env)
+    finally:
+        if env is not None:
+            env.close()
     return {"seed": task.seed, "distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step,
             "curve": curve}
 

@@ -45,6 +45,11 @@ class EvalConfig:
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy, onnx or c (the C kernel)"})
+    carracing_env: str = field(default="gymnasium", metadata={
+        "help": "CarRacing only: the env the car drives in: gymnasium (Gymnasium's CarRacing-v3, the reference "
+                "every reported score comes from) or envpool (envpool's C++ CarRacing-v3, what "
+                "--carracing-backend envpool trains on; its tracks for a seed differ from Gymnasium's)",
+        "choices": ("gymnasium", "envpool")})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
                                                         "on it"})
@@ -54,6 +59,8 @@ class EvalConfig:
         check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
         if self.backend not in ("numpy", "onnx", "c"):
             raise ConfigError(f"--backend must be numpy, onnx or c, got {self.backend!r}")
+        if self.carracing_env not in ("gymnasium", "envpool"):
+            raise ConfigError(f"--carracing-env must be gymnasium or envpool, got {self.carracing_env!r}")
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,11 @@ def evaluate(config: EvalConfig) -> dict:
     if artifact.network.frontend is not None and morphologies != ("standard",):
         raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --morphologies "
                           f"{' '.join(config.morphologies)} does not apply (omit it)")
+    if artifact.network.frontend is None and config.carracing_env != "gymnasium":
+        raise ConfigError(f"--carracing-env applies to CarRacing drivers only; {config.artifact} is a legged "
+                          f"robot's policy (omit it)")
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
-                         early_stop=config.early_stop, backend=config.backend)
+                         early_stop=config.early_stop, backend=config.backend, carracing_env=config.carracing_env)
              for morphology in morphologies for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress, description="hebbkit eval")
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
@@ -135,7 +145,8 @@ def run_eval(config: EvalConfig) -> int:
         walk = summary["walk_step_median"]
         mean, std = summary["distance_mean"], summary["distance_std"]
         if pixels:  # CarRacing: the score is the total reward
-            print(f"{'CarRacing-v3':>{width}}: score {mean:8.2f} +- {std:6.2f}")
+            env = "CarRacing-v3" + (" (envpool)" if config.carracing_env == "envpool" else "")
+            print(f"{env:>{width}}: score {mean:8.2f} +- {std:6.2f}")
         else:
             print(f"{morphology:>{width}}: distance {mean:8.2f} +- {std:6.2f}   "
                   f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "

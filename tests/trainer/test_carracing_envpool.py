@@ -13,10 +13,11 @@ import pytest
 import torch
 
 from hebbkit.runtime import Policy
+from hebbkit.runtime.artifact import save_artifact
 from hebbkit.trainer.batched import run_batched_episodes
 from hebbkit.trainer.envs.carracing import CARRACING_PROFILE
-from hebbkit.trainer.envs.carracing_pool import CarRacingPool
-from hebbkit.trainer.fitness import FitnessProtocol
+from hebbkit.trainer.envs.carracing_pool import CarRacingPool, CarRacingPoolEnv
+from hebbkit.trainer.fitness import FitnessProtocol, run_episode
 from hebbkit.trainer.parameters import ParameterLayout
 from hebbkit.trainer.run import network_for, resolve_config
 from hebbkit.trainer.torch_twin import PopulationTwin
@@ -82,27 +83,54 @@ def test_batched_episodes_equal_episodes_stepped_one_by_one_on_the_pool():
 
 
 def test_batched_episode_equals_policy_step_driving_the_same_car():
-    """End to end: `Policy.step` (NumPy backend) driving car seed 21 alone, under `run_episode`'s protocol loop,
-    scores what the batched evaluator scores for that car inside a batch of three."""
+    """End to end: `Policy.step` (NumPy backend) driving car seed 21 alone through `run_episode` (the evaluation's
+    loop, on `CarRacingPoolEnv`) scores what the batched evaluator scores for that car inside a batch of three."""
     artifacts = carracing_artifacts(3)
     protocol = FitnessProtocol.carracing(max_steps=60)
     batched, batched_steps = run_batched_episodes(artifacts, [20, 21, 22], protocol, threads=2)
-    policy = Policy(artifacts[1], "numpy", seed=21)
-    pool = CarRacingPool([21], protocol.max_steps)
-    observation = pool.reset()[0]
-    fitness, negative_streak, step = 0.0, 0, 0
-    for step in range(1, protocol.max_steps + 1):
-        observations, rewards, terminated, truncated = pool.step(policy.step(observation)[None], np.array([0]))
-        observation, reward = observations[0], float(rewards[0])
-        fitness += reward
-        negative_streak = negative_streak + 1 if reward < 0 else 0
-        if step > protocol.early_stop_after and (terminated[0] or negative_streak > protocol.patience):
-            break
-        if truncated[0]:
-            break
+    env = CarRacingPoolEnv(protocol.max_steps)
+    alone = run_episode(artifacts[1], protocol, "standard", 21, env=env)
+    env.close()
+    assert batched_steps[1] == alone.steps
+    np.testing.assert_allclose(batched[1], alone.fitness, rtol=1e-6)
+
+
+def test_pool_env_keeps_the_env_api():
+    """`reset(seed)` puts the car on that seed's track (the pool's first frame); the episode is truncated at
+    `max_steps`; stepping after the end raises instead of silently starting a new episode."""
+    env = CarRacingPoolEnv(max_steps=5)
+    first, info = env.reset(seed=3)
+    pool = CarRacingPool([3], max_steps=5)
+    assert np.array_equal(first, pool.reset()[0]) and info == {}
     pool.close()
-    assert batched_steps[1] == step
-    np.testing.assert_allclose(batched[1], fitness, rtol=1e-6)
+    assert env.observation_space.contains(first)
+    for step in range(1, 6):
+        observation, reward, terminated, truncated, _ = env.step(np.array([0.0, 0.5, 0.0], np.float32))
+        assert not terminated
+        assert observation.shape == (3, 84, 84) and isinstance(reward, float) and truncated == (step == 5)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros(3, np.float32))
+    again, _ = env.reset(seed=3)
+    assert np.array_equal(again, first)
+    assert not np.array_equal(env.reset()[0], first)  # no seed: a new track
+    env.close()
+
+
+def test_eval_on_envpool_scores_what_the_training_scores(tmp_path):
+    """`hebbkit eval --carracing-env envpool` drives the runtime's `Policy` on envpool's cars: for the same
+    artifact and seeds it reports the batched training evaluator's scores (without the early stop, as eval does)."""
+    artifact = carracing_artifacts(1)[0]
+    path = tmp_path / "driver.npz"
+    save_artifact(artifact, path)
+    result = hebbkit("eval", str(path), "--carracing-env", "envpool", "--episodes", "2", "--seed", "7",
+                     "--max-steps", "40", "--burn-in", "0", "--workers", "1", "--json", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["config"]["carracing_env"] == "envpool"
+    scores = [e["distance"] for e in report["morphologies"]["standard"]["episodes"]]
+    protocol = FitnessProtocol.carracing(max_steps=40, early_stop=False)
+    batched, _ = run_batched_episodes([artifact, artifact], [7, 8], protocol)
+    np.testing.assert_allclose(scores, batched, rtol=1e-6, atol=1e-3)
 
 
 def test_missing_envpool_is_a_dependency_error_with_the_install_command(monkeypatch):

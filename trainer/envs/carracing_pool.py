@@ -10,13 +10,14 @@ observations are the same 96x96x3 uint8 frames and go through the same `preproce
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+import gymnasium as gym
 import numpy as np
 
 from hebbkit.runtime.errors import DependencyError
 
-from .carracing import preprocess
+from .carracing import CARRACING_PROFILE, FRAME, preprocess
 
 ENVPOOL_INSTALL = "pip install envpool==1.2.5 (or: pip install 'hebbkit[train]')"
 
@@ -70,6 +71,54 @@ class CarRacingPool:
 
     def close(self) -> None:
         self._env.close()
+
+
+class CarRacingPoolEnv(gym.Env):
+    """One envpool car behind Gymnasium's env API, for evaluating a shipped driver on envpool's CarRacing-v3 with
+    the runtime's own `Policy` (`hebbkit eval --carracing-env envpool`), as `CarRacingPixels` does on Gymnasium's.
+
+    envpool seeds a car when it is built, so `reset(seed=s)` builds a fresh one-car pool on the track of seed `s`
+    (the track the training's batched evaluator gives an item of seed `s`); `reset()` without a seed draws the next
+    track's seed from the env's own generator. The episode is truncated after `max_steps` steps; stepping on after the
+    end starts no new episode: it raises."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+
+    def __init__(self, max_steps: int = 1000) -> None:
+        import_envpool()  # DependencyError now, not at the first reset
+        self.max_steps = max_steps
+        self.observation_space = gym.spaces.Box(0.0, 1.0, (3, FRAME, FRAME), np.float32)
+        self.action_space = gym.spaces.Box(np.array(CARRACING_PROFILE.action_low, np.float32),
+                                           np.array(CARRACING_PROFILE.action_high, np.float32))
+        self.profile = CARRACING_PROFILE
+        self.dt = 1.0 / 50  # CarRacing's FPS
+        self._pool: CarRacingPool | None = None
+        self._seed = 0
+        self._ended = True
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self._seed = int(seed)
+        elif self._pool is not None:
+            self._seed = int(self.np_random.integers(0, 2**31))
+        self.close()
+        self._pool = CarRacingPool([self._seed], self.max_steps)
+        self._ended = False
+        return self._pool.reset()[0], {}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        if self._pool is None or self._ended:
+            raise RuntimeError("CarRacingPoolEnv.step after the episode ended or before reset(): call reset()")
+        observations, rewards, terminated, truncated = self._pool.step(np.asarray(action, np.float32)[None],
+                                                                       np.array([0]))
+        self._ended = bool(terminated[0] or truncated[0])
+        return observations[0], float(rewards[0]), bool(terminated[0]), bool(truncated[0]), {}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def preprocess_batch(frames: np.ndarray) -> np.ndarray:
