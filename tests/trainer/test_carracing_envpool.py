@@ -116,6 +116,14 @@ def test_pool_env_keeps_the_env_api():
     env.close()
 
 
+def test_pool_env_passes_gymnasiums_env_checker():
+    from gymnasium.utils.env_checker import check_env
+
+    env = CarRacingPoolEnv(max_steps=20)
+    check_env(env, skip_render_check=True)
+    env.close()
+
+
 def test_eval_on_envpool_scores_what_the_training_scores(tmp_path):
     """`hebbkit eval --carracing-env envpool` drives the runtime's `Policy` on envpool's cars: for the same
     artifact and seeds it reports the batched training evaluator's scores (without the early stop, as eval does)."""

@@ -10,7 +10,7 @@ observations are the same 96x96x3 uint8 frames and go through the same `preproce
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -81,8 +81,6 @@ class CarRacingPoolEnv(gym.Env):
     (the track the training's batched evaluator gives an item of seed `s`); `reset()` without a seed draws the next
     track's seed from the env's own generator. The episode is truncated after `max_steps` steps; stepping on after the
     end starts no new episode: it raises."""
-
-    metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self, max_steps: int = 1000) -> None:
         import_envpool()  # DependencyError now, not at the first reset
