@@ -33,7 +33,8 @@ class EvalConfig:
     morphologies: tuple[str, ...] = field(default=("standard",), metadata={"help": (
         "bodies to evaluate on: presets (standard, damaged_right_front, damaged_left_front); custom bodies as "
         "leg:segment:scale parts joined by '+' (legs front_left, front_right, rear_left, rear_right; segments "
-        "upper, lower; scale within [0, 4] times the nominal length, 0 removes the segment), e.g. "
+        "upper, lower, or motor for the leg's actuator strength; scale within [0, 4] times nominal, 0 removes the "
+        "segment or paralyses the leg), e.g. "
         "front_left:lower:0.25+front_right:lower:0.25; or the lists 'unseen' (the bodies it never saw: each lower "
         "leg at 0.25, both front lower legs at 0.25 and 1.5, each lower leg removed; `hebbkit suite --suite "
         "unseen-bodies` tabulates them) and 'validation' (damaged_left_front, rear_left:lower:0.4, "

@@ -47,7 +47,8 @@ class TaskConfig:
                                           metadata={"help": "morphologies every candidate is scored on"})
     body_distribution: str | None = field(default=None, metadata={
         "help": "also score every candidate on bodies sampled from this distribution, new ones every generation "
-                "(all candidates of a generation meet the same bodies): leg-scales (see "
+                "(all candidates of a generation meet the same bodies): leg-scales, or leg-scales-motors (also one leg "
+                "with weakened motors in half the bodies; see "
                 "hebbkit.trainer.envs.body_sets.BodyDistribution); its support excludes every evaluation body"})
     bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
     episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
@@ -102,7 +103,8 @@ class TrainConfig:
     """
 
     config: str = field(default="ant-paper", metadata={
-        "help": "preset: ant-paper, ant-robust, ant-static, servo-proprio, ant-proprio, carracing-paper, smoke"})
+        "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, ant-proprio, "
+                "carracing-paper, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
@@ -200,6 +202,8 @@ PRESETS: dict[str, dict] = {
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                         "burn_in": 0},
     "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
+    "ant-robust-motors": {"morphologies": ("standard",), "body_distribution": "leg-scales-motors",
+                          "bodies_per_generation": 2},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }

@@ -71,6 +71,8 @@ def test_presets_are_flat_options_and_all_resolve():
         assert config.config == name
     assert resolve_config({"config": "smoke"}).es.population == 4
     assert resolve_config({"config": "carracing-paper"}).task.env == "carracing"
+    help_text = TrainConfig.__dataclass_fields__["config"].metadata["help"]
+    assert sorted(help_text.removeprefix("preset: ").split(", ")) == sorted(PRESETS)  # --help names every preset
     with pytest.raises(ConfigError, match="unknown options"):
         resolve_config({"popluation": 4})
 

@@ -49,6 +49,8 @@ class Body:
     parts_mean_includes_floor: reproduce pybullet_envs' quirk of averaging the floor's position into the body's
         x, y for the progress reward (the Ant only, for parity).
     length: nose-to-tail length of the torso (m), for speeds in body lengths per second (0: not defined).
+    joint_legs: the leg (`LEGS`) each joint of `joint_names` moves, for bodies whose motors are weakened per leg
+        (`leg:motor:scale`); empty: not known, and such bodies are refused.
     """
 
     name: str
@@ -67,6 +69,17 @@ class Body:
     length: float = 0.0
     notes: str = ""
     parameters: dict = field(default_factory=dict)
+    joint_legs: tuple[str, ...] = ()
+
+    def strength_per_joint(self, morphology: Morphology) -> tuple[float, ...]:
+        """Each joint's actuator strength factor in `morphology` (its legs' `motor` parts; 1 elsewhere)."""
+        motors = morphology.motor_scales()
+        if not motors:
+            return (1.0,) * len(self.joint_names)
+        if len(self.joint_legs) != len(self.joint_names):
+            raise ConfigError(f"body {self.name} does not say which leg each joint moves (Body.joint_legs): "
+                              f"morphology {morphology.name!r} weakens leg motors")
+        return tuple(motors.get(leg, 1.0) for leg in self.joint_legs)
 
 
 # -------------------------------------------------------------------------------------------------------- the Ant
@@ -89,7 +102,7 @@ def model_file_tag(morphology: Morphology, *extra: object) -> str:
 def write_ant_model(morphology: Morphology, folder: Path) -> Path:
     """The nominal ant.xml for the standard body; otherwise a damaged copy written into `folder`."""
     source = ant_mjcf_path()
-    if not morphology.damages:
+    if not morphology.segment_scales():  # motors only: the geometry is the nominal one
         return source
     tree = damage_ant_mjcf(ElementTree.parse(source), morphology)  # type: ignore[arg-type]
     path = Path(folder) / f"ant_{model_file_tag(morphology)}.xml"
@@ -97,11 +110,17 @@ def write_ant_model(morphology: Morphology, folder: Path) -> Path:
     return path
 
 
+ANT_JOINT_LEGS = ("front_left", "front_left", "rear_left", "rear_left", "rear_right", "rear_right", "front_right",
+                  "front_right")
+"""The leg each of `ANT_JOINTS` moves (hip_k, ankle_k of ant.xml's k-th leg body; see `ANT_LEG_PARTS`)."""
+
+
 ANT = Body(
     name="ant",
     write_model=write_ant_model,
     model_format="mjcf",
     joint_names=ANT_JOINTS,
+    joint_legs=ANT_JOINT_LEGS,
     foot_links=ANT_FEET,
     alive_height=0.26,
     control_period=0.0165,
@@ -217,6 +236,7 @@ def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedPa
         write_model=write,
         model_format="urdf",
         joint_names=tuple(f"{leg}_{joint}" for leg in LEGS for joint in ("shoulder", "knee")),
+        joint_legs=tuple(leg for leg in LEGS for _ in ("shoulder", "knee")),
         foot_links=tuple(f"{leg}_lower" for leg in LEGS),
         alive_height=0.5 * parameters.standing_height,
         control_period=parameters.control_period,
@@ -255,7 +275,7 @@ def custom_body(
     kind = model_format or ("mjcf" if path.suffix == ".xml" else "urdf")
 
     def write(morphology: Morphology, folder: Path) -> Path:
-        if not morphology.damages:
+        if not morphology.segment_scales():  # nominal geometry (weakened motors need no new model file)
             return path
         if damage is None:
             raise ConfigError(f"body {path.name} has no damage function: pass custom_body(..., damage=...)")

@@ -7,7 +7,8 @@
   is a seen body; the list is "unseen" for models trained on a body distribution.
 - `VALIDATION_BODIES`: the bodies of a study's validation curves (`--morphologies validation`), distinct from the
   unseen list except `damaged_left_front`, and also outside every training distribution.
-- `BodyDistribution` ("leg-scales"): the bodies a training run samples, see its docstring.
+- `BodyDistribution` ("leg-scales"; "leg-scales-motors" adds one leg with weakened motors to half the bodies): the
+  bodies a training run samples, see its docstring.
 
 Entries are morphology strings as `resolve_morphology` reads them: the paper's preset names where one exists, the
 text syntax otherwise (canonical spellings). `BODY_LABELS` gives each a short, file-name-safe label.
@@ -22,7 +23,7 @@ import numpy as np
 
 from hebbkit.runtime.errors import ConfigError
 
-from .morphology import LEGS, LegDamage, Morphology, format_spec, resolve_morphology
+from .morphology import LEGS, PARTS, LegDamage, Morphology, format_spec, resolve_morphology
 
 UNSEEN_BODIES: tuple[str, ...] = (
     "damaged_left_front",  # front_left:lower:0.25
@@ -78,15 +79,22 @@ class BodyDistribution:
     """The bodies a training run samples: every one of the 8 segments (4 legs x upper, lower) gets a length scale
     drawn independently from U(low, high); then, with probability `upper_damage_probability`, one upper segment
     chosen uniformly gets its scale replaced by a draw from U(upper_damage_low, upper_damage_high) (severe damage
-    on an upper segment: no evaluation body has one). Scales are rounded to `decimals` so the specs stay short.
+    on an upper segment: no evaluation body has one); and, with probability `motor_damage_probability`, one leg
+    chosen uniformly gets its motors weakened to a strength drawn from U(motor_damage_low, motor_damage_high)
+    (`leg:motor:scale`: the geometry stays, the actuators weaken; no evaluation body has one). Scales are rounded to
+    `decimals` so the specs stay short.
 
     Its support (`contains`) is: lower segments within [low, high]; upper segments within [low, high], or at most
-    one of them within [upper_damage_low, upper_damage_high]. The evaluation bodies (a lower segment at 0.25, 0.4,
-    0 or 1.5, or a front pair at 0.25 or 1.5) all lie outside it (`bodies_in_support` finds any that do not).
+    one of them within [upper_damage_low, upper_damage_high]; motors nominal, or (if `motor_damage_probability` >
+    0) at most one leg's within [motor_damage_low, motor_damage_high]. The evaluation bodies (a lower segment at
+    0.25, 0.4, 0 or 1.5, or a front pair at 0.25 or 1.5) all lie outside it (`bodies_in_support` finds any that do not).
 
     low, high: range of every segment's scale (1 = nominal length).
     upper_damage_probability: chance that a body has one severely damaged upper segment.
     upper_damage_low, upper_damage_high: range of that segment's scale (0 removes it).
+    motor_damage_probability: chance that a body has one leg with weakened motors (0: never; the draws for it
+        are then not made, so the bodies of the other fields are those of a distribution without it).
+    motor_damage_low, motor_damage_high: range of that leg's actuator strength (0 paralyses it).
     decimals: decimals the scales are rounded to.
     """
 
@@ -95,6 +103,9 @@ class BodyDistribution:
     upper_damage_probability: float = 0.5
     upper_damage_low: float = 0.0
     upper_damage_high: float = 0.4
+    motor_damage_probability: float = 0.0
+    motor_damage_low: float = 0.0
+    motor_damage_high: float = 0.5
     decimals: int = 2
 
     def __post_init__(self) -> None:
@@ -103,27 +114,43 @@ class BodyDistribution:
         if not 0.0 <= self.upper_damage_low <= self.upper_damage_high <= 4.0:
             raise ConfigError("upper damage scales need 0 <= upper_damage_low <= upper_damage_high <= 4, got "
                               f"{self.upper_damage_low}, {self.upper_damage_high}")
-        if not 0.0 <= self.upper_damage_probability <= 1.0:
-            raise ConfigError(f"upper_damage_probability must be within [0, 1], got {self.upper_damage_probability}")
+        if not 0.0 <= self.motor_damage_low <= self.motor_damage_high <= 4.0:
+            raise ConfigError("motor damage scales need 0 <= motor_damage_low <= motor_damage_high <= 4, got "
+                              f"{self.motor_damage_low}, {self.motor_damage_high}")
+        for name in ("upper_damage_probability", "motor_damage_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1], got {getattr(self, name)}")
 
     def sample(self, rng: np.random.Generator, n: int) -> tuple[str, ...]:
         """`n` bodies as canonical spec strings. The draws, in this order, all from `rng`: an (n, 8) array of
         segment scales (columns: LEGS x (upper, lower)), n damage coin flips, n upper-segment choices, n damage
-        scales; so the same seed and n give the same bodies."""
+        scales; then, only if `motor_damage_probability` > 0, n motor coin flips, n leg choices, n strengths. So
+        the same seed and n give the same bodies."""
         scales = rng.uniform(self.low, self.high, size=(n, len(LEGS), 2))
         damaged = rng.random(n) < self.upper_damage_probability
         legs = rng.integers(0, len(LEGS), size=n)
         severe = rng.uniform(self.upper_damage_low, self.upper_damage_high, size=n)
         scales[damaged, legs[damaged], 0] = severe[damaged]
-        scales = np.round(scales, self.decimals)
-        return tuple(format_spec(LegDamage(leg, segment, float(body[index, column]))
+        motors = np.ones((n, len(LEGS)))
+        if self.motor_damage_probability > 0:
+            weakened = rng.random(n) < self.motor_damage_probability
+            motor_legs = rng.integers(0, len(LEGS), size=n)
+            strengths = rng.uniform(self.motor_damage_low, self.motor_damage_high, size=n)
+            motors[weakened, motor_legs[weakened]] = strengths[weakened]
+        scales = np.concatenate([scales, motors[:, :, None]], axis=2).round(self.decimals)
+        return tuple(format_spec(LegDamage(leg, part, float(body[index, column]))
                                  for index, leg in enumerate(LEGS)
-                                 for column, segment in enumerate(("upper", "lower")))
+                                 for column, part in enumerate(PARTS))
                      for body in scales)
 
     def contains(self, morphology: str | Morphology) -> bool:
         """Whether the body lies in the support of this distribution (see the class docstring)."""
-        scales = resolve_morphology(morphology).segment_scales()
+        body = resolve_morphology(morphology)
+        weakened = list(body.motor_scales().values())
+        if weakened and not (len(weakened) == 1 and self.motor_damage_probability > 0
+                             and self.motor_damage_low <= weakened[0] <= self.motor_damage_high):
+            return False
+        scales = body.segment_scales()
         lowers = [scales.get((leg, "lower"), 1.0) for leg in LEGS]
         uppers = [scales.get((leg, "upper"), 1.0) for leg in LEGS]
         if not all(self.low <= scale <= self.high for scale in lowers):
@@ -135,7 +162,10 @@ class BodyDistribution:
                 and self.upper_damage_low <= outside[0] <= self.upper_damage_high)
 
 
-BODY_DISTRIBUTIONS: dict[str, BodyDistribution] = {"leg-scales": BodyDistribution()}
+BODY_DISTRIBUTIONS: dict[str, BodyDistribution] = {
+    "leg-scales": BodyDistribution(),
+    "leg-scales-motors": BodyDistribution(motor_damage_probability=0.5),
+}
 
 
 def bodies_in_support(distribution: BodyDistribution,

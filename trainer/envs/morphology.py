@@ -11,11 +11,13 @@ factor (0 removes it). The paper's damage sets are presets:
   in the paper.
 
 Any other body is written as text, `leg:segment:scale` parts joined by '+', e.g.
-`front_left:lower:0.25+front_right:lower:0.25` (both front lower legs at 25% of their length). The canonical
-spelling (`Morphology.spec`, `format_spec`) lists the parts in leg order (`LEGS`), upper before lower, leaves out
-segments at scale 1 and writes each scale as Python's shortest float repr without a trailing ".0" (`0.25`, `1.5`,
-`0`); the body with nothing changed is `standard`. A morphology parsed from text is named by its canonical spec, so
-two spellings of one body get one name (and one env in `fitness.cached_env`).
+`front_left:lower:0.25+front_right:lower:0.25` (both front lower legs at 25% of their length). Besides the two
+segments, a leg has its `motor` part: `front_left:motor:0.3` leaves the leg's geometry as it is and scales the
+strength of its actuators (both joints; torque, or a servo's stall torque and speed) to 30%; 0 paralyses the leg.
+The canonical spelling (`Morphology.spec`, `format_spec`) lists the parts in leg order (`LEGS`), upper, lower,
+motor, leaves out parts at scale 1 and writes each scale as Python's shortest float repr without a trailing ".0"
+(`0.25`, `1.5`, `0`); the body with nothing changed is `standard`. A morphology parsed from text is named by its
+canonical spec, so two spellings of one body get one name (and one env in `fitness.cached_env`).
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from hebbkit.runtime.errors import ConfigError
 
 LEGS = ("front_left", "front_right", "rear_left", "rear_right")
 SEGMENTS = ("upper", "lower")
+MOTOR = "motor"
+PARTS = (*SEGMENTS, MOTOR)
+"""A leg's parts: its two segments (length scaled) and its motor (actuator strength scaled)."""
 
 
 @dataclass(frozen=True)
 class LegDamage:
-    """Scale one leg segment's length by `scale` (1 unchanged, 0.25 the paper's damage, 0 removes it)."""
+    """Scale one leg segment's length by `scale` (1 unchanged, 0.25 the paper's damage, 0 removes it), or, for
+    segment `motor`, the strength of the leg's actuators (0 paralyses the leg)."""
 
     leg: str
     segment: str = "lower"
@@ -42,8 +48,8 @@ class LegDamage:
     def __post_init__(self) -> None:
         if self.leg not in LEGS:
             raise ConfigError(f"unknown leg {self.leg!r}; expected one of {LEGS}")
-        if self.segment not in SEGMENTS:
-            raise ConfigError(f"unknown leg segment {self.segment!r}; expected one of {SEGMENTS}")
+        if self.segment not in PARTS:
+            raise ConfigError(f"unknown leg segment {self.segment!r}; expected one of {PARTS}")
         if not 0.0 <= self.scale <= 4.0:
             raise ConfigError(f"segment scale must be within [0, 4], got {self.scale}")
 
@@ -55,13 +61,21 @@ class Morphology:
     name: str
     damages: tuple[LegDamage, ...] = ()
 
-    def segment_scales(self) -> dict[tuple[str, str], float]:
-        """(leg, segment) -> length factor, combining repeated damages multiplicatively."""
+    def part_scales(self) -> dict[tuple[str, str], float]:
+        """(leg, part) -> factor (segments: length; motor: strength), repeated damages combined multiplicatively."""
         scales: dict[tuple[str, str], float] = {}
         for damage in self.damages:
             key = (damage.leg, damage.segment)
             scales[key] = scales.get(key, 1.0) * damage.scale
         return scales
+
+    def segment_scales(self) -> dict[tuple[str, str], float]:
+        """(leg, segment) -> length factor of the changed segments (the geometry; motors left out)."""
+        return {key: scale for key, scale in self.part_scales().items() if key[1] != MOTOR}
+
+    def motor_scales(self) -> dict[str, float]:
+        """leg -> actuator strength factor of the legs whose motors are changed."""
+        return {leg: scale for (leg, part), scale in self.part_scales().items() if part == MOTOR}
 
     @property
     def spec(self) -> str:
@@ -77,8 +91,9 @@ MORPHOLOGIES = {
 
 
 SPEC_SYNTAX = ("leg:segment:scale parts joined by '+' (legs: " + ", ".join(LEGS) + "; segments: "
-               + ", ".join(SEGMENTS) + "; scale: a number within [0, 4], 1 the nominal length, 0 removes the "
-               "segment), e.g. front_left:lower:0.25+front_right:lower:0.25")
+               + ", ".join(SEGMENTS) + ", or motor for the leg's actuator strength; scale: a number within [0, 4], "
+               "1 nominal, 0 removes the segment or paralyses the leg), e.g. "
+               "front_left:lower:0.25+front_right:lower:0.25")
 
 
 def format_scale(scale: float) -> str:
@@ -88,11 +103,11 @@ def format_scale(scale: float) -> str:
 
 
 def canonical_damages(damages: Iterable[LegDamage]) -> tuple[LegDamage, ...]:
-    """One damage per changed segment (repeats combined multiplicatively, scale-1 segments left out), in leg
-    order (`LEGS`), upper before lower."""
-    scales = Morphology("", tuple(damages)).segment_scales()
-    return tuple(LegDamage(leg, segment, scales[(leg, segment)]) for leg in LEGS for segment in SEGMENTS
-                 if scales.get((leg, segment), 1.0) != 1.0)
+    """One damage per changed part (repeats combined multiplicatively, scale-1 parts left out), in leg order
+    (`LEGS`), then part order (`PARTS`: upper, lower, motor)."""
+    scales = Morphology("", tuple(damages)).part_scales()
+    return tuple(LegDamage(leg, part, scales[(leg, part)]) for leg in LEGS for part in PARTS
+                 if scales.get((leg, part), 1.0) != 1.0)
 
 
 def format_spec(damages: Iterable[LegDamage]) -> str:
@@ -122,16 +137,16 @@ def parse_spec(text: str) -> tuple[LegDamage, ...]:
         leg, segment, scale_text = fields
         if leg not in LEGS:
             raise ConfigError(f"{where}: unknown leg {leg!r}; expected one of {', '.join(LEGS)}")
-        if segment not in SEGMENTS:
-            raise ConfigError(f"{where}: unknown segment {segment!r}; expected one of {', '.join(SEGMENTS)}")
+        if segment not in PARTS:
+            raise ConfigError(f"{where}: unknown segment {segment!r}; expected one of {', '.join(PARTS)}")
         try:
             scale = float(scale_text)
         except ValueError:
             raise ConfigError(f"{where}: scale {scale_text!r} is not a number; expected a number within [0, 4] "
-                              "(1 the nominal length, 0 removes the segment)") from None
+                              "(1 nominal, 0 removes the segment or paralyses the leg)") from None
         if not 0.0 <= scale <= 4.0:
             raise ConfigError(f"{where}: scale {scale_text!r} is outside [0, 4]; expected a number within [0, 4] "
-                              "(1 the nominal length, 0 removes the segment)")
+                              "(1 nominal, 0 removes the segment or paralyses the leg)")
         if (leg, segment) in seen:
             raise ConfigError(f"{where}: {leg}:{segment} appears twice; give each segment once")
         seen.add((leg, segment))

@@ -83,6 +83,7 @@ class QuadrupedEnv(gym.Env):
             raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.body = resolve_body(robot)
         self.morphology = resolve_morphology(morphology)
+        self.body.strength_per_joint(self.morphology)  # refuses weakened motors on a body without joint_legs
         self.observation_kind = observation
         self.actuation = actuation
         self._perturbation_source = perturbations if perturbations is not None else Perturbations()
@@ -270,7 +271,8 @@ class QuadrupedEnv(gym.Env):
         p.changeDynamics(robot, -1, mass=self._nominal_torso_mass * perturbations.torso_mass, physicsClientId=c)
         for index, damping in zip(self._joint_indices, self._joint_damping, strict=True):
             p.changeDynamics(robot, index, jointDamping=damping + perturbations.joint_damping, physicsClientId=c)
-        self._strength = np.asarray(perturbations.strength_per_joint(len(self._joint_indices)))
+        self._strength = (np.asarray(perturbations.strength_per_joint(len(self._joint_indices)))
+                          * np.asarray(self.body.strength_per_joint(self.morphology)))
         if self.actuation == "torque":
             # Coulomb friction: a velocity motor towards zero speed with the friction torque as its limit.
             p.setJointMotorControlArray(robot, self._joint_indices, p.VELOCITY_CONTROL,
