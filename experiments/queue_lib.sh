@@ -13,7 +13,9 @@ train_run() {
         mkdir -p "runs/$name" && cp -r "$source"/. "runs/$name"/
     fi
     if [ -f "runs/$name/checkpoint.npz" ]; then
-        "$HEBBKIT" train --resume "runs/$name" --env-steps-budget "$budget" --generations 100000 --no-progress
+        # --workers 0 (one per core): a run started on one worker would otherwise keep its stored count
+        "$HEBBKIT" train --resume "runs/$name" --env-steps-budget "$budget" --generations 100000 --workers 0 \
+            --no-progress
     else
         "$HEBBKIT" train "$@" --env-steps-budget "$budget" --generations 100000 --run-dir "runs/$name" --no-progress
     fi

@@ -43,7 +43,7 @@ def test_a_committed_checkpoint_is_copied_and_resumed_and_nothing_validated_with
     # a finished run resumed on a new machine makes no snapshots: validating it would fail and stop the queue
     committed(workspace)
     calls = train_run(workspace, "ant", "models/committed", "150")
-    assert calls == ["train --resume runs/ant --env-steps-budget 150 --generations 100000 --no-progress"]
+    assert calls == ["train --resume runs/ant --env-steps-budget 150 --generations 100000 --workers 0 --no-progress"]
     assert (workspace / "runs" / "ant" / "checkpoint.npz").exists()
 
 
@@ -55,7 +55,7 @@ def test_a_run_with_snapshots_is_validated_with_the_queue_flags(workspace):
     for file in ("config.json", "checkpoint.npz"):
         (workspace / "runs" / "car" / file).write_text("local")
     calls = train_run(workspace, "car", "models/committed", "10", flags='VALIDATE_FLAGS="--every 5"')
-    assert calls == ["train --resume runs/car --env-steps-budget 10 --generations 100000 --no-progress",
+    assert calls == ["train --resume runs/car --env-steps-budget 10 --generations 100000 --workers 0 --no-progress",
                      "validate runs/car --no-progress --every 5"]
     assert (workspace / "runs" / "car" / "checkpoint.npz").read_text() == "local"  # the local run wins
 
