@@ -85,10 +85,15 @@ class ParameterLayout:
 
     def fan_in_uniform(self, rng: np.random.Generator) -> np.ndarray:
         """A starting vector for the static baseline: every weight of layer l drawn U(-1/sqrt(in_l), 1/sqrt(in_l)),
-        PyTorch's `nn.Linear` default, which the paper's static baseline starts from. Static weights only."""
-        if self.network.rule_spec.n_coefficients != 0 or self.network.frontend is not None:
-            raise ConfigError("fan-in-uniform starts static weights only (rule static, no front end)")
-        parts = [rng.uniform(-1.0, 1.0, size=shape).reshape(-1) / math.sqrt(shape[0]) for shape in self.shapes]
+        PyTorch's `nn.Linear` default, which the paper's static baseline starts from; a front end's convolution
+        kernels [out, in, k, k] likewise with fan-in in x k x k (`nn.Conv2d`'s default bound). Static weights only;
+        the draws are made tensor by tensor in ravel order (a network without front end draws what it always did)."""
+        if self.network.rule_spec.n_coefficients != 0:
+            raise ConfigError("fan-in-uniform starts static weights only (rule static)")
+        parts = []
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            fan_in = math.prod(shape[1:]) if name.startswith("frontend/") else shape[0]
+            parts.append(rng.uniform(-1.0, 1.0, size=shape).reshape(-1) / math.sqrt(fan_in))
         return np.concatenate(parts)
 
     def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:

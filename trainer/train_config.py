@@ -104,7 +104,7 @@ class TrainConfig:
 
     config: str = field(default="ant-paper", metadata={
         "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, ant-proprio, "
-                "carracing-paper, smoke"})
+                "carracing-paper, carracing-static, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
@@ -201,6 +201,8 @@ PRESETS: dict[str, dict] = {
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                         "burn_in": 0},
+    "carracing-static": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
+                         "burn_in": 0, "rule": "static", "static_init": "fan-in-uniform"},
     "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
     "ant-robust-motors": {"morphologies": ("standard",), "body_distribution": "leg-scales-motors",
                           "bodies_per_generation": 2},
@@ -262,18 +264,20 @@ def resolve_policy_backend(name: str) -> str:
 def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSpec:
     """The network a run trains: `hidden` tanh layers between the robot's observations and actions (CarRacing:
     the conv front end, then plastic layers with a raw output in the update and the car's action head)."""
+    if config.rule == "static" and config.rule_family != "synapse":
+        raise ConfigError(f"rule static evolves the weights, not a rule: rule_family must be 'synapse', got "
+                          f"{config.rule_family!r}")
     if config.task.env == "carracing":  # conv front end -> plastic 648-128-64-3, raw output in the update
         from hebbkit.runtime.frontend import CARRACING_FRONTEND
 
         sizes = (CARRACING_FRONTEND.output_size, *config.hidden, n_outputs)
-        return NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 2) + ("identity",),
-                           rule=config.rule, normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"),
-                           frontend=CARRACING_FRONTEND, family=config.rule_family)
+        car = {"layer_sizes": sizes, "activations": ("tanh",) * (len(sizes) - 2) + ("identity",),
+               "action_head": ("tanh", "sigmoid", "sigmoid"), "frontend": CARRACING_FRONTEND}
+        if config.rule == "static":  # the static baseline: weights evolved, nothing to normalise after updates
+            return NetworkSpec(**car, rule="static", init=WeightInit("stored"))
+        return NetworkSpec(**car, rule=config.rule, normalize_weights=True, family=config.rule_family)
     sizes = (n_inputs, *config.hidden, n_outputs)
     activations = ("tanh",) * (len(sizes) - 1)
     if config.rule == "static":
-        if config.rule_family != "synapse":
-            raise ConfigError(f"rule static evolves the weights, not a rule: rule_family must be 'synapse', got "
-                              f"{config.rule_family!r}")
         return NetworkSpec(layer_sizes=sizes, activations=activations, rule="static", init=WeightInit("stored"))
     return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule, family=config.rule_family)

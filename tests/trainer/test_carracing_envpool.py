@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from hebbkit.runtime import Policy
+from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.artifact import save_artifact
 from hebbkit.trainer.batched import run_batched_episodes
 from hebbkit.trainer.envs.carracing import CARRACING_PROFILE
@@ -186,3 +186,38 @@ def test_envpool_training_runs_resumes_and_repeats_itself(envpool_run, tmp_path)
                      "--no-progress", "--no-tensorboard")
     assert result.returncode == 0, result.stderr
     assert log_rows(again) == log_rows(envpool_run)  # resumed == uninterrupted, 2 threads == 1 thread
+
+
+def test_fan_in_uniform_starts_the_car_s_kernels_and_weights_and_leaves_the_ant_s_draw_as_it_was():
+    car = ParameterLayout.of(network_for(resolve_config({"config": "carracing-static"}), 0, 3))
+    tensors = car.unravel(car.fan_in_uniform(np.random.default_rng(0)))
+    bounds = {"frontend/0": 1 / np.sqrt(3 * 3 * 3), "frontend/1": 1 / np.sqrt(6 * 5 * 5),
+              "initial_weights/0": 1 / np.sqrt(648), "initial_weights/1": 1 / np.sqrt(128),
+              "initial_weights/2": 1 / np.sqrt(64)}
+    assert set(tensors) == set(bounds)
+    for name, bound in bounds.items():
+        assert 0.8 * bound < np.abs(tensors[name]).max() <= bound + 1e-7, name
+    ant = ParameterLayout.of(network_for(resolve_config({"config": "ant-static"}), 28, 8))
+    rng = np.random.default_rng(3)
+    before = np.concatenate([rng.uniform(-1.0, 1.0, size=shape).reshape(-1) / np.sqrt(shape[0])
+                             for shape in ant.shapes])  # the draw as written before front ends were allowed
+    np.testing.assert_array_equal(ant.fan_in_uniform(np.random.default_rng(3)), before)
+
+
+def test_the_static_car_baseline_trains_on_envpool_and_its_twin_equals_policy_step(tmp_path):
+    """carracing-static: weights (conv kernels included) evolved directly, started fan-in-uniform; the batched
+    twin steps such a network as `Policy.step` does (nothing learns, nothing is normalised)."""
+    run_dir = tmp_path / "static-car"
+    result = hebbkit("train", "--config", "carracing-static", "--carracing-backend", "envpool", "--population", "4",
+                     "--generations", "1", "--max-steps", "20", "--workers", "1", "--learning-rate", "1e-9",
+                     "--run-dir", str(run_dir), "--no-progress", "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    artifact = load_artifact(run_dir / "latest.npz")
+    assert artifact.network.rule == "static" and not artifact.network.normalize_weights
+    assert np.abs(artifact.static_tensors["frontend/1"]).max() <= 1 / np.sqrt(150) + 1e-3  # one tiny ES step
+    policy = Policy(artifact, "numpy", seed=4)
+    twin = PopulationTwin([artifact])
+    weights = [torch.tensor(w[None].copy()) for w in policy.weights]
+    for frame in np.random.default_rng(2).random((5, 1, 3, 84, 84)).astype(np.float32):
+        actions = twin.step(weights, torch.from_numpy(frame)).numpy()
+        np.testing.assert_allclose(actions[0], policy.step(frame[0]), atol=1e-5)
