@@ -12,8 +12,10 @@ ship_files() {
     mkdir -p "$model/$checkpoint"
     cp "$artifact" "$model/model.npz"
     local file
-    for file in config.json log.csv validation.csv checkpoint.npz best.npz; do
-        if [ -f "$run/$file" ]; then cp "$run/$file" "$model/$checkpoint/"; fi
-    done
+    if [ ! "$run" -ef "$model/$checkpoint" ]; then   # shipping from the committed checkpoint itself copies nothing
+        for file in config.json log.csv validation.csv checkpoint.npz best.npz; do
+            if [ -f "$run/$file" ]; then cp "$run/$file" "$model/$checkpoint/"; fi
+        done
+    fi
     "$HEBBKIT" plot "$model/$checkpoint" --output "$model/training_curve.png"
 }

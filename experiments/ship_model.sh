@@ -9,7 +9,8 @@
 # and the run's resumable files (after `hebbkit validate` scored its new snapshots) are copied to
 # models/NAME/checkpoint (commit them once per session).
 #   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE] [ARTIFACT]
-#   (defaults: runs/NAME, models/ant-static/model.npz, RUN_DIR/latest.npz)
+#   (defaults: runs/NAME, models/ant-static/model.npz, RUN_DIR/latest.npz; on a machine without runs/, RUN_DIR may be
+#   the committed models/NAME/checkpoint when it holds the run's final latest.npz)
 # Stop the training first (kill -INT: it checkpoints); the evaluations use both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

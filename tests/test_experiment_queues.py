@@ -121,3 +121,13 @@ def test_shipping_a_missing_artifact_stops_before_overwriting_anything(workspace
     result = ship(workspace, "ship_model.sh", "ant-paper", "runs/ant-paper", "-", "runs/nope.npz")
     assert result.returncode != 0 and "no runs/nope.npz: nothing to ship" in result.stderr
     assert (model / "model.npz").read_text() == "shipped before" and not (model / "checkpoint").exists()
+
+
+def test_a_model_ships_from_its_committed_checkpoint_on_a_machine_without_runs(workspace):
+    checkpoint = workspace / "models" / "ant-paper" / "checkpoint"
+    checkpoint.mkdir(parents=True)
+    for file in ("config.json", "log.csv", "checkpoint.npz", "latest.npz"):
+        (checkpoint / file).write_text(file)
+    calls = shipped(workspace, "ship_model.sh", "ant-paper", "models/ant-paper/checkpoint")
+    assert (workspace / "models" / "ant-paper" / "model.npz").read_text() == "latest.npz"
+    assert calls[0] == "inspect models/ant-paper/checkpoint/latest.npz"  # no snapshots there: nothing to validate
