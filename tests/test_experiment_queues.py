@@ -5,6 +5,7 @@ nothing trains."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,20 @@ def test_a_model_ships_from_its_committed_checkpoint_on_a_machine_without_runs(w
     calls = shipped(workspace, "ship_model.sh", "ant-paper", "models/ant-paper/checkpoint")
     assert (workspace / "models" / "ant-paper" / "model.npz").read_text() == "latest.npz"
     assert calls[0] == "inspect models/ant-paper/checkpoint/latest.npz"  # no snapshots there: nothing to validate
+
+
+def test_rescoring_ranks_the_candidates_by_their_mean_over_the_three_bodies(workspace):
+    (workspace / "experiments" / "rescore_snapshots.sh").write_text(
+        (ROOT / "experiments" / "rescore_snapshots.sh").read_text())
+    fake = workspace / "fake-hebbkit"  # prints a report whose distances are the artifact name's number
+    fake.write_text('#!/usr/bin/env bash\necho "$*" >> calls.txt\nn=$((10#$(basename "$2" .npz | tr -dc 0-9)))\n'
+                    'echo "{\\"artifact\\": \\"$2\\", \\"morphologies\\": {\\"a\\": {\\"distance_mean\\": $n}, '
+                    '\\"b\\": {\\"distance_mean\\": 0}, \\"c\\": {\\"distance_mean\\": 0}}}"\n')
+    result = subprocess.run(["bash", "experiments/rescore_snapshots.sh", "runs/x/gen_0300.npz", "runs/x/gen_0600.npz"],
+                            cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(fake), "PYTHON": sys.executable})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["200.0", "runs/x/gen_0600.npz"], ["100.0", "runs/x/gen_0300.npz"]]
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    assert all("--episodes 20 --seed 10000100" in call and "damaged_left_front" not in call for call in calls)
