@@ -19,6 +19,12 @@ CARRACING_PROFILE = RobotProfile(
     action_high=(1.0, 1.0, 1.0),
 )
 """One image observation [3, 84, 84] in [0, 1]; steer, gas, brake as CarRacing takes them."""
+CONTROL_PERIOD = 1.0 / 50  # CarRacing's FPS
+
+
+def observation_space() -> gym.spaces.Box:
+    """What the network sees, on either env: [3, 84, 84] float32 in [0, 1]."""
+    return gym.spaces.Box(0.0, 1.0, (3, FRAME, FRAME), np.float32)
 
 
 def preprocess(frame: np.ndarray) -> np.ndarray:
@@ -34,9 +40,9 @@ class CarRacingPixels(gym.ObservationWrapper):
 
     def __init__(self, env: gym.Env | None = None, **options) -> None:
         super().__init__(env if env is not None else gym.make("CarRacing-v3", **options))
-        self.observation_space = gym.spaces.Box(0.0, 1.0, (3, FRAME, FRAME), np.float32)
+        self.observation_space = observation_space()
         self.profile = CARRACING_PROFILE
-        self.dt = 1.0 / 50  # CarRacing's FPS
+        self.dt = CONTROL_PERIOD
 
     def observation(self, observation: np.ndarray) -> np.ndarray:
         return preprocess(observation)

@@ -17,7 +17,7 @@ import numpy as np
 
 from hebbkit.runtime.errors import DependencyError
 
-from .carracing import CARRACING_PROFILE, FRAME, preprocess
+from .carracing import CARRACING_PROFILE, CONTROL_PERIOD, observation_space, preprocess
 
 ENVPOOL_INSTALL = "pip install envpool==1.2.5 (or: pip install 'hebbkit[train]')"
 
@@ -85,11 +85,11 @@ class CarRacingPoolEnv(gym.Env):
     def __init__(self, max_steps: int = 1000) -> None:
         import_envpool()  # DependencyError now, not at the first reset
         self.max_steps = max_steps
-        self.observation_space = gym.spaces.Box(0.0, 1.0, (3, FRAME, FRAME), np.float32)
+        self.observation_space = observation_space()
         self.action_space = gym.spaces.Box(np.array(CARRACING_PROFILE.action_low, np.float32),
                                            np.array(CARRACING_PROFILE.action_high, np.float32))
         self.profile = CARRACING_PROFILE
-        self.dt = 1.0 / 50  # CarRacing's FPS
+        self.dt = CONTROL_PERIOD
         self._pool: CarRacingPool | None = None
         self._seed = 0
         self._ended = True
