@@ -125,7 +125,7 @@ class TrainingLog:
         """Add one generation's row (the header first, in a new file)."""
         new = not self.path.exists()
         with self.path.open("a", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=LOG_FIELDS)
+            writer = csv.DictWriter(stream, fieldnames=LOG_FIELDS, lineterminator="\n")
             if new:
                 writer.writeheader()
             writer.writerow(row)

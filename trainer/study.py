@@ -88,7 +88,7 @@ def write_validation(run_dir: Path, rows: list[dict]) -> Path:
             path.unlink()
     new = not path.exists()
     with path.open("a", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=VALIDATION_FIELDS)
+        writer = csv.DictWriter(stream, fieldnames=VALIDATION_FIELDS, lineterminator="\n")
         if new:
             writer.writeheader()
         writer.writerows(rows)

@@ -99,6 +99,7 @@ def test_validate_scores_each_snapshot_once_on_fixed_seeds(snapshot_run):
         ("2", "standard"), ("2", "damaged_left_front"), ("4", "standard"), ("4", "damaged_left_front")]
     assert int(rows[-1]["env_steps"]) == sum(logged_steps(snapshot_run))
     assert {row["seed"] for row in rows} == {"10000000"}
+    assert b"\r" not in (snapshot_run / "validation.csv").read_bytes()  # "\n" line ends, as log.csv
     again = hebbkit(*arguments)
     assert again.returncode == 0 and "0 new" in again.stdout
     empty = snapshot_run.parent / "empty"

@@ -80,6 +80,7 @@ def test_resume_after_sigkill_continues_bit_identically(tmp_path):
     assert len(log.read_text().splitlines()) == int(generations) + 1  # no duplicated or missing rows
     whole_rows = [row.split(",")[:6] for row in (uninterrupted / "log.csv").read_text().splitlines()]
     assert [row.split(",")[:6] for row in log.read_text().splitlines()] == whole_rows
+    assert b"\r" not in log.read_bytes()  # one line ending throughout, whether written before or after the resume
 
 
 def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
