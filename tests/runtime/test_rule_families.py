@@ -288,28 +288,54 @@ def test_the_checksum_covers_the_compact_tensors(tmp_path, saved_neuron):
         load_artifact(path)
 
 
-@pytest.mark.parametrize("model", ["ant-paper", "ant-static", "servo-proprio"])
-def test_shipped_models_load_as_synapse_family_and_rewrite_unchanged_but_for_the_metadata_checksum(model, tmp_path):
-    path = ROOT / "models" / model / "model.npz"
+SHIPPED_SYNAPSE_MODELS = ["ant-paper", "ant-robust", "ant-static", "servo-proprio"]
+PROFILE_IDENTITY = {"robot", "observation", "joint_limits"}  # profile fields written since the profile registry
+
+
+def assert_rewrites_unchanged(path: Path, tmp_path: Path) -> None:
+    """Loading `path` and writing it again keeps every tensor and metadata field; it gains only what newer writers
+    add (the metadata checksum, the profile's explicit identity)."""
     artifact = load_artifact(path)
     shipped = read_metadata(path)
-    assert artifact.network.family == "synapse"
-    assert shipped["schema_version"] == 1 and "family" not in shipped["network"]
-    assert METADATA_CHECKSUM_KEY not in shipped  # written before metadata checksums: verified the older way
-    rewritten = tmp_path / "model.npz"
+    shipped.pop(METADATA_CHECKSUM_KEY, None)
+    rewritten = tmp_path / "rewritten.npz"
     rewritten.write_bytes(artifact_to_bytes(artifact))
     metadata = read_metadata(rewritten)
-    checksum = metadata.pop(METADATA_CHECKSUM_KEY)
-    assert checksum == metadata_checksum(metadata)
-    # the profile gains its explicit identity, derived from the old name; nothing else changes
+    assert metadata.pop(METADATA_CHECKSUM_KEY) == metadata_checksum(metadata)
     added = set(metadata["profile"]) - set(shipped["profile"])
-    assert added <= {"robot", "observation", "joint_limits"}
+    assert added <= PROFILE_IDENTITY
     for key in added:
         metadata["profile"].pop(key)
     assert metadata == shipped  # same fields otherwise, same schema version 1: older readers keep reading it
     with np.load(path) as before, np.load(rewritten) as after:
         assert before.files == after.files
         assert all(before[name].tobytes() == after[name].tobytes() for name in before.files if name != METADATA_KEY)
+
+
+@pytest.mark.parametrize("model", SHIPPED_SYNAPSE_MODELS)
+def test_shipped_models_load_as_synapse_family_and_rewrite_unchanged(model, tmp_path):
+    path = ROOT / "models" / model / "model.npz"
+    assert load_artifact(path).network.family == "synapse"
+    shipped = read_metadata(path)
+    assert shipped["schema_version"] == 1 and "family" not in shipped["network"]  # the default family is implicit
+    assert_rewrites_unchanged(path, tmp_path)
+
+
+def test_a_file_written_before_metadata_checksums_and_profile_identity_loads_and_rewrites_unchanged(tmp_path):
+    """The oldest schema-1 files (some shipped models were written so) carry neither the metadata checksum nor the
+    profile's explicit identity: their fields are validated instead, and nothing else about them changes."""
+    current = save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=4), tmp_path / "current.npz")
+    with np.load(current) as archive:
+        members = {name: archive[name] for name in archive.files}
+    metadata = json.loads(members[METADATA_KEY].tobytes())
+    del metadata[METADATA_CHECKSUM_KEY]
+    for key in PROFILE_IDENTITY & set(metadata["profile"]):
+        del metadata["profile"][key]
+    members[METADATA_KEY] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    old = tmp_path / "old.npz"
+    with open(old, "wb") as stream:
+        np.savez(stream, **members)
+    assert_rewrites_unchanged(old, tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------- the backends
