@@ -1,0 +1,68 @@
+"""The shipped models' evidence and the tables that quote it agree.
+
+Each model ships `eval_100_episodes.json` (written by `hebbkit eval MODEL --morphologies standard damaged_right_front
+damaged_left_front --episodes 100 --json`). It must describe the `model.npz` shipped beside it (a re-shipped model
+with a stale report fails here), and every distance it reports must appear, as `mean +- std`, in the model's card;
+the README's Results table and `docs/results.md` quote the Ant models' numbers from the same reports. That the
+episodes themselves replay is `tests/adaptation/`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hebbkit.runtime import load_artifact
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = sorted(path.parent.name for path in (ROOT / "models").glob("*/eval_100_episodes.json"))
+README_MODELS = ("ant-robust", "ant-paper", "ant-static")  # the Ant models in the README's Results table
+
+
+def report(model: str) -> dict:
+    return json.loads((ROOT / "models" / model / "eval_100_episodes.json").read_text())
+
+
+def quoted(entry: dict) -> str:
+    """A body's result as the tables write it, e.g. `1,384.1 +- 44.4`."""
+    return f"{entry['distance_mean']:,.1f} +- {entry['distance_std']:,.1f}"
+
+
+def section(text: str, heading: str) -> str:
+    """The text under `heading` up to the next heading of the same level."""
+    level = heading.split(" ")[0] + " "
+    start = text.index(heading + "\n")
+    end = text.find("\n" + level, start + len(heading))
+    return text[start:] if end < 0 else text[start:end]
+
+
+def test_every_legged_model_ships_its_evaluation():
+    legged = [p.parent.name for p in (ROOT / "models").glob("*/model.npz")
+              if load_artifact(p).network.frontend is None]
+    assert sorted(legged) == MODELS
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_evaluation_report_is_of_the_shipped_model(model):
+    evidence = report(model)
+    assert evidence["sha256"] == load_artifact(ROOT / "models" / model / "model.npz").sha256(), \
+        f"models/{model}/eval_100_episodes.json was written for another model.npz: re-run its evaluation"
+    assert evidence["config"]["episodes"] == 100 and evidence["config"]["seed"] == 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_card_quotes_its_evaluation(model):
+    card = (ROOT / "models" / model / "README.md").read_text()
+    for body, entry in report(model)["morphologies"].items():
+        assert quoted(entry) in card, f"models/{model}/README.md does not quote {body}: {quoted(entry)}"
+
+
+@pytest.mark.parametrize("document, heading", [("README.md", "## Results"),
+                                                ("docs/results.md", "# Results")])
+def test_the_results_tables_quote_the_shipped_ant_models(document, heading):
+    text = section((ROOT / document).read_text(), heading)
+    for model in README_MODELS:
+        for body, entry in report(model)["morphologies"].items():
+            assert quoted(entry) in text, f"{document} ({heading}) does not quote {model} on {body}: {quoted(entry)}"
