@@ -8,7 +8,7 @@
 #   training_curve.png         from the run's log
 # and the run's resumable files (after `hebbkit validate` scored its new snapshots) are copied to
 # models/NAME/checkpoint (commit them once per session).
-#   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE] [ARTIFACT]
+#   experiments/ship_model.sh NAME [RUN_DIR] [BASELINE] [ARTIFACT]     (BASELINE -: no baseline column, e.g. servo-proprio)
 #   (defaults: runs/NAME, models/ant-static/model.npz, RUN_DIR/latest.npz; on a machine without runs/, RUN_DIR may be
 #   the committed models/NAME/checkpoint when it holds the run's final latest.npz)
 # Stop the training first (kill -INT: it checkpoints); the evaluations use both cores.
@@ -24,8 +24,10 @@ if [ -d "$run/snapshots" ]; then "$HEBBKIT" validate "$run" --no-progress; fi   
 ship_files "$run" "$model" "$artifact" checkpoint
 "$HEBBKIT" eval "$model/model.npz" --morphologies standard damaged_right_front damaged_left_front --episodes 100 \
     --json --no-progress > "$model/eval_100_episodes.json"
-"$HEBBKIT" suite "$model/model.npz" --suite unseen-bodies --baseline "$baseline" --episodes 100 \
+baseline_flags=()
+if [ "$baseline" != "-" ]; then baseline_flags=(--baseline "$baseline"); fi
+"$HEBBKIT" suite "$model/model.npz" --suite unseen-bodies "${baseline_flags[@]}" --episodes 100 \
     --output "$model/unseen-bodies" --no-progress
-"$HEBBKIT" suite "$model/model.npz" --suite sim2real --baseline "$baseline" --episodes 30 \
+"$HEBBKIT" suite "$model/model.npz" --suite sim2real "${baseline_flags[@]}" --episodes 30 \
     --output "$model/suite" --no-progress
 echo "shipped $model: update its README.md (tables from eval_100_episodes.json, unseen-bodies/suite.md, suite/suite.md)"

@@ -100,6 +100,14 @@ def test_ship_model_ships_the_chosen_snapshot_and_copies_the_resumable_files(wor
     assert calls[:3] == ["validate runs/ant-paper --no-progress", "inspect runs/ant-paper/snapshots/gen_0400.npz",
                          "plot models/ant-paper/checkpoint --output models/ant-paper/training_curve.png"]
     assert [call.split()[0] for call in calls[3:]] == ["eval", "suite", "suite"]
+    assert all("--baseline models/ant-static/model.npz" in call for call in calls[4:])
+
+
+def test_a_model_without_a_baseline_ships_its_suites_alone(workspace):
+    finished_run(workspace, "servo-proprio")
+    calls = shipped(workspace, "ship_model.sh", "servo-proprio", "runs/servo-proprio", "-")
+    suites = [call for call in calls if call.startswith("suite")]
+    assert len(suites) == 2 and not any("--baseline" in call for call in suites)
 
 
 def test_ship_carracing_scores_both_envs_and_records_a_gif(workspace):
@@ -149,3 +157,35 @@ def test_rescoring_ranks_the_candidates_by_their_mean_over_the_three_bodies(work
     assert [line.split()[:2] for line in lines] == [["200.0", "runs/x/gen_0600.npz"], ["100.0", "runs/x/gen_0300.npz"]]
     calls = (workspace / "calls.txt").read_text().splitlines()
     assert all("--episodes 20 --seed 10000100" in call and "damaged_left_front" not in call for call in calls)
+
+
+def test_servo_rescoring_ranks_walkers_by_their_worst_perturbation(workspace):
+    (workspace / "experiments" / "rescore_servo.sh").write_text((ROOT / "experiments" / "rescore_servo.sh").read_text())
+    fake = workspace / "fake-hebbkit"  # a suite report: speed and worst share from the artifact's name
+    fake.write_text("""#!/usr/bin/env bash
+echo "$*" >> calls.txt
+case "$2" in
+  *fast_fragile*) speed=0.9; share=0.4 ;;
+  *slow_robust*) speed=0.3; share=0.95 ;;
+  *) speed=0.6; share=0.7 ;;
+esac
+cat <<JSON
+{"artifacts": {"m": "$2"}, "conditions": [{"name": "standard", "morphology": "standard"},
+ {"name": "damaged_right_front", "morphology": "damaged_right_front"},
+ {"name": "friction_x1.5", "morphology": "standard"},
+ {"name": "latency_1", "morphology": "standard"}],
+ "results": {"m": {"standard": {"speed_body_lengths_per_s": $speed, "retained": 1.0},
+  "damaged_right_front": {"speed_body_lengths_per_s": 0.01, "retained": 0.01},
+  "friction_x1.5": {"speed_body_lengths_per_s": 0.1, "retained": $share},
+  "latency_1": {"speed_body_lengths_per_s": 0.1, "retained": 0.99}}}}
+JSON
+""")
+    candidates = ["runs/s/fast_fragile.npz", "runs/s/slow_robust.npz", "runs/s/balanced.npz"]
+    result = subprocess.run(["bash", "experiments/rescore_servo.sh", *candidates], cwd=workspace, capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(fake), "PYTHON": sys.executable})
+    assert result.returncode == 0, result.stderr
+    ranked = [line.split()[1] for line in result.stdout.splitlines()]
+    assert ranked == ["runs/s/balanced.npz", "runs/s/fast_fragile.npz", "runs/s/slow_robust.npz"]
+    assert "worst: friction_x1.5" in result.stdout  # the damaged body (1%) is not ranked on
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    assert all("--suite sim2real --episodes 20 --seed 1000" in call for call in calls)
