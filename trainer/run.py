@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hebbkit.runtime.artifact import current_git_commit, save_artifact
+from hebbkit.runtime.artifact import current_git_commit, load_artifact, save_artifact
 from hebbkit.runtime.cli import option_fields
 from hebbkit.runtime.errors import ConfigError, HebbkitError
 
@@ -149,19 +149,38 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
     config = replace(config, run_dir=directory, policy_backend=resolve_policy_backend(config.policy_backend))
     try:
         run = Run(config, directory, command)
+        mean = initial_mean(run)
     except BaseException:
         if created and not any(directory.iterdir()):
             directory.rmdir()  # a refused config leaves no empty run folder behind
         raise
     write_config(directory, config)
-    return run, run.strategy.initialize(config.seed, initial_mean(run))
+    return run, run.strategy.initialize(config.seed, mean)
 
 
 def initial_mean(run: Run) -> np.ndarray | None:
     """The ES's starting vector when the config asks for other than N(0, init_std^2) (`ESConfig`'s own draw)."""
+    if run.config.init_from is not None:
+        return warm_start(run, Path(run.config.init_from))
     if run.config.static_init == "fan-in-uniform":
         return run.layout.fan_in_uniform(np.random.default_rng(np.random.SeedSequence([run.config.seed, 2**31 - 2])))
     return None
+
+
+def warm_start(run: Run, path: Path) -> np.ndarray:
+    """The flat parameters of the artifact at `path` (`--init-from`), refused unless it is this run's network on
+    this run's robot profile."""
+    artifact = load_artifact(path)  # a missing or malformed file: its own clear error
+    if artifact.network != run.network:
+        def describe(spec):
+            return f"{'-'.join(map(str, spec.layer_sizes))} {spec.rule} ({spec.family})"
+        raise ConfigError(f"--init-from {path}: its network {describe(artifact.network)} is not this run's "
+                          f"{describe(run.network)} (or differs in activations, init or front end); choose the "
+                          "artifact of a run with the same settings")
+    if artifact.profile.name != run.profile.name:
+        raise ConfigError(f"--init-from {path}: made for the {artifact.profile.name!r} profile, this run's is "
+                          f"{run.profile.name!r}")
+    return run.layout.from_artifact(artifact)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,11 @@ class TrainConfig:
         "help": "rule static only, how the evolved weights start: normal (N(0, init_std^2), like rule "
                 "coefficients) or fan-in-uniform (layer l's weights U(-1/sqrt(in_l), 1/sqrt(in_l)), PyTorch's "
                 "nn.Linear default, which the paper's static baseline starts from)"})
+    init_from: Path | None = field(default=None, metadata={"help": (
+        "start the ES mean from this policy artifact (e.g. a finished run's latest.npz or a shipped model.npz) "
+        "instead of a random draw: a warm start, as a new run, that continues a rule with another schedule, body "
+        "distribution or budget (--resume continues a run with its own settings). Its network and robot profile "
+        "must be the config's")})
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"group": True})
     seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
@@ -151,6 +156,9 @@ class TrainConfig:
         if self.static_init != "normal" and self.rule != "static":
             raise ConfigError(f"static_init {self.static_init} starts static weights: it needs --rule static, "
                               f"not {self.rule!r}")
+        if self.init_from is not None and self.static_init != "normal":
+            raise ConfigError(f"--init-from and --static-init {self.static_init} both choose the starting weights; "
+                              "give one")
         if self.backend not in ("local", "ray"):
             raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
         if self.policy_backend not in POLICY_BACKENDS:
@@ -186,7 +194,7 @@ class TrainConfig:
         before the C backend; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
         values = {name: value for name, value in data.items() if name in names}
-        for name in ("run_dir", "resume"):
+        for name in ("run_dir", "resume", "init_from"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         values.setdefault("policy_backend", "numpy")
