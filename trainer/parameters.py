@@ -99,7 +99,11 @@ class ParameterLayout:
     def from_artifact(self, artifact: PolicyArtifact) -> np.ndarray:
         """The flat vector of an artifact of this layout (to continue training from it)."""
         if artifact.network != self.network:
-            raise ConfigError("the artifact's network differs from this layout's")
+            def describe(spec: NetworkSpec) -> str:
+                return f"{'-'.join(map(str, spec.layer_sizes))} {spec.rule} ({spec.family})"
+            raise ConfigError(f"its network {describe(artifact.network)} is not this run's {describe(self.network)} "
+                              "(or differs in activations, init or front end); choose the artifact of a run with the "
+                              "same settings")
         tensors = dict(artifact.static_tensors)
         tensors.update(artifact.coefficient_tensors())
         return self.ravel(tensors)

@@ -171,16 +171,14 @@ def warm_start(run: Run, path: Path) -> np.ndarray:
     """The flat parameters of the artifact at `path` (`--init-from`), refused unless it is this run's network on
     this run's robot profile."""
     artifact = load_artifact(path)  # a missing or malformed file: its own clear error
-    if artifact.network != run.network:
-        def describe(spec):
-            return f"{'-'.join(map(str, spec.layer_sizes))} {spec.rule} ({spec.family})"
-        raise ConfigError(f"--init-from {path}: its network {describe(artifact.network)} is not this run's "
-                          f"{describe(run.network)} (or differs in activations, init or front end); choose the "
-                          "artifact of a run with the same settings")
+    try:
+        parameters = run.layout.from_artifact(artifact)  # checks that the network is this run's
+    except ConfigError as error:
+        raise ConfigError(f"--init-from {path}: {error}") from None
     if artifact.profile.name != run.profile.name:
         raise ConfigError(f"--init-from {path}: made for the {artifact.profile.name!r} profile, this run's is "
                           f"{run.profile.name!r}")
-    return run.layout.from_artifact(artifact)
+    return parameters
 
 
 @dataclass(frozen=True)
