@@ -25,7 +25,7 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.policy import stored_initial_weights
 
 from .envs.carracing_pool import CarRacingPool, import_envpool
-from .fitness import FitnessProtocol
+from .fitness import FitnessProtocol, aggregate_fitness
 from .torch_twin import PopulationTwin
 from .workers import ChunkResult, EpisodeItem, Job
 
@@ -146,19 +146,19 @@ class EnvpoolEvaluator:
         artifacts = [job.layout.to_artifact(item.parameters(job.mean), job.profile, job.control_period)
                      for item in items]
         n_episodes = len(protocol.morphologies) * protocol.episodes_per_morphology
-        fitness = np.zeros(len(items))
+        scores = np.zeros((n_episodes, len(items)))
         steps = np.zeros(len(items), dtype=np.int64)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # the batch is many small tensors: more torch threads only contend with envpool's
         try:
             for episode in range(n_episodes):
-                scores, taken = run_batched_episodes(artifacts, [item.seeds[episode] for item in items], protocol,
-                                                     self.workers)
-                fitness += scores
+                scores[episode], taken = run_batched_episodes(artifacts, [item.seeds[episode] for item in items],
+                                                              protocol, self.workers)
                 steps += taken
         finally:
             torch.set_num_threads(threads)
-        return [ChunkResult(item.slot, float(fitness[index] / n_episodes), int(steps[index]))
+        return [ChunkResult(item.slot, aggregate_fitness(scores[:, index], protocol.episode_aggregate),
+                            int(steps[index]))
                 for index, item in enumerate(items)]
 
     def shutdown(self, terminate: bool = False) -> None:

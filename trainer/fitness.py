@@ -5,8 +5,9 @@ zero actions (the Ant settles from its drop; they count towards the `max_steps` 
 not stepped); from then on the runtime `Policy` acts and learns every step. Fitness is the sum of the env's
 `fitness_term` (the progress reward, i.e. distance walked towards the target) after burn-in. The episode stops at
 `max_steps`, or, only after `early_stop_after` steps, on termination or after more than `patience` consecutive
-steps of negative progress. The fitness of a candidate averages `episodes_per_morphology` episodes on every
-morphology listed (preset names or bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
+steps of negative progress. The fitness of a candidate aggregates (`episode_aggregate`: the mean by default, as the
+paper) `episodes_per_morphology` episodes on every morphology listed (preset names or bodies as text, e.g.
+`front_left:lower:0.25+front_right:lower:0.25`).
 
 Each process keeps the envs it built in an `EnvCache` of at most `ENV_CACHE_CAPACITY` (16), keyed by the protocol's
 env settings and the body's canonical spec; the least recently used env is closed when a new one is needed, so
@@ -17,14 +18,34 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hebbkit.runtime.artifact import PolicyArtifact
+from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.policy import Policy
+
+EPISODE_AGGREGATES = ("mean", "worst-half", "min")
+"""How a candidate's episodes make its fitness: their mean (the paper), the mean of the worse half of them (CVaR
+at 50%), or the worst one. The last two pay for the bad draws of randomised bodies and actuators, not the average."""
+
+
+def aggregate_fitness(scores: Sequence[float], how: str = "mean") -> float:
+    """A candidate's fitness from its episodes' `scores` (see `EPISODE_AGGREGATES`); worst-half takes the lower
+    ceil(n / 2) scores, so one episode is its own fitness under every aggregate."""
+    if how not in EPISODE_AGGREGATES:
+        raise ConfigError(f"episode_aggregate must be one of {', '.join(EPISODE_AGGREGATES)}, got {how!r}")
+    if len(scores) == 0:
+        raise ValueError("a candidate's fitness needs at least one episode")
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    if how == "min":
+        return float(ordered[0])
+    if how == "worst-half":
+        return float(ordered[:(len(ordered) + 1) // 2].mean())
+    return float(ordered.mean())
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,7 @@ class FitnessProtocol:
     walk_window: int = 10
     perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
     randomization: tuple = ()  # ((field, (low, high)), ...): domain randomisation, drawn every episode
+    episode_aggregate: str = "mean"  # how the episodes make the fitness: EPISODE_AGGREGATES
 
     @classmethod
     def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:

@@ -54,12 +54,17 @@ class TaskConfig:
     episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
+    episode_aggregate: str = field(default="mean", metadata={
+        "help": "how a candidate's episodes (every morphology, every episode) make its fitness: mean (the paper), "
+                "worst-half (the mean of the worse half) or min; the last two reward rules whose bad draws of "
+                "randomised bodies or actuators still walk"})
     domain_randomization: bool = field(default=False, metadata={
         "help": "draw actuator strength, ground friction, torso mass, observation noise and latency per episode "
                 "(ranges: hebbkit.trainer.envs.perturbations.SIM2REAL_RANGES)"})
 
     def __post_init__(self) -> None:
         from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
+        from .fitness import EPISODE_AGGREGATES
 
         check_counts(self, {"episodes": 1, "max_steps": 1, "burn_in": 0, "bodies_per_generation": 1})
         if self.burn_in >= self.max_steps:
@@ -68,6 +73,9 @@ class TaskConfig:
         if held_out:
             raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
                               f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
+        if self.episode_aggregate not in EPISODE_AGGREGATES:
+            raise ConfigError(f"episode_aggregate must be one of {', '.join(EPISODE_AGGREGATES)}, got "
+                              f"{self.episode_aggregate!r}")
         if self.body_distribution is not None and self.body_distribution not in BODY_DISTRIBUTIONS:
             raise ConfigError(f"unknown body_distribution {self.body_distribution!r}; expected one of "
                               f"{sorted(BODY_DISTRIBUTIONS)}")
@@ -77,11 +85,13 @@ class TaskConfig:
         from .envs.perturbations import SIM2REAL_RANGES
 
         if self.env == "carracing":
-            return FitnessProtocol.carracing(self.max_steps, self.episodes)
+            return replace(FitnessProtocol.carracing(self.max_steps, self.episodes),
+                           episode_aggregate=self.episode_aggregate)
         return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
                                morphologies=self.morphologies, episodes_per_morphology=self.episodes,
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,
-                               randomization=SIM2REAL_RANGES if self.domain_randomization else ())
+                               randomization=SIM2REAL_RANGES if self.domain_randomization else (),
+                               episode_aggregate=self.episode_aggregate)
 
     def generation_protocol(self, protocol: FitnessProtocol, seed: int, generation: int) -> FitnessProtocol:
         """`protocol` plus the bodies sampled for this generation from the body distribution (drawn from the run
@@ -103,8 +113,8 @@ class TrainConfig:
     """
 
     config: str = field(default="ant-paper", metadata={
-        "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, ant-proprio, "
-                "carracing-paper, carracing-static, smoke"})
+        "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, servo-proprio-worst, "
+                "ant-proprio, carracing-paper, carracing-static, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
@@ -206,6 +216,10 @@ PRESETS: dict[str, dict] = {
     "ant-static": {"rule": "static", "static_init": "fan-in-uniform"},
     "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
                       "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
+    # servo-proprio's budget per generation, but each candidate scored by the worse of its two randomised episodes
+    "servo-proprio-worst": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
+                            "morphologies": ("standard",), "domain_randomization": True, "episodes": 2,
+                            "episode_aggregate": "min"},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                         "burn_in": 0},

@@ -22,7 +22,7 @@ from hebbkit.runtime.errors import DependencyError, HebbkitError
 from hebbkit.runtime.profile import RobotProfile
 
 from .es import Candidate
-from .fitness import FitnessProtocol, run_episode
+from .fitness import FitnessProtocol, aggregate_fitness, run_episode
 from .parameters import ParameterLayout
 from .pool import THREAD_VARIABLES, limit_threads, process_pool, stop_pool
 
@@ -47,7 +47,8 @@ class EpisodeItem:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """The fitness of one slot (the mean over its episodes) and the env steps its episodes took."""
+    """The fitness of one slot (its episodes aggregated: the protocol's `episode_aggregate`) and the env steps its
+    episodes took."""
 
     slot: int
     fitness: float
@@ -85,19 +86,18 @@ class Evaluator(Protocol):
 
 
 def evaluate_chunk(job: Job) -> list[ChunkResult]:
-    """A result for every item of the job: its fitness averages the protocol's episodes."""
+    """A result for every item of the job: its fitness aggregates the protocol's episodes (`aggregate_fitness`)."""
     results = []
     for item in job.items:
         artifact = job.layout.to_artifact(item.parameters(job.mean), job.profile, job.control_period)
-        fitness, steps, index = 0.0, 0, 0
+        scores, steps = [], 0
         for morphology in job.protocol.morphologies:
             for _ in range(job.protocol.episodes_per_morphology):
-                episode = run_episode(artifact, job.protocol, morphology, int(item.seeds[index]),
+                episode = run_episode(artifact, job.protocol, morphology, int(item.seeds[len(scores)]),
                                       backend=job.policy_backend)
-                fitness += episode.fitness
+                scores.append(episode.fitness)
                 steps += episode.steps
-                index += 1
-        results.append(ChunkResult(item.slot, fitness / index, steps))
+        results.append(ChunkResult(item.slot, aggregate_fitness(scores, job.protocol.episode_aggregate), steps))
     return results
 
 

@@ -95,6 +95,25 @@ def test_batched_episode_equals_policy_step_driving_the_same_car():
     np.testing.assert_allclose(batched[1], alone.fitness, rtol=1e-6)
 
 
+def test_the_envpool_evaluator_aggregates_each_cars_episodes_as_the_protocol_says():
+    """Two episodes per car, scored by the worse one: the evaluator's fitness is the min of the batched episodes."""
+    from dataclasses import replace
+
+    from hebbkit.trainer.batched import EnvpoolEvaluator
+    from hebbkit.trainer.workers import EpisodeItem, Job
+
+    network = network_for(resolve_config({"config": "carracing-paper"}), 0, 3)
+    layout = ParameterLayout.of(network)
+    mean = np.random.default_rng(0).standard_normal(layout.size) * 0.1
+    protocol = replace(FitnessProtocol.carracing(max_steps=30, episodes=2), episode_aggregate="min")
+    job = Job(mean, layout, CARRACING_PROFILE, 0.02, protocol, (EpisodeItem(0, None, (31, 32)),))
+    (result,) = EnvpoolEvaluator(workers=1).run([job])
+    artifact = layout.to_artifact(mean, CARRACING_PROFILE, 0.02)
+    episodes = [run_batched_episodes([artifact], [seed], protocol)[0][0] for seed in (31, 32)]
+    assert episodes[0] != episodes[1]
+    assert result.fitness == pytest.approx(min(episodes), rel=1e-9)
+
+
 def test_pool_env_keeps_the_env_api():
     """`reset(seed)` puts the car on that seed's track (the pool's first frame); the episode is truncated at
     `max_steps`; stepping after the end raises instead of silently starting a new episode."""

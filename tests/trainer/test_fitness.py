@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from hebbkit.runtime import ANT28, ConfigError, NetworkSpec, Policy, WeightInit
-from hebbkit.trainer.fitness import ENV_CACHE_CAPACITY, EnvCache, FitnessProtocol, cached_env, env_key, run_episode
+from hebbkit.trainer.fitness import (
+    ENV_CACHE_CAPACITY,
+    EnvCache,
+    FitnessProtocol,
+    aggregate_fitness,
+    cached_env,
+    env_key,
+    run_episode,
+)
 from hebbkit.trainer.parameters import ParameterLayout
 
 
@@ -160,3 +168,41 @@ def test_one_event_parser_for_the_protocol_and_the_sim_node():
         perturbations_from_dict({"events": [{"step": 1, "kind": "push", "colour": "red"}]})
     with pytest.raises(TypeError):
         perturbations_from_dict({"events": 5})
+
+
+def test_episode_aggregates_mean_worst_half_and_min():
+    scores = [300.0, -20.0, 100.0, 500.0, 40.0]
+    assert aggregate_fitness(scores) == pytest.approx(184.0)  # the paper's mean
+    assert aggregate_fitness(scores, "worst-half") == pytest.approx((-20.0 + 40.0 + 100.0) / 3)  # lower ceil(5/2)
+    assert aggregate_fitness(scores, "min") == -20.0
+    assert aggregate_fitness([300.0, 100.0], "worst-half") == 100.0
+    for how in ("mean", "worst-half", "min"):
+        assert aggregate_fitness([7.5], how) == 7.5  # one episode is its own fitness
+    with pytest.raises(ConfigError, match="episode_aggregate must be one of mean, worst-half, min, got 'max'"):
+        aggregate_fitness(scores, "max")
+    with pytest.raises(ValueError, match="at least one episode"):
+        aggregate_fitness([], "min")
+
+
+def test_a_chunk_scores_each_candidate_by_its_protocols_aggregate():
+    """The worker's chunk fitness is the chosen aggregate of exactly the episodes `run_episode` plays alone."""
+    from dataclasses import replace
+
+    from hebbkit.trainer.workers import EpisodeItem, Job, evaluate_chunk
+
+    spec = NetworkSpec(layer_sizes=(28, 16, 8), activations=("tanh", "tanh"))
+    layout = ParameterLayout.of(spec)
+    mean = np.random.default_rng(3).standard_normal(layout.size) * 0.1
+    protocol = FitnessProtocol(morphologies=("standard", "damaged_right_front"), episodes_per_morphology=2,
+                               max_steps=60, burn_in_steps=5)
+    seeds = (11, 12, 13, 14)
+    artifact = layout.to_artifact(mean, ANT28, 0.0165)
+    alone = [run_episode(artifact, protocol, body, seed).fitness
+             for body, seed in zip(("standard", "standard", "damaged_right_front", "damaged_right_front"), seeds,
+                                   strict=True)]
+    assert len(set(alone)) == 4
+    for how in ("mean", "worst-half", "min"):
+        job = Job(mean, layout, ANT28, 0.0165, replace(protocol, episode_aggregate=how),
+                  (EpisodeItem(0, None, seeds),))
+        (result,) = evaluate_chunk(job)
+        assert result.fitness == pytest.approx(aggregate_fitness(alone, how), rel=1e-9)

@@ -85,6 +85,7 @@ def test_presets_are_flat_options_and_all_resolve():
     ({"burn_in": 50, "max_steps": 50}, "burn_in (50) must be below max_steps (50)"),
     ({"morphologies": ("standard", "damaged_left_front")}, "validation bodies"),
     ({"generations": 0}, "generations must be an integer >= 1"),
+    ({"episode_aggregate": "median"}, "episode_aggregate must be one of mean, worst-half, min, got 'median'"),
 ])
 def test_each_part_refuses_its_bad_values(options, message):
     with pytest.raises(ConfigError) as error:
@@ -113,3 +114,11 @@ def test_the_shipped_run_directories_still_resume(model, tmp_path):
         (MODELS / model / "checkpoint" / "config.json").read_text())  # reading never rewrites it
     with pytest.raises(CheckpointError, match="seed"):
         load_checkpoint(run_dir / "checkpoint.npz", run.layout.size, config.seed + 1)
+
+
+def test_the_worst_case_servo_preset_differs_from_servo_proprio_only_in_its_aggregate():
+    servo, worst = resolve_config({"config": "servo-proprio"}), resolve_config({"config": "servo-proprio-worst"})
+    assert worst.task.protocol().episode_aggregate == "min" and servo.task.protocol().episode_aggregate == "mean"
+    different = {name for name, value in worst.options().items() if servo.options()[name] != value}
+    assert different == {"config", "episode_aggregate"}
+    assert TrainConfig.from_json({"config": "servo-proprio"}).task.episode_aggregate == "mean"  # older runs: mean
