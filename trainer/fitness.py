@@ -33,7 +33,7 @@ EPISODE_AGGREGATES = ("mean", "worst-half", "min")
 at 50%), or the worst one. The last two pay for the bad draws of randomised bodies and actuators, not the average."""
 
 
-def aggregate_fitness(scores: Sequence[float], how: str = "mean") -> float:
+def aggregate_fitness(scores: Sequence[float] | np.ndarray, how: str = "mean") -> float:
     """A candidate's fitness from its episodes' `scores` (see `EPISODE_AGGREGATES`); worst-half takes the lower
     ceil(n / 2) scores, so one episode is its own fitness under every aggregate."""
     if how not in EPISODE_AGGREGATES:

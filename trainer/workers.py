@@ -90,7 +90,8 @@ def evaluate_chunk(job: Job) -> list[ChunkResult]:
     results = []
     for item in job.items:
         artifact = job.layout.to_artifact(item.parameters(job.mean), job.profile, job.control_period)
-        scores, steps = [], 0
+        scores: list[float] = []
+        steps = 0
         for morphology in job.protocol.morphologies:
             for _ in range(job.protocol.episodes_per_morphology):
                 episode = run_episode(artifact, job.protocol, morphology, int(item.seeds[len(scores)]),
