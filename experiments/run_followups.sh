@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Learning-quality follow-ups (issue 12's unmet targets), after experiments/run_carracing.sh: never both on the same
+# cores. Each is a warm start (`--init-from`) of a shipped model with the SGD step raised back to 0.05 (the full-budget
+# runs' curves flattened with it decayed to 0.008-0.023) and a sigma near the one it was trained at:
+#   servo-proprio-worst: the servo model scored by the worse of its 2 randomised episodes (`--episode-aggregate min`),
+#       against its target ">= 70% of its speed under every single perturbation" (gen 206: 62%, actuators x1.3);
+#   ant-robust-warm: ant-robust continued with a step that does not vanish (its last 20 M env steps at lr 0.023 moved
+#       the validation curve little).
+# Each resumes runs/NAME, else the committed models/.../checkpoint-NAME (commit it there at a session's end), else starts.
+#   nohup experiments/run_followups.sh > runs/followups.log 2>&1 &
+# Judge them with experiments/rescore_servo.sh and experiments/rescore_snapshots.sh (never on the evaluation bodies).
+# Never edit this file while it runs (bash reads it as it goes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source experiments/queue_lib.sh
+
+train_run servo-proprio-worst models/servo-proprio/checkpoint-worst 20000000 --config servo-proprio-worst \
+    --init-from models/servo-proprio/model.npz --learning-rate 0.05 --sigma 0.08 --seed 1
+train_run ant-robust-warm models/ant-robust/checkpoint-warm 20000000 --config ant-robust \
+    --init-from models/ant-robust/model.npz --learning-rate 0.05 --sigma 0.065 --seed 1
