@@ -16,6 +16,6 @@ train_run ant-robust models/ant-robust/checkpoint 150000000
 # the paper's protocol, continued from its 61.6 M-step run
 train_run ant-paper models/ant-paper/checkpoint 150000000
 train_run servo-proprio models/servo-proprio/checkpoint 82500000    # 32.5 M so far + 50 M
-# a new static baseline started as the paper's (fan-in-uniform weights); the shipped one started from N(0, 1).
-# Its checkpoint is committed beside the shipped run's, in models/ant-static/checkpoint-fan-in
-train_run ant-static-fan-in models/ant-static/checkpoint-fan-in 60000000 --config ant-static
+# the static baseline retrained as the paper's starts it (fan-in-uniform weights; the first one started from N(0, 1),
+# its log is models/ant-static/normal-init-run)
+train_run ant-static-fan-in models/ant-static/checkpoint 60000000 --config ant-static

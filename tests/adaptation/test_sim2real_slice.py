@@ -25,8 +25,8 @@ SHIPPED = sorted(path.parent for path in MODELS.glob("*/model.npz") if (path.par
 SLICE = ("standard", "damaged_left_front", "latency_1", "leg_breaks_at_500")
 EPISODES = 3
 FRACTION = 0.5
-WALKS = 20.0  # conditions where the full run's mean is below this distance (no gait: e.g. the static baseline on
-# the standard body) hold no adaptation to protect; half of a near-zero distance would only test the noise
+WALKS = 20.0  # conditions where the full run's mean is below this distance (no gait: e.g. a model on a damaged
+# body it cannot walk on) hold no adaptation to protect; half of a near-zero distance would only test the noise
 
 
 def test_every_shipped_model_has_its_full_suite():

@@ -416,15 +416,15 @@ def test_fortran_order_tensors_load_with_the_same_values(tmp_path, base):
 
 @pytest.mark.parametrize("model", sorted(path.parent.name for path in (ROOT / "models").glob("*/model.npz")))
 def test_shipped_models_load_and_verify_their_checksums(model, capsys):
-    """Models written before metadata checksums (ant-paper, ant-static, servo-proprio) verify by their tensor
-    checksum; every model written since (ant-robust) by both."""
+    """Models written before metadata checksums (servo-proprio) verify by their tensor checksum; every model
+    written since (ant-robust, ant-paper, ant-static) by both."""
     path = ROOT / "models" / model / "model.npz"
     newer = METADATA_CHECKSUM_KEY in read_metadata(path)
     load_artifact(path)
     assert run_inspect(InspectConfig(artifact=path)) == 0
     expected = "tensor and metadata checksums match" if newer else "tensor checksum matches"
     assert f"validation   OK ({expected}" in capsys.readouterr().out
-    assert newer or model in ("ant-paper", "ant-static", "servo-proprio")  # only these predate metadata checksums
+    assert newer or model == "servo-proprio"  # the only shipped file that predates metadata checksums
 
 
 def test_older_files_without_a_metadata_checksum_still_get_their_fields_bounded(tmp_path, base):
