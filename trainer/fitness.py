@@ -33,19 +33,30 @@ EPISODE_AGGREGATES = ("mean", "worst-half", "min")
 at 50%), or the worst one. The last two pay for the bad draws of randomised bodies and actuators, not the average."""
 
 
-def aggregate_fitness(scores: Sequence[float] | np.ndarray, how: str = "mean") -> float:
-    """A candidate's fitness from its episodes' `scores` (see `EPISODE_AGGREGATES`); worst-half takes the lower
-    ceil(n / 2) scores, so one episode is its own fitness under every aggregate."""
+def check_episode_aggregate(how: str) -> None:
+    """ConfigError unless `how` is one of `EPISODE_AGGREGATES`."""
     if how not in EPISODE_AGGREGATES:
         raise ConfigError(f"episode_aggregate must be one of {', '.join(EPISODE_AGGREGATES)}, got {how!r}")
-    if len(scores) == 0:
+
+
+def aggregate_fitness(scores: Sequence[float] | np.ndarray, how: str = "mean") -> float:
+    """A candidate's fitness from its episodes' `scores` (see `EPISODE_AGGREGATES`); worst-half takes the lower
+    ceil(n / 2) scores, so one episode is its own fitness under every aggregate. The mean is summed in episode
+    order, as training always summed it, so runs resumed across this code score their candidates bit for bit."""
+    check_episode_aggregate(how)
+    values = [float(score) for score in scores]
+    if not values:
         raise ValueError("a candidate's fitness needs at least one episode")
-    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    if how == "mean":
+        total = 0.0
+        for value in values:
+            total += value
+        return total / len(values)
+    ordered = sorted(values)
     if how == "min":
-        return float(ordered[0])
-    if how == "worst-half":
-        return float(ordered[:(len(ordered) + 1) // 2].mean())
-    return float(ordered.mean())
+        return ordered[0]
+    worse_half = ordered[:(len(ordered) + 1) // 2]
+    return sum(worse_half) / len(worse_half)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class TaskConfig:
 
     def __post_init__(self) -> None:
         from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
-        from .fitness import EPISODE_AGGREGATES
+        from .fitness import check_episode_aggregate
 
         check_counts(self, {"episodes": 1, "max_steps": 1, "burn_in": 0, "bodies_per_generation": 1})
         if self.burn_in >= self.max_steps:
@@ -73,9 +73,7 @@ class TaskConfig:
         if held_out:
             raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
                               f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
-        if self.episode_aggregate not in EPISODE_AGGREGATES:
-            raise ConfigError(f"episode_aggregate must be one of {', '.join(EPISODE_AGGREGATES)}, got "
-                              f"{self.episode_aggregate!r}")
+        check_episode_aggregate(self.episode_aggregate)
         if self.body_distribution is not None and self.body_distribution not in BODY_DISTRIBUTIONS:
             raise ConfigError(f"unknown body_distribution {self.body_distribution!r}; expected one of "
                               f"{sorted(BODY_DISTRIBUTIONS)}")

@@ -176,6 +176,7 @@ def test_episode_aggregates_mean_worst_half_and_min():
     assert aggregate_fitness(scores, "worst-half") == pytest.approx((-20.0 + 40.0 + 100.0) / 3)  # lower ceil(5/2)
     assert aggregate_fitness(scores, "min") == -20.0
     assert aggregate_fitness([300.0, 100.0], "worst-half") == 100.0
+    assert aggregate_fitness([1e16, -1e16, 1.0]) == 1.0 / 3  # summed in episode order, as training always did
     for how in ("mean", "worst-half", "min"):
         assert aggregate_fitness([7.5], how) == 7.5  # one episode is its own fitness
     with pytest.raises(ConfigError, match="episode_aggregate must be one of mean, worst-half, min, got 'max'"):
