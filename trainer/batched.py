@@ -25,7 +25,7 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.policy import stored_initial_weights
 
 from .envs.carracing_pool import CarRacingPool, import_envpool
-from .fitness import FitnessProtocol, aggregate_fitness
+from .fitness import FitnessProtocol, aggregate_fitness, episode_ends
 from .torch_twin import PopulationTwin
 from .workers import ChunkResult, EpisodeItem, Job
 
@@ -69,9 +69,7 @@ class Lane:
         self.steps[self.active] = step
         streak = np.where(rewards < 0, self.negative_streak[self.active] + 1, 0)
         self.negative_streak[self.active] = streak
-        stop = truncated | (step > protocol.early_stop_after) & (terminated | (streak > protocol.patience))
-        if step >= protocol.max_steps:
-            stop[:] = True
+        stop = np.broadcast_to(episode_ends(protocol, step, terminated, truncated, streak), streak.shape)
         if stop.any():
             kept = np.flatnonzero(~stop)
             rows = torch.from_numpy(kept)

@@ -79,6 +79,8 @@ class FitnessProtocol:
     perturbations: dict = field(default_factory=dict)  # Perturbations(**this); events as dicts
     randomization: tuple = ()  # ((field, (low, high)), ...): domain randomisation, drawn every episode
     episode_aggregate: str = "mean"  # how the episodes make the fitness: EPISODE_AGGREGATES
+    termination_ends_episode: bool = False  # CarRacing: an env that terminated must not be stepped on (the Ant's
+    # termination, a low torso, is only an early-stop signal after `early_stop_after`, as in the paper)
 
     @classmethod
     def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:
@@ -86,7 +88,7 @@ class FitnessProtocol:
         after more than 20 consecutive steps of negative reward."""
         return cls(env="carracing", morphologies=("standard",), episodes_per_morphology=episodes,
                    max_steps=max_steps, burn_in_steps=0, early_stop_after=0 if early_stop else max_steps,
-                   patience=20, fitness_term="reward")
+                   patience=20, fitness_term="reward", termination_ends_episode=True)
 
     def make_env(self, morphology: str, render_mode: str | None = None):
         """A fresh env for one morphology: a preset name or a body as text, e.g. `front_left:lower:0.25` (see
@@ -228,8 +230,15 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
             if speed > protocol.walk_speed:
                 walk_step = step - protocol.burn_in_steps
         negative_streak = negative_streak + 1 if gain < 0 else 0
-        if step > protocol.early_stop_after and (terminated or negative_streak > protocol.patience):
-            break
-        if truncated:
+        if episode_ends(protocol, step, terminated, truncated, negative_streak):
             break
     return EpisodeResult(float(fitness), step, walk_step, morphology, seed)
+
+
+def episode_ends(protocol: FitnessProtocol, step: int, terminated, truncated, negative_streak):
+    """Whether an episode stops after its `step`-th step (after burn-in): truncation, the last step, termination
+    where the protocol ends episodes on it (CarRacing), or, past `early_stop_after`, termination or more than
+    `patience` consecutive steps of negative gain. Scalars for one episode, or arrays (one entry per car) for the
+    batched CarRacing evaluator: one rule for both."""
+    return (truncated | (terminated & protocol.termination_ends_episode) | (step >= protocol.max_steps)
+            | ((step > protocol.early_stop_after) & (terminated | (negative_streak > protocol.patience))))

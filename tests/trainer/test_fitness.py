@@ -13,6 +13,7 @@ from hebbkit.trainer.fitness import (
     aggregate_fitness,
     cached_env,
     env_key,
+    episode_ends,
     run_episode,
 )
 from hebbkit.trainer.parameters import ParameterLayout
@@ -207,3 +208,47 @@ def test_a_chunk_scores_each_candidate_by_its_protocols_aggregate():
                   (EpisodeItem(0, None, seeds),))
         (result,) = evaluate_chunk(job)
         assert result.fitness == pytest.approx(aggregate_fitness(alone, how), rel=1e-9)
+
+
+class LeavesThePlayfield:
+    """CarRacing's behaviour off the playfield, in miniature: -0.1 a step, then -100 and terminated at step 5, and
+    -100 again for every step taken after that (Gymnasium does not stop a terminated env from stepping)."""
+
+    action_space = type("Box", (), {"shape": (3,)})()
+
+    def reset(self, seed=None):
+        self.t = 0
+        return np.zeros((3, 84, 84), np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        over = self.t >= 5
+        return np.zeros((3, 84, 84), np.float32), -100.0 if over else -0.1, over, False, {}
+
+
+@pytest.mark.parametrize("early_stop", [True, False])
+def test_a_terminated_car_is_not_driven_on_with_or_without_the_early_stop(early_stop):
+    """Evaluation runs CarRacing without the early stop; termination still ends the episode (before, a car that
+    left the playfield collected -100 for every remaining step: scores of -80,000)."""
+    protocol = FitnessProtocol.carracing(max_steps=50, early_stop=early_stop)
+    result = run_episode(None, protocol, "standard", seed=0, policy=ScriptedPolicy(np.zeros(3)),
+                         env=LeavesThePlayfield())
+    assert result.steps == 5 and result.fitness == pytest.approx(-100.4)
+
+
+def test_episode_end_rule_is_one_for_one_episode_and_for_a_batch_of_cars():
+    ant, car = FitnessProtocol(max_steps=1000), FitnessProtocol.carracing(max_steps=1000, early_stop=False)
+    cases = [(step, terminated, truncated, streak) for step in (10, 201, 1000) for terminated in (False, True)
+             for truncated in (False, True) for streak in (0, 31)]
+    for protocol in (ant, car):
+        for step in (10, 201, 1000):
+            rows = [case for case in cases if case[0] == step]
+            batch = episode_ends(protocol, step, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                                 np.array([r[3] for r in rows]))
+            single = [bool(episode_ends(protocol, *row)) for row in rows]
+            assert list(batch) == single
+    assert not episode_ends(ant, 10, True, False, 0)  # the Ant's early termination is ignored before step 200
+    assert episode_ends(ant, 201, True, False, 0) and episode_ends(ant, 201, False, False, 31)
+    assert episode_ends(car, 10, True, False, 0)  # CarRacing: always, early stop or not
+    assert not episode_ends(car, 10, False, False, 31)  # no early stop: a negative streak goes on
+    assert episode_ends(car, 1000, False, False, 0) and episode_ends(ant, 10, False, True, 0)
