@@ -5,9 +5,10 @@ zero actions (the Ant settles from its drop; they count towards the `max_steps` 
 not stepped); from then on the runtime `Policy` acts and learns every step. Fitness is the sum of the env's
 `fitness_term` (the progress reward, i.e. distance walked towards the target) after burn-in. The episode stops at
 `max_steps`, or, only after `early_stop_after` steps, on termination or after more than `patience` consecutive
-steps of negative progress. The fitness of a candidate aggregates (`episode_aggregate`: the mean by default, as the
-paper) `episodes_per_morphology` episodes on every morphology listed (preset names or bodies as text, e.g.
-`front_left:lower:0.25+front_right:lower:0.25`).
+steps of negative progress; where the protocol says so (CarRacing), termination ends it at any step
+(`episode_ends`, shared with the batched evaluator). The fitness of a candidate aggregates (`episode_aggregate`:
+the mean by default, as the paper) `episodes_per_morphology` episodes on every morphology listed (preset names or
+bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
 
 Each process keeps the envs it built in an `EnvCache` of at most `ENV_CACHE_CAPACITY` (16), keyed by the protocol's
 env settings and the body's canonical spec; the least recently used env is closed when a new one is needed, so
@@ -84,8 +85,9 @@ class FitnessProtocol:
 
     @classmethod
     def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:
-        """The paper's CarRacing protocol: total reward, one body, no burn-in; with `early_stop`, the episode ends
-        after more than 20 consecutive steps of negative reward."""
+        """The paper's CarRacing protocol: total reward, one body, no burn-in; the episode ends on termination (the
+        car left the playfield), and with `early_stop` also after more than 20 consecutive steps of negative
+        reward."""
         return cls(env="carracing", morphologies=("standard",), episodes_per_morphology=episodes,
                    max_steps=max_steps, burn_in_steps=0, early_stop_after=0 if early_stop else max_steps,
                    patience=20, fitness_term="reward", termination_ends_episode=True)

@@ -209,15 +209,16 @@ class TrainConfig:
         return cls.from_options(values)
 
 
+SERVO_PROPRIO = {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
+                 "morphologies": ("standard",), "domain_randomization": True, "episodes": 2}
+"""The deployable servo model's task (preset servo-proprio), which its variants extend."""
+
 PRESETS: dict[str, dict] = {
     "ant-paper": {},
     "ant-static": {"rule": "static", "static_init": "fan-in-uniform"},
-    "servo-proprio": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
-                      "morphologies": ("standard",), "domain_randomization": True, "episodes": 2},
+    "servo-proprio": SERVO_PROPRIO,
     # servo-proprio's budget per generation, but each candidate scored by the worse of its two randomised episodes
-    "servo-proprio-worst": {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
-                            "morphologies": ("standard",), "domain_randomization": True, "episodes": 2,
-                            "episode_aggregate": "min"},
+    "servo-proprio-worst": {**SERVO_PROPRIO, "episode_aggregate": "min"},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                         "burn_in": 0},
