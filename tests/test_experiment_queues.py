@@ -111,12 +111,12 @@ def test_a_model_without_a_baseline_ships_its_suites_alone(workspace):
 
 
 def test_ship_carracing_scores_both_envs_and_records_a_gif(workspace):
-    finished_run(workspace, "carracing-neuron")  # the default run: the neuron-centric driver
+    finished_run(workspace, "carracing-diagonal")  # the default run: the diagonal-family driver
     calls = shipped(workspace, "ship_carracing.sh")
     model = workspace / "models" / "carracing-paper"
     assert (model / "model.npz").read_text() == "latest.npz"
     assert (model / "checkpoint-envpool" / "checkpoint.npz").exists()
-    assert calls[0] == "validate runs/carracing-neuron --no-progress --every 5"
+    assert calls[0] == "validate runs/carracing-diagonal --no-progress --every 5"
     evals = [call for call in calls if call.startswith("eval")]
     assert len(evals) == 2 and "--carracing-env envpool" in evals[1] and "--carracing-env" not in evals[0]
     assert calls[-1].startswith("record models/carracing-paper/model.npz --seed 0")

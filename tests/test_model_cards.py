@@ -1,7 +1,8 @@
 """The shipped models' evidence and the tables that quote it agree.
 
 Each model ships `eval_100_episodes.json` (written by `hebbkit eval MODEL --morphologies standard damaged_right_front
-damaged_left_front --episodes 100 --json`). It must describe the `model.npz` shipped beside it (a re-shipped model
+damaged_left_front --episodes 100 --json`; a CarRacing driver's by `experiments/ship_carracing.sh`, with its envpool
+twin `eval_100_episodes_envpool.json`). It must describe the `model.npz` shipped beside it (a re-shipped model
 with a stale report fails here), and every distance it reports must appear, as `mean +- std`, in the model's card;
 the README's Results table and `docs/results.md` quote the Ant models' numbers from the same reports. That the
 episodes themselves replay is `tests/adaptation/`'s job.
@@ -38,10 +39,16 @@ def section(text: str, heading: str) -> str:
     return text[start:] if end < 0 else text[start:end]
 
 
-def test_every_legged_model_ships_its_evaluation():
-    legged = [p.parent.name for p in (ROOT / "models").glob("*/model.npz")
-              if load_artifact(p).network.frontend is None]
-    assert sorted(legged) == MODELS
+def test_every_shipped_model_ships_its_evaluation():
+    shipped = sorted(p.parent.name for p in (ROOT / "models").glob("*/model.npz"))
+    assert shipped == MODELS
+
+
+def test_a_shipped_driver_also_ships_its_score_on_the_env_it_trained_on():
+    for model in MODELS:
+        if load_artifact(ROOT / "models" / model / "model.npz").network.frontend is not None:  # CarRacing
+            envpool = json.loads((ROOT / "models" / model / "eval_100_episodes_envpool.json").read_text())
+            assert envpool["sha256"] == report(model)["sha256"] and envpool["config"]["carracing_env"] == "envpool"
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -3,6 +3,7 @@ artifact through a suite of conditions, see `suite`) and `hebbkit plot` (a run's
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -183,11 +184,16 @@ def run_suite_command(config: SuiteConfig) -> int:
 @dataclass(frozen=True)
 class PlotConfig:
     """`hebbkit plot`: draw a run's training curve (population mean, max and centre fitness per generation). With
-    several runs (e.g. Hebbian and static), their curves share one plot: population mean and ES mean per run."""
+    several runs (e.g. Hebbian and static), their curves share one plot: population mean and ES mean per run.
+    `--x env-steps` puts them on the env steps they had spent instead, the fair axis for runs whose generations cost
+    different numbers of steps (early stops)."""
 
     run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "one or more training run directories"})
     output: Path | None = field(default=None, metadata={
         "help": "PNG path (default RUN_DIR/training_curve.png of the first run)"})
+    x: str = field(default="generation", metadata={
+        "help": "horizontal axis: generation, or env-steps (cumulative, millions)",
+        "choices": ("generation", "env-steps")})
 
 
 def read_log(run_dir: Path) -> list[dict]:
@@ -210,6 +216,16 @@ def run_name(run_dir: Path) -> str:
     return run_dir.parent.name if run_dir.name == "checkpoint" else run_dir.name
 
 
+def fitness_label(run_dirs: tuple[Path, ...]) -> str:
+    """The y axis's name: a score for CarRacing runs (total reward), a distance for legged ones, by their configs."""
+    envs = set()
+    for run_dir in run_dirs:
+        config = Path(run_dir) / "config.json"
+        envs.add(json.loads(config.read_text()).get("env", "quadruped") if config.exists() else "quadruped")
+    return {frozenset({"carracing"}): "fitness (score)", frozenset({"quadruped"}): "fitness (distance)"}.get(
+        frozenset(envs), "fitness")
+
+
 def run_plot(config: PlotConfig) -> int:
     import matplotlib
 
@@ -220,7 +236,10 @@ def run_plot(config: PlotConfig) -> int:
     figure, axis = plt.subplots(figsize=(8, 4.5))
     overlay = len(runs) > 1  # several runs: one colour each, no min-max band, dashed ES mean
     for index, (name, rows) in enumerate(runs):
-        generation = [int(r["generation"]) for r in rows]
+        if config.x == "env-steps":
+            generation = [total / 1e6 for total in itertools.accumulate(float(r["env_steps"]) for r in rows)]
+        else:
+            generation = [int(r["generation"]) for r in rows]
         prefix = f"{name}: " if overlay else ""
         color = f"C{index}" if overlay else None
         if not overlay:
@@ -231,7 +250,8 @@ def run_plot(config: PlotConfig) -> int:
                   linestyle="--" if overlay else "-", alpha=0.7 if overlay else 1.0,
                   label=prefix + "ES mean (its own episodes)")
     title = "training curve: " + " vs ".join(name for name, _ in runs)
-    axis.set(xlabel="generation", ylabel="fitness (distance)", title=title)
+    xlabel = "env steps (millions)" if config.x == "env-steps" else "generation"
+    axis.set(xlabel=xlabel, ylabel=fitness_label(config.run_dirs), title=title)
     axis.legend()
     axis.grid(alpha=0.3)
     output = config.output or Path(config.run_dirs[0]) / "training_curve.png"

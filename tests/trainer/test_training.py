@@ -211,3 +211,17 @@ def test_plot_draws_the_training_curve(reference_run, tmp_path):
     assert hebbkit("plot", str(tmp_path)).returncode == 1
     both = hebbkit("plot", str(reference_run), str(reference_run), "--output", str(tmp_path / "both.png"))
     assert both.returncode == 0 and (tmp_path / "both.png").stat().st_size > 10_000  # e.g. Hebbian vs static
+
+
+def test_plot_can_put_runs_on_their_env_steps_and_names_the_fitness_by_env(reference_run, tmp_path):
+    steps = hebbkit("plot", str(reference_run), "--x", "env-steps", "--output", str(tmp_path / "steps.png"))
+    assert steps.returncode == 0 and (tmp_path / "steps.png").stat().st_size > 10_000
+    assert hebbkit("plot", str(reference_run), "--x", "seconds").returncode == 2  # not an axis: a usage error
+    from hebbkit.trainer.evaluate import fitness_label
+
+    car = tmp_path / "car"
+    car.mkdir()
+    (car / "config.json").write_text(json.dumps({"env": "carracing"}))
+    assert fitness_label((reference_run,)) == "fitness (distance)"
+    assert fitness_label((car,)) == "fitness (score)"
+    assert fitness_label((reference_run, car)) == "fitness"
