@@ -211,9 +211,14 @@ def read_log(run_dir: Path) -> list[dict]:
 
 
 def run_name(run_dir: Path) -> str:
-    """models/<name>/checkpoint -> <name>; any other run directory -> its own name."""
+    """models/<name>/checkpoint -> <name>; models/<name>/checkpoint-<what> -> <name> (<what>); any other run
+    directory -> its own name."""
     run_dir = Path(run_dir).resolve()
-    return run_dir.parent.name if run_dir.name == "checkpoint" else run_dir.name
+    if run_dir.name == "checkpoint":
+        return run_dir.parent.name
+    if run_dir.name.startswith("checkpoint-"):
+        return f"{run_dir.parent.name} ({run_dir.name.removeprefix('checkpoint-')})"
+    return run_dir.name
 
 
 def fitness_label(run_dirs: tuple[Path, ...]) -> str:

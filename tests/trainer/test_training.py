@@ -225,3 +225,11 @@ def test_plot_can_put_runs_on_their_env_steps_and_names_the_fitness_by_env(refer
     assert fitness_label((reference_run,)) == "fitness (distance)"
     assert fitness_label((car,)) == "fitness (score)"
     assert fitness_label((reference_run, car)) == "fitness"
+
+
+def test_plots_name_committed_checkpoints_by_their_model():
+    from hebbkit.trainer.evaluate import run_name
+
+    assert run_name(Path("models/ant-paper/checkpoint")) == "ant-paper"
+    assert run_name(Path("models/carracing-paper/checkpoint-envpool")) == "carracing-paper (envpool)"
+    assert run_name(Path("runs/carracing-diagonal")) == "carracing-diagonal"
