@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hebbkit.runtime import load_artifact
+from hebbkit.runtime import PolicyArtifact, load_artifact
 from hebbkit.runtime.policy import Policy
-from hebbkit.trainer.fitness import FitnessProtocol, cached_env, episode_ends
+from hebbkit.trainer.fitness import FitnessProtocol, run_episode
 
 
 @dataclass(frozen=True)
@@ -34,26 +34,32 @@ class ActionSummary:
     brake_mean: float
 
 
-def summarise_episode(artifact_path: str, seed: int, max_steps: int = 1000) -> ActionSummary:
-    """Drive one episode of the artifact from `seed` (env and initial weights) and summarise its actions."""
-    artifact = load_artifact(artifact_path)
-    protocol = FitnessProtocol.carracing(max_steps)
-    env = cached_env(protocol, "standard")
-    policy = Policy(artifact, "numpy", seed=seed)
-    observation, _ = env.reset(seed=seed)
-    actions, score, negative_streak, step = [], 0.0, 0, 0
-    for step in range(1, max_steps + 1):
-        action = policy.step(observation)
-        actions.append(np.array(action, dtype=np.float64))
-        observation, reward, terminated, truncated, _ = env.step(action)
-        score += float(reward)
-        negative_streak = negative_streak + 1 if reward < 0 else 0
-        if episode_ends(protocol, step, terminated, truncated, negative_streak):
-            break
-    taken = np.array(actions)
+class RecordingPolicy:
+    """A `Policy` that keeps every action it returns (what `run_episode` needs of a policy: reset and step)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.actions: list[np.ndarray] = []
+
+    def reset(self, seed: int) -> None:
+        self.policy.reset(seed)
+        self.actions.clear()
+
+    def step(self, observation: np.ndarray) -> np.ndarray:
+        action = self.policy.step(observation)
+        self.actions.append(np.array(action, dtype=np.float64))
+        return action
+
+
+def summarise_episode(artifact: PolicyArtifact, seed: int, max_steps: int = 1000) -> ActionSummary:
+    """Drive one episode of the artifact from `seed` (env and initial weights) under the training protocol, the
+    episode loop of training itself (`run_episode`), and summarise its actions."""
+    recorder = RecordingPolicy(Policy(artifact, "numpy", seed=seed))
+    result = run_episode(artifact, FitnessProtocol.carracing(max_steps), "standard", seed, policy=recorder)
+    taken = np.array(recorder.actions)
     steer = taken[:, 0]
     flips = float(np.mean(np.sign(steer[1:]) != np.sign(steer[:-1]))) if len(steer) > 1 else 0.0
-    return ActionSummary(seed, score, step, float(steer.mean()), float(np.abs(steer).mean()), flips,
+    return ActionSummary(seed, result.fitness, result.steps, float(steer.mean()), float(np.abs(steer).mean()), flips,
                          float(taken[:, 1].mean()), float(taken[:, 2].mean()))
 
 
@@ -68,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.episodes < 1 or args.max_steps < 1:
         parser.error("--episodes and --max-steps must be >= 1")
     print(f"{'seed':>6} {'score':>8} {'steps':>5} {'steer':>6} {'|steer|':>7} {'flips':>5} {'gas':>5} {'brake':>5}")
+    artifact = load_artifact(args.artifact)
     for seed in range(args.seed, args.seed + args.episodes):
-        s = summarise_episode(args.artifact, seed, args.max_steps)
+        s = summarise_episode(artifact, seed, args.max_steps)
         print(f"{s.seed:>6} {s.score:>8.1f} {s.steps:>5} {s.steer_mean:>+6.2f} {s.steer_magnitude:>7.2f} "
               f"{s.steer_sign_flips:>5.2f} {s.gas_mean:>5.2f} {s.brake_mean:>5.2f}")
     return 0

@@ -4,8 +4,8 @@
 # the run's snapshots on Gymnasium's CarRacing-v3, the env the scores are reported on (`hebbkit validate`).
 # The paper's network and protocol with the diagonal rule family (one rule per anti-diagonal of each layer, 5,160
 # coefficients instead of 456,640): the per-synapse run stayed at a random driver's score (mean 6.4-6.7) for 115
-# generations; the neuron-centric one left it within 15 and settled at 30-36 (its cars dither the steering, a
-# rank-one layer cannot hold a steering map); the diagonal one passed both within 25 (docs/carracing.md).
+# generations; the neuron-centric one left it within 15 and settled at 30-36 (its cars dither the steering); the
+# diagonal one passed both within 23 (docs/carracing.md).
 # Resumes runs/carracing-diagonal, else the committed models/carracing-paper/checkpoint-envpool; a stage whose budget
 # the run has already reached ends at once (after scoring any snapshot not yet scored). Start it and leave it:
 #   nohup experiments/run_carracing.sh > runs/carracing.log 2>&1 &

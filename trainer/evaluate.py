@@ -210,6 +210,11 @@ def read_log(run_dir: Path) -> list[dict]:
     return rows
 
 
+def spent_env_steps(rows: list[dict]) -> list[int]:
+    """Env steps spent up to and including each logged generation (the rows of `read_log`)."""
+    return list(itertools.accumulate(int(row["env_steps"]) for row in rows))
+
+
 def run_name(run_dir: Path) -> str:
     """models/<name>/checkpoint -> <name>; models/<name>/checkpoint-<what> -> <name> (<what>); any other run
     directory -> its own name."""
@@ -223,12 +228,12 @@ def run_name(run_dir: Path) -> str:
 
 def fitness_label(run_dirs: tuple[Path, ...]) -> str:
     """The y axis's name: a score for CarRacing runs (total reward), a distance for legged ones, by their configs."""
-    envs = set()
-    for run_dir in run_dirs:
-        config = Path(run_dir) / "config.json"
-        envs.add(json.loads(config.read_text()).get("env", "quadruped") if config.exists() else "quadruped")
-    return {frozenset({"carracing"}): "fitness (score)", frozenset({"quadruped"}): "fitness (distance)"}.get(
-        frozenset(envs), "fitness")
+    from .study import run_config
+
+    envs = {run_config(run_dir).get("env", "quadruped") for run_dir in run_dirs}
+    if envs == {"carracing"}:
+        return "fitness (score)"
+    return "fitness (distance)" if envs == {"quadruped"} else "fitness"
 
 
 def run_plot(config: PlotConfig) -> int:
@@ -242,16 +247,16 @@ def run_plot(config: PlotConfig) -> int:
     overlay = len(runs) > 1  # several runs: one colour each, no min-max band, dashed ES mean
     for index, (name, rows) in enumerate(runs):
         if config.x == "env-steps":
-            generation = [total / 1e6 for total in itertools.accumulate(float(r["env_steps"]) for r in rows)]
+            x = [spent / 1e6 for spent in spent_env_steps(rows)]
         else:
-            generation = [int(r["generation"]) for r in rows]
+            x = [int(r["generation"]) for r in rows]
         prefix = f"{name}: " if overlay else ""
         color = f"C{index}" if overlay else None
         if not overlay:
-            axis.fill_between(generation, [float(r["fitness_min"]) for r in rows],
+            axis.fill_between(x, [float(r["fitness_min"]) for r in rows],
                               [float(r["fitness_max"]) for r in rows], alpha=0.2, label="population min-max")
-        axis.plot(generation, [float(r["fitness_mean"]) for r in rows], color=color, label=prefix + "population mean")
-        axis.plot(generation, [float(r["center_fitness"]) for r in rows], color=color,
+        axis.plot(x, [float(r["fitness_mean"]) for r in rows], color=color, label=prefix + "population mean")
+        axis.plot(x, [float(r["center_fitness"]) for r in rows], color=color,
                   linestyle="--" if overlay else "-", alpha=0.7 if overlay else 1.0,
                   label=prefix + "ES mean (its own episodes)")
     title = "training curve: " + " vs ".join(name for name, _ in runs)

@@ -51,13 +51,10 @@ def snapshots(run_dir: Path) -> list[tuple[int, Path]]:
 
 def cumulative_env_steps(run_dir: Path) -> dict[int, int]:
     """generation -> env steps spent up to and including it (from log.csv)."""
-    from .evaluate import read_log
+    from .evaluate import read_log, spent_env_steps
 
-    total, steps = 0, {}
-    for row in read_log(run_dir):
-        total += int(row["env_steps"])
-        steps[int(row["generation"])] = total
-    return steps
+    rows = read_log(run_dir)
+    return dict(zip((int(row["generation"]) for row in rows), spent_env_steps(rows), strict=True))
 
 
 def read_validation(run_dir: Path) -> list[dict]:
@@ -165,14 +162,14 @@ def value_at_budget(steps: list[int], values: list[float], budget: int) -> float
 def study_rows(run_dirs: tuple[Path, ...], budget: int) -> tuple[int, list[dict]]:
     """The budget used and one summary row per run: population-mean fitness (mean over the last 5 logged
     generations at or before the budget) and each validation body's distance at the last snapshot within it."""
-    from .evaluate import read_log, run_name
+    from .evaluate import read_log, run_name, spent_env_steps
 
     logs = {run_dir: read_log(run_dir) for run_dir in run_dirs}
     totals = {run_dir: sum(int(row["env_steps"]) for row in rows) for run_dir, rows in logs.items()}
     budget = budget or min(totals.values())
     rows = []
     for run_dir, log in logs.items():
-        steps = list(np.cumsum([int(row["env_steps"]) for row in log]))
+        steps = spent_env_steps(log)
         within = [float(row["fitness_mean"]) for row, spent in zip(log, steps, strict=True) if spent <= budget]
         generations = len(within)
         row: dict = {"run": run_name(run_dir), "env_steps": int(totals[run_dir]), "generations_in_budget": generations,
@@ -216,13 +213,13 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .evaluate import read_log, run_name
+    from .evaluate import read_log, run_name, spent_env_steps
 
     figure, (training, validation) = plt.subplots(1, 2, figsize=(15, 4.8), sharey=False)
     for index, run_dir in enumerate(run_dirs):
         color, name = f"C{index}", run_name(run_dir)
         log = read_log(run_dir)
-        steps = np.cumsum([int(row["env_steps"]) for row in log]) / 1e6
+        steps = [spent / 1e6 for spent in spent_env_steps(log)]
         training.plot(steps, [float(row["fitness_mean"]) for row in log], color=color, label=name)
         trained_on = training_bodies(run_dir)
         for group, style in ((True, "-"), (False, "--")):
