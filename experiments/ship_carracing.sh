@@ -22,4 +22,5 @@ ship_files "$run" "$model" "$artifact" checkpoint-envpool
 "$HEBBKIT" eval "$model/model.npz" --episodes 100 --burn-in 0 --carracing-env envpool --json --no-progress \
     > "$model/eval_100_episodes_envpool.json"
 "$HEBBKIT" record "$model/model.npz" --seed 0 --burn-in 0 --output "$model/driving.gif"
-echo "shipped $model: update its README.md (tables from eval_100_episodes.json and eval_100_episodes_envpool.json)"
+echo "shipped $model: update its README.md; its table rows: .venv/bin/python experiments/carracing_scores.py" \
+    "$model/eval_100_episodes.json $model/eval_100_episodes_envpool.json"

@@ -3,14 +3,17 @@
 Each model ships `eval_100_episodes.json` (written by `hebbkit eval MODEL --morphologies standard damaged_right_front
 damaged_left_front --episodes 100 --json`; a CarRacing driver's by `experiments/ship_carracing.sh`, with its envpool
 twin `eval_100_episodes_envpool.json`). It must describe the `model.npz` shipped beside it (a re-shipped model
-with a stale report fails here), and every distance it reports must appear, as `mean +- std`, in the model's card;
+with a stale report fails here), and every distance it reports must appear, as `mean +- std`, in the model's card
+(a driver's card: the whole row `experiments/carracing_scores.py` prints for each env);
 the README's Results table and `docs/results.md` quote the Ant models' numbers from the same reports. That the
 episodes themselves replay is `tests/adaptation/`'s job.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,18 @@ def test_a_shipped_driver_also_ships_its_score_on_the_env_it_trained_on():
         if load_artifact(ROOT / "models" / model / "model.npz").network.frontend is not None:  # CarRacing
             envpool = json.loads((ROOT / "models" / model / "eval_100_episodes_envpool.json").read_text())
             assert envpool["sha256"] == report(model)["sha256"] and envpool["config"]["carracing_env"] == "envpool"
+
+
+def test_a_driver_card_quotes_its_score_rows_on_both_envs():
+    spec = importlib.util.spec_from_file_location("carracing_scores", ROOT / "experiments" / "carracing_scores.py")
+    scores = sys.modules.setdefault("carracing_scores", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(scores)
+    for model in MODELS:
+        if load_artifact(ROOT / "models" / model / "model.npz").network.frontend is not None:  # CarRacing
+            card = (ROOT / "models" / model / "README.md").read_text()
+            for name in ("eval_100_episodes.json", "eval_100_episodes_envpool.json"):
+                row = scores.score_row(json.loads((ROOT / "models" / model / name).read_text()))
+                assert row.cells() in card, f"models/{model}/README.md does not quote {name}: {row.cells()}"
 
 
 @pytest.mark.parametrize("model", MODELS)
