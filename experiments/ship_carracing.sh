@@ -8,14 +8,16 @@
 #   training_curve.png              from the run's log
 # and the run's resumable files are copied to models/carracing-paper/checkpoint-envpool (commit them once per
 # session).
-#   experiments/ship_carracing.sh [RUN_DIR] [ARTIFACT]     (defaults: runs/carracing-diagonal, RUN_DIR/latest.npz)
+#   experiments/ship_carracing.sh [RUN_DIR] [ARTIFACT] [MODEL_DIR]
+#   (defaults: runs/carracing-diagonal, RUN_DIR/latest.npz, models/carracing-paper; the static baseline:
+#   experiments/ship_carracing.sh runs/carracing-static runs/carracing-static/latest.npz models/carracing-static)
 # Stop the training first (kill -INT: it checkpoints); the evaluations use both cores (~15 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/ship_lib.sh
 run=${1:-runs/carracing-diagonal}
 artifact=${2:-$run/latest.npz}
-model=models/carracing-paper
+model=${3:-models/carracing-paper}
 if [ -d "$run/snapshots" ]; then "$HEBBKIT" validate "$run" --no-progress --every 5; fi   # scored on Gymnasium
 ship_files "$run" "$model" "$artifact" checkpoint-envpool
 "$HEBBKIT" eval "$model/model.npz" --episodes 100 --burn-in 0 --json --no-progress > "$model/eval_100_episodes.json"

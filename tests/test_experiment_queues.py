@@ -67,6 +67,19 @@ def test_without_any_checkpoint_a_new_run_starts_with_the_given_flags(workspace)
                      "--no-progress"]
 
 
+def test_the_static_carracing_queue_resumes_its_committed_checkpoint_through_every_stage(workspace):
+    committed(workspace, "carracing-static/checkpoint-envpool")
+    script = workspace / "experiments" / "run_carracing_static.sh"
+    script.write_text((ROOT / "experiments" / "run_carracing_static.sh").read_text())
+    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    budgets = [call.split("--env-steps-budget ")[1].split()[0] for call in calls]
+    assert budgets == ["10000000", "20830099", "30000000", "40000000", "50000000", "60000000"]
+    assert all(call.startswith("train --resume runs/carracing-static ") for call in calls)
+    assert (workspace / "runs" / "carracing-static" / "checkpoint.npz").exists()
+
 
 def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:
     for name in ("ship_lib.sh", script):
@@ -120,6 +133,15 @@ def test_ship_carracing_scores_both_envs_and_records_a_gif(workspace):
     evals = [call for call in calls if call.startswith("eval")]
     assert len(evals) == 2 and "--carracing-env envpool" in evals[1] and "--carracing-env" not in evals[0]
     assert calls[-1].startswith("record models/carracing-paper/model.npz --seed 0")
+
+
+def test_ship_carracing_ships_the_static_baseline_to_its_own_folder(workspace):
+    finished_run(workspace, "carracing-static")
+    calls = shipped(workspace, "ship_carracing.sh", "runs/carracing-static", "runs/carracing-static/latest.npz",
+                    "models/carracing-static")
+    assert (workspace / "models" / "carracing-static" / "model.npz").read_text() == "latest.npz"
+    assert not (workspace / "models" / "carracing-paper").exists()
+    assert sum(call.startswith("eval models/carracing-static/model.npz") for call in calls) == 2
 
 
 def test_shipping_a_missing_artifact_stops_before_overwriting_anything(workspace):
