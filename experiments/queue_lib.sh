@@ -1,4 +1,4 @@
-# Shared by the run queues (run_study.sh, run_models.sh): train one run to its env-step budget, resuming it where
+# Shared by the run queues (run_study.sh, run_models.sh, run_carracing*.sh): train one run to its env-step budget, resuming it where
 # it stopped, then score its snapshots on held-out bodies. Source it; it runs nothing by itself.
 HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 
@@ -24,4 +24,14 @@ train_run() {
         # shellcheck disable=SC2086  # word splitting of the flags is meant
         "$HEBBKIT" validate "runs/$name" --no-progress ${VALIDATE_FLAGS:-}
     fi
+}
+
+# train_stages NAME SOURCE "BUDGET..." [FLAGS...]: train_run NAME through each budget in turn (the stages of a long
+# run: the run is validated after each).
+train_stages() {
+    local name=$1 source=$2 budgets=$3 budget
+    shift 3
+    for budget in $budgets; do
+        train_run "$name" "$source" "$budget" "$@"
+    done
 }

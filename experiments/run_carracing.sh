@@ -19,7 +19,6 @@ source experiments/queue_lib.sh
 # generations, 5 episodes of 1,000 steps each): a run that spans several sessions shows on the reference env, as it
 # goes, whether what it learns on envpool transfers (the two envs render differently: docs/carracing.md).
 VALIDATE_FLAGS="--every 5"
-for budget in 10000000 20000000 30000000 40000000 50000000 60000000; do
-    train_run carracing-diagonal models/carracing-paper/checkpoint-envpool "$budget" --config carracing-paper \
-        --carracing-backend envpool --rule-family diagonal
-done
+train_stages carracing-diagonal models/carracing-paper/checkpoint-envpool \
+    "10000000 20000000 30000000 40000000 50000000 60000000" \
+    --config carracing-paper --carracing-backend envpool --rule-family diagonal

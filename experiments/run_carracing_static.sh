@@ -11,8 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-VALIDATE_FLAGS="--every 5"
-for budget in 10000000 20830099 30000000 40000000 50000000 60000000; do
-    train_run carracing-static models/carracing-static/checkpoint-envpool "$budget" --config carracing-static \
-        --carracing-backend envpool
-done
+VALIDATE_FLAGS="--every 5"  # every 50 generations, 5 episodes each
+train_stages carracing-static models/carracing-static/checkpoint-envpool \
+    "10000000 20830099 30000000 40000000 50000000 60000000" --config carracing-static --carracing-backend envpool
