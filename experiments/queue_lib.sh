@@ -1,5 +1,5 @@
-# Shared by the run queues (run_study.sh, run_models.sh, run_carracing*.sh): train one run to its env-step budget, resuming it where
-# it stopped, then score its snapshots on held-out bodies. Source it; it runs nothing by itself.
+# Shared by the run queues (run_study.sh, run_models.sh, run_carracing*.sh): train one run to its env-step budget,
+# resuming it where it stopped, then score its snapshots on held-out bodies (on Gymnasium, for CarRacing). Source it; it runs nothing by itself.
 HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 
 # train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Ship the CarRacing driver from its envpool run (issue 16): the run's latest ES mean (or ARTIFACT, e.g. a snapshot
-# that the Gymnasium validation chose) becomes models/carracing-paper/model.npz, then the card's evidence, on the
+# Ship a CarRacing model from its envpool run (issue 16): the run's latest ES mean (or ARTIFACT, e.g. a snapshot
+# that the Gymnasium validation chose) becomes MODEL_DIR/model.npz, then the card's evidence, on the
 # 100 tracks of seeds 0-99 (training draws its seeds as 32-bit values from a SeedSequence, so practically never these):
 #   eval_100_episodes.json          Gymnasium's CarRacing-v3, the reference every reported score comes from
 #   eval_100_episodes_envpool.json  envpool's CarRacing-v3, the env it trained on (its tracks differ per seed)
 #   driving.gif                     one episode from random weights (seed 0), Gymnasium's full-resolution frames
 #   training_curve.png              from the run's log
-# and the run's resumable files are copied to models/carracing-paper/checkpoint-envpool (commit them once per
-# session).
+# and the run's resumable files are copied to MODEL_DIR/checkpoint-envpool (commit them once per session).
 #   experiments/ship_carracing.sh [RUN_DIR] [ARTIFACT] [MODEL_DIR]
 #   (defaults: runs/carracing-diagonal, RUN_DIR/latest.npz, models/carracing-paper; the static baseline:
 #   experiments/ship_carracing.sh runs/carracing-static runs/carracing-static/latest.npz models/carracing-static)

@@ -165,11 +165,12 @@ def study_rows(run_dirs: tuple[Path, ...], budget: int) -> tuple[int, list[dict]
     from .evaluate import read_log, run_name, spent_env_steps
 
     logs = {run_dir: read_log(run_dir) for run_dir in run_dirs}
-    totals = {run_dir: sum(int(row["env_steps"]) for row in rows) for run_dir, rows in logs.items()}
+    spent_by_run = {run_dir: spent_env_steps(rows) for run_dir, rows in logs.items()}
+    totals = {run_dir: steps[-1] if steps else 0 for run_dir, steps in spent_by_run.items()}
     budget = budget or min(totals.values())
     rows = []
     for run_dir, log in logs.items():
-        steps = spent_env_steps(log)
+        steps = spent_by_run[run_dir]
         within = [float(row["fitness_mean"]) for row, spent in zip(log, steps, strict=True) if spent <= budget]
         generations = len(within)
         row: dict = {"run": run_name(run_dir), "env_steps": int(totals[run_dir]), "generations_in_budget": generations,
