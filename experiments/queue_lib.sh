@@ -5,7 +5,7 @@ HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 # train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy
 # (SOURCE: a directory with config.json and checkpoint.npz; - for none) is copied there and resumed; else a new run
 # starts with FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate`
-# scores its new snapshots, if it has any (with $VALIDATE_FLAGS, e.g. "--every 5", when set).
+# scores its new snapshots, if it has any (with $VALIDATE_FLAGS, e.g. "--every 5", when set; not with VALIDATE=0).
 train_run() {
     local name=$1 source=$2 budget=$3
     shift 3
@@ -19,8 +19,9 @@ train_run() {
     else
         "$HEBBKIT" train "$@" --env-steps-budget "$budget" --generations 100000 --run-dir "runs/$name" --no-progress
     fi
-    # a run resumed from a committed checkpoint that had already reached its budget made no snapshots here
-    if compgen -G "runs/$name/snapshots/gen_*.npz" > /dev/null; then
+    # a run resumed from a committed checkpoint that had already reached its budget made no snapshots here;
+    # VALIDATE=0 leaves the scoring to a later, explicit `hebbkit validate --bodies ...` (round 2's own bodies)
+    if [ "${VALIDATE:-1}" = 1 ] && compgen -G "runs/$name/snapshots/gen_*.npz" > /dev/null; then
         # shellcheck disable=SC2086  # word splitting of the flags is meant
         "$HEBBKIT" validate "runs/$name" --no-progress ${VALIDATE_FLAGS:-}
     fi

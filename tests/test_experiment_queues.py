@@ -81,6 +81,24 @@ def test_the_static_carracing_queue_resumes_its_committed_checkpoint_through_eve
     assert (workspace / "runs" / "carracing-static" / "checkpoint.npz").exists()
 
 
+def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_its_own_bodies(workspace):
+    script = workspace / "experiments" / "run_study2.sh"
+    script.write_text((ROOT / "experiments" / "run_study2.sh").read_text())
+    snapshots = workspace / "runs" / "r2-a-const" / "snapshots"
+    snapshots.mkdir(parents=True)
+    (snapshots / "gen_0010.npz").write_text("x")  # VALIDATE=0: snapshots are not scored on the old bodies
+    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
+        "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay"]
+    warm = "--config ant-robust --init-from models/ant-robust/model.npz --sigma 0.0648 --seed 1"
+    assert all(call.startswith(f"train {warm} --learning-rate ") and "--env-steps-budget 40000000" in call
+               for call in calls)
+    assert "--learning-rate 0.05 --learning-rate-decay 1.0" in calls[0]
+
+
 def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:
     for name in ("ship_lib.sh", script):
         (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())

@@ -36,11 +36,11 @@ class EvalConfig:
         "leg:segment:scale parts joined by '+' (legs front_left, front_right, rear_left, rear_right; segments "
         "upper, lower, or motor for the leg's actuator strength; scale within [0, 4] times nominal, 0 removes the "
         "segment or paralyses the leg), e.g. "
-        "front_left:lower:0.25+front_right:lower:0.25; or the lists 'unseen' (the bodies it never saw: each lower "
-        "leg at 0.25, both front lower legs at 0.25 and 1.5, each lower leg removed; `hebbkit suite --suite "
-        "unseen-bodies` tabulates them) and 'validation' (damaged_left_front, rear_left:lower:0.4, "
-        "rear_left:lower:1.5+rear_right:lower:1.5). The report's keys are the bodies as written here, lists "
-        "replaced by their entries")})
+        "front_left:lower:0.25+front_right:lower:0.25; or the lists 'unseen' (the bodies it never saw, 24 in five "
+        "categories; `hebbkit suite --suite unseen-bodies` tabulates them), one category alone ('lower-legs', "
+        "'upper-legs', 'uniform-scale', 'several-legs', 'actuators'), 'validation' (the first study's held-out "
+        "bodies) or 'validation2' (round 2's, one per category); hebbkit.trainer.envs.body_sets lists them. The "
+        "report's keys are the bodies as written here, lists replaced by their entries")})
     episodes: int = field(default=10, metadata={"help": "episodes per morphology"})
     seed: int = field(default=0, metadata={"help": "episode i of a morphology uses seed + i"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})

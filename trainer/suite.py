@@ -4,9 +4,10 @@
     hebbkit suite models/ant-paper/model.npz --suite unseen-bodies --output out-bodies/
 
 `sim2real`: the reality gap (damaged bodies, actuators, friction, mass, noise, latency, a leg breaking mid-episode).
-`unseen-bodies`: the standard body and every body of `UNSEEN_BODIES` ("the bodies it never saw"; rows named by
-`BODY_LABELS`, the body's spec in the JSON's conditions), so the table gives each one's distance, speed and the
-share of the standard distance it keeps.
+`unseen-bodies`: the standard body and every body of `UNSEEN_CATEGORIES` ("the bodies it never saw": lower legs,
+upper legs, uniform scalings, several legs, actuators; rows named by `BODY_LABELS`, the body's spec and category in
+the JSON's conditions), so the table gives each one's distance, speed and the share of the standard distance it
+keeps, and a second table each category's means.
 
 writes `out/suite.md` (table: distance, mean forward speed over the whole episode in m/s and body lengths per
 second, and the share of the standard condition's distance each condition keeps), `out/suite.json` (every
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .envs.body_sets import BODY_LABELS, UNSEEN_BODIES
+from .envs.body_sets import BODY_LABELS, UNSEEN_CATEGORIES
 from .envs.morphology import resolve_morphology
 
 BREAK_STEP = 500
@@ -35,12 +36,14 @@ RETAINED_TARGET = 0.7  # a deployable model keeps >= 70% of its standard speed u
 
 @dataclass(frozen=True)
 class Condition:
-    """One row of the suite: a morphology and perturbations (keyword arguments of `Perturbations`)."""
+    """One row of the suite: a morphology and perturbations (keyword arguments of `Perturbations`); `category`
+    groups rows for the per-category table ("": none)."""
 
     name: str
     morphology: str = "standard"
     perturbations: dict = field(default_factory=dict)
     description: str = ""
+    category: str = ""
 
 
 SIM2REAL = (
@@ -63,9 +66,10 @@ SIM2REAL = (
 )
 UNSEEN_BODIES_SUITE = (
     Condition("standard", description="the nominal body"),
-    *(Condition(BODY_LABELS[body], body, description=f"{resolve_morphology(body).spec}: never in training"
+    *(Condition(BODY_LABELS[body], body, category=category,
+                description=f"{resolve_morphology(body).spec}: never in training"
                 + (" (except the paper's protocol, which trains on it)" if body == "damaged_right_front" else ""))
-      for body in UNSEEN_BODIES),
+      for category, bodies in UNSEEN_CATEGORIES.items() for body in bodies),
 )
 SUITES = {"sim2real": SIM2REAL, "unseen-bodies": UNSEEN_BODIES_SUITE}
 SUITE_TITLES = {"sim2real": "Sim-to-real suite", "unseen-bodies": "Bodies it never saw"}
@@ -155,6 +159,52 @@ def recovery_steps(curve: np.ndarray, break_index: int) -> int | None:
     return None
 
 
+def category_means(report: dict) -> dict[str, dict[str, dict]]:
+    """label -> category -> {bodies, distance_mean (mean over the category's rows), kept_mean, kept_min,
+    kept_at_target (rows keeping >= the report's target)}; kept values are None where the model does not walk on
+    the standard body. Empty for a report whose conditions have no categories."""
+    target = report.get("target", RETAINED_TARGET)
+    categories: dict[str, list[str]] = {}
+    for condition in report["conditions"]:
+        if condition.get("category"):
+            categories.setdefault(condition["category"], []).append(condition["name"])
+    means: dict[str, dict[str, dict]] = {}
+    for label, results in report["results"].items():
+        means[label] = {}
+        for category, names in categories.items():
+            kept = [results[name]["retained"] for name in names]
+            walks = all(value is not None for value in kept)
+            means[label][category] = {
+                "bodies": len(names),
+                "distance_mean": float(np.mean([results[name]["distance_mean"] for name in names])),
+                "kept_mean": float(np.mean(kept)) if walks else None,
+                "kept_min": float(min(kept)) if walks else None,
+                "kept_at_target": sum(value >= target for value in kept) if walks else None}
+    return means
+
+
+def category_table(report: dict, target: float) -> list[str]:
+    """Markdown lines of the per-category table (none for a report without categories)."""
+    means = category_means(report)
+    if not any(means.values()):
+        return []
+    labels = list(means)
+    lines = ["", f"Per category (mean over its bodies; worst = the body that keeps least; at target = bodies keeping "
+             f">= {target:.0%}):", "",
+             "| category | bodies | " + " | ".join(f"{label} distance | kept (mean, worst) | at target"
+                                                    for label in labels) + " |",
+             "|---|---|" + "---|---|---|" * len(labels)]
+    for category in means[labels[0]]:
+        cells = []
+        for label in labels:
+            row = means[label][category]
+            kept = "n/a" if row["kept_mean"] is None else f"{row['kept_mean']:.0%}, {row['kept_min']:.0%}"
+            at_target = "n/a" if row["kept_at_target"] is None else f"{row['kept_at_target']}/{row['bodies']}"
+            cells.append(f"{row['distance_mean']:.1f} | {kept} | {at_target}")
+        lines.append(f"| {category} | {means[labels[0]][category]['bodies']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_outputs(report: dict, folder: Path) -> list[Path]:
     """suite.json, suite.md and the two plots."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -187,6 +237,7 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
                 " (below target)" if retained < target else "")
             cells.append(f"{cell} | {speed} | {kept}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += category_table(report, target)
     written[1].write_text("\n".join(lines) + "\n")
     try:
         import matplotlib

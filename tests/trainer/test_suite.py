@@ -59,12 +59,13 @@ def test_speed_is_summed_progress_over_the_planned_steps_in_body_lengths():
 
 
 def test_the_unseen_bodies_suite_lists_every_unseen_body_after_standard():
-    from hebbkit.trainer.envs import UNSEEN_BODIES
+    from hebbkit.trainer.envs.body_sets import ALL_UNSEEN_BODIES, UNSEEN_CATEGORIES
     from hebbkit.trainer.suite import SUITE_TITLES, SUITES
 
     conditions = SUITES["unseen-bodies"]
     assert conditions[0].name == "standard" and conditions[0].morphology == "standard"
-    assert tuple(c.morphology for c in conditions[1:]) == UNSEEN_BODIES
+    assert tuple(c.morphology for c in conditions[1:]) == ALL_UNSEEN_BODIES
+    assert {c.category for c in conditions[1:]} == set(UNSEEN_CATEGORIES) and conditions[0].category == ""
     assert len({c.name for c in conditions}) == len(conditions)
     assert all(not c.perturbations for c in conditions)
     from hebbkit.trainer.evaluate import SUITE_NAMES
@@ -87,3 +88,25 @@ def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
     table = (tmp_path / "out" / "suite.md").read_text()
     assert table.startswith("Bodies it never saw: 1 episodes per condition") and "| front_lowers_x0.25 |" in table
     assert "target for a deployable model: >= 60%" in table  # issue 12's bar for unseen bodies
+    assert "| lower-legs | 1 |" in table  # the per-category table: one body of that category in this report
+
+
+def test_category_means_average_each_categorys_rows():
+    from hebbkit.trainer.suite import category_means, category_table
+
+    def row(distance):
+        return {"distance_mean": distance, "retained": distance / 100.0}
+
+    report = {"target": 0.6, "conditions": [{"name": "standard"}, {"name": "a", "category": "upper-legs"},
+                                            {"name": "b", "category": "upper-legs"},
+                                            {"name": "c", "category": "actuators"}],
+              "results": {"hebbian": {"standard": row(100.0), "a": row(80.0), "b": row(40.0), "c": row(70.0)}}}
+    means = category_means(report)["hebbian"]
+    assert means["upper-legs"] == {"bodies": 2, "distance_mean": 60.0, "kept_mean": pytest.approx(0.6),
+                                   "kept_min": 0.4, "kept_at_target": 1}
+    assert means["actuators"]["kept_at_target"] == 1
+    lines = category_table(report, 0.6)
+    assert "| upper-legs | 2 | 60.0 | 60%, 40% | 1/2 |" in lines
+    report["results"]["hebbian"]["a"]["retained"] = None  # a model that does not walk: no shares
+    assert category_means(report)["hebbian"]["upper-legs"]["kept_mean"] is None
+    assert category_table({"conditions": [{"name": "standard"}], "results": {"x": {}}}, 0.6) == []
