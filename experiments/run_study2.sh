@@ -6,6 +6,11 @@
 #   r2-a-const:   0.05, no decay
 #   r2-a-restart: 0.2 x 0.995 again (the paper's schedule, restarted)
 #   r2-a-decay:   0.0227 x 0.995 (the control: the paper's schedule continued where it was)
+# Sections b and c change what the rules do from the first step: from scratch, `ant-robust`'s protocol and seed 0 (the
+# same bodies every generation as ant-robust's own first 40 M env steps, the control at equal budget):
+#   r2-b-standardize: each layer's weights standardised after every update (Leung et al. 2025)
+#   r2-c-evolved:     initial weights evolved beside the rules (the seed code's "coevolve")
+# Sections d and e (the wider bodies, population 256) take a's winning schedule: a later queue.
 # Snapshots are scored afterwards on round 2's validation bodies (VALIDATE=0 here; see docs/experiments.md):
 #   hebbkit validate runs/r2-* --bodies standard validation2 --no-progress
 # Each resumes runs/NAME, else the committed experiments/study2/NAME (commit it there at a session's end), else starts.
@@ -23,3 +28,6 @@ train_run r2-a-restart experiments/study2/r2-a-restart 40000000 "${WARM[@]}" \
     --learning-rate 0.2 --learning-rate-decay 0.995
 train_run r2-a-decay experiments/study2/r2-a-decay 40000000 "${WARM[@]}" \
     --learning-rate 0.0227 --learning-rate-decay 0.995
+train_run r2-b-standardize experiments/study2/r2-b-standardize 40000000 --config ant-robust --seed 0 \
+    --weight-norm standardize
+train_run r2-c-evolved experiments/study2/r2-c-evolved 40000000 --config ant-robust --seed 0 --init-weights evolved

@@ -65,6 +65,12 @@ class ErrorCode(IntEnum):
     NOT_CONFIGURED = 4    # COMMAND before CONFIGURE
     ESTOP_ACTIVE = 5      # COMMAND while the e-stop is latched
     BAD_VALUE = 6         # well-formed but refused: joint count, NaN/Inf, limits, rates, modes, flags
+    STALE = 7             # a sequence number not newer than the last frame accepted in the session (a replay)
+
+
+def seq_newer(seq: int, last: int) -> bool:
+    """`seq` is newer than `last` in 16-bit serial arithmetic (RFC 1982): 1 to 32,767 frames ahead, wrapping."""
+    return 0 < (seq - last) & 0xFFFF < 0x8000
 
 
 class ProtocolError(ValueError):

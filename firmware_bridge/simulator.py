@@ -56,6 +56,7 @@ class FirmwareCore:
         self.watchdog_trips = 0
         self.frames_ok = 0
         self.seq = 0
+        self.last_seq: int | None = None  # the last frame accepted in the session (since a HELLO, or boot)
         self.last_valid = 0.0
         self.last_tick: float | None = None
         self.next_state: float | None = None
@@ -122,6 +123,15 @@ class FirmwareCore:
         self.velocities = step / dt
         self.positions = self.positions + step
 
+    def _newer(self, seq: int) -> bool:
+        """`seq` is newer than the last frame accepted in the session (any is, before the first)."""
+        return self.last_seq is None or protocol.seq_newer(seq, self.last_seq)
+
+    def _accept(self, frame: protocol.Frame) -> None:
+        """An accepted frame's number becomes the session's newest (not a stop that came out of order)."""
+        if self._newer(frame.seq):
+            self.last_seq = frame.seq
+
     def _feed_watchdog(self, now: float) -> None:
         self.last_valid = now
         self.watchdog_tripped = False
@@ -133,6 +143,11 @@ class FirmwareCore:
                               MessageType.ESTOP, MessageType.COMMAND):
             self._error(ErrorCode.UNKNOWN_TYPE, frame)  # unknown, or a type the firmware only sends
             return
+        # ESTOP(1) and ENABLE(0) only ever stop the robot: never refused as stale
+        stop = (frame.type, bytes(frame.payload)) in ((MessageType.ESTOP, b"\x01"), (MessageType.ENABLE, b"\x00"))
+        if frame.type != MessageType.HELLO and not stop and not self._newer(frame.seq):
+            self._error(ErrorCode.STALE, frame)  # a replayed or delayed frame: not newer than the last accepted
+            return
         try:
             message = protocol.parse(frame)
         except ProtocolError as error:
@@ -142,8 +157,10 @@ class FirmwareCore:
             if message.protocol_version != protocol.PROTOCOL_VERSION:
                 self._error(ErrorCode.BAD_VERSION, frame)
                 return
+            self.last_seq = frame.seq  # a new session starts here
             self._send(HelloAck(protocol.PROTOCOL_VERSION, self.firmware_version, self.n_joints))
         elif isinstance(message, protocol.Heartbeat):
+            self._accept(frame)
             self._feed_watchdog(now)
         elif isinstance(message, protocol.Configure):
             limits = np.array([message.lower, message.upper], dtype=np.float64)
@@ -155,15 +172,18 @@ class FirmwareCore:
             self.watchdog_s = message.watchdog_ms / 1000
             self.state_period = 1e-6 * (1_000_000 // message.state_rate_hz)  # whole microseconds, as the board
             self.configured = True
+            self._accept(frame)
             self._send(Ack(frame.type, frame.seq))
         elif isinstance(message, protocol.Enable):
             if message.enabled and not self.enabled:
                 self.targets = self.positions.copy()  # torque on where the joints are, not at a stale target
             self.enabled = message.enabled
+            self._accept(frame)
             self._feed_watchdog(now)
             self._send(Ack(frame.type, frame.seq))
         elif isinstance(message, protocol.EStop):
             self.estop = message.latched
+            self._accept(frame)
             if self.estop:
                 self.targets = self.positions.copy()
             self._send(Ack(frame.type, frame.seq))
@@ -180,6 +200,7 @@ class FirmwareCore:
                 clamped = np.clip(values, self.lower, self.upper)
                 self.clamped = not np.array_equal(clamped, values)
                 self.targets = clamped
+                self._accept(frame)
                 self._feed_watchdog(now)
 
 

@@ -20,15 +20,17 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 import tokenize
+import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 import numpy as np
 
@@ -43,6 +45,7 @@ from .errors import (
     ArtifactTooLargeError,
     ArtifactValueError,
     ConfigError,
+    MissingChecksumWarning,
     OutputPathError,
 )
 from .families import DEFAULT_FAMILY
@@ -50,10 +53,11 @@ from .network import NetworkSpec
 from .profile import RobotProfile, generic_profile, image_profile
 
 FORMAT_NAME = "hebbkit-policy"
-SCHEMA_VERSION = 2
-"""The newest schema this hebbkit writes and reads. Version 2 adds `network.family` and the `family/...` tensors;
-per-synapse artifacts are still written as version 1, so older readers keep reading them."""
-READABLE_SCHEMA_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+"""The newest schema this hebbkit writes and reads. Version 2 adds `network.family` and the `family/...` tensors,
+version 3 `network.weight_norm` ("standardize"); every file is written as the oldest version that holds it
+(`schema_version_of`), so older readers keep reading what they can run and refuse the rest."""
+READABLE_SCHEMA_VERSIONS = (1, 2, 3)
 METADATA_KEY = "__metadata__"
 METADATA_CHECKSUM_KEY = "metadata_sha256"
 """The metadata field holding the sha256 of the rest of the metadata (`metadata_checksum`). An added field, not a
@@ -66,6 +70,8 @@ MAX_METADATA_BYTES = 4 * 2**20
 """Largest `__metadata__` member read (the shipped models' are ~5 kB)."""
 MAX_TENSOR_BYTES = 256 * 2**20
 """Largest total size of the tensors a file may declare (the CarRacing model's are 1.8 MB)."""
+MAX_FILE_BYTES = 2 * (MAX_TENSOR_BYTES + MAX_METADATA_BYTES)
+"""Largest artifact file opened: twice what its members may hold, room for the zip's own records."""
 MAX_NPY_HEADER_BYTES = 10_000
 """Largest `.npy` header read (NumPy's own default limit)."""
 _STORED_DTYPES: dict[str, np.dtype] = {"tensor": np.dtype("<f4"), "metadata": np.dtype("u1")}
@@ -131,7 +137,7 @@ class PolicyArtifact:
         """The JSON metadata block as it is written to the file, `metadata_sha256` last."""
         metadata = {
             "format": FORMAT_NAME,
-            "schema_version": 1 if self.network.family == DEFAULT_FAMILY else SCHEMA_VERSION,
+            "schema_version": schema_version_of(self.network),
             "network": self.network.to_dict(),
             "n_coefficients": self.network.n_coefficients,
             "profile": self.profile.to_dict(),
@@ -185,6 +191,14 @@ class PolicyArtifact:
         if not 0 < period <= MAX_CONTROL_PERIOD:
             raise ArtifactValueError(f"control_period must be a number of seconds in (0, {MAX_CONTROL_PERIOD:g}], "
                                      f"found {self.control_period!r}")
+
+
+def schema_version_of(network: NetworkSpec) -> int:
+    """The oldest schema version that holds `network`: 3 with weight_norm "standardize" (older readers would run it
+    without), 2 with a rule family other than "synapse", else 1."""
+    if network.weight_norm == "standardize":
+        return 3
+    return 1 if network.family == DEFAULT_FAMILY else 2
 
 
 def tensor_checksum(tensors: Mapping[str, np.ndarray]) -> str:
@@ -314,7 +328,12 @@ def load_artifact(path: str | os.PathLike) -> PolicyArtifact:
     """Read and fully validate an artifact. Raises a subclass of `ArtifactError` on any problem."""
     path = Path(path)
     metadata, arrays = _read_members(path, tensors=True)
-    return artifact_from_parts(metadata, arrays, source=str(path))
+    artifact = artifact_from_parts(metadata, arrays, source=str(path))
+    if METADATA_CHECKSUM_KEY not in metadata:
+        warnings.warn(f"{path}: no {METADATA_CHECKSUM_KEY} (written before hebbkit recorded one): its tensors are "
+                      "verified, an edit of its metadata within the field bounds is not; load and save it again to "
+                      "add the checksum", MissingChecksumWarning, stacklevel=2)
+    return artifact
 
 
 def artifact_from_parts(metadata: dict, arrays: Mapping[str, np.ndarray], source: str = "<memory>") -> PolicyArtifact:
@@ -396,14 +415,10 @@ def _read_members(path: Path, tensors: bool) -> tuple[dict, dict[str, np.ndarray
     """The metadata and (if `tensors`) every declared tensor. Sizes are checked before anything is read: the
     metadata member against `MAX_METADATA_BYTES`; each tensor member against the shape the metadata declares for
     it, and their total against `MAX_TENSOR_BYTES`; members the metadata does not declare are refused unread."""
-    if not path.exists():
-        raise ArtifactNotFoundError(f"no policy artifact at {path}")
-    if path.is_dir():
-        raise ArtifactCorruptError(f"{path} is a directory; expected a .npz policy artifact file")
     source = str(path)
     arrays: dict[str, np.ndarray] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_regular_file(path, MAX_FILE_BYTES) as stream, zipfile.ZipFile(stream) as archive:
             members = _npy_members(archive, source)
             if METADATA_KEY not in members:
                 raise ArtifactSchemaError(
@@ -432,6 +447,45 @@ def _read_members(path: Path, tensors: bool) -> tuple[dict, dict[str, np.ndarray
             "the file is truncated, damaged or of another format"
         ) from error
     return metadata, arrays
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def open_regular_file(path: str | os.PathLike, max_bytes: int, kind: str = "policy artifact") -> BinaryIO:
+    """`path` opened for binary reading if it is a regular file (symlinks followed) of at most `max_bytes`.
+
+    Anything else is refused before it is opened (a FIFO would block for ever, /dev/zero read without end, a serial
+    port reset the board it drives), and checked again on the open descriptor, in case the path was swapped in
+    between. Raises `ArtifactNotFoundError`, `ArtifactCorruptError` (not a regular file, cannot be opened) or
+    `ArtifactTooLargeError`; `kind` names the expected file in their messages.
+    """
+    path = Path(path)
+    try:
+        _check_regular_file(path, os.stat(path), max_bytes, kind)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise ArtifactNotFoundError(f"no {kind} at {path}") from None
+    except OSError as error:
+        raise ArtifactCorruptError(f"cannot open {path}: {error.strerror or error}") from None
+    try:
+        _check_regular_file(path, os.fstat(descriptor), max_bytes, kind)
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _check_regular_file(path: Path, info: os.stat_result, max_bytes: int, kind: str) -> None:
+    """Raise unless `info` describes a regular file of at most `max_bytes`."""
+    if not stat.S_ISREG(info.st_mode):
+        found = next((words for test, words in _FILE_KINDS if test(info.st_mode)), "not a regular file")
+        raise ArtifactCorruptError(f"{path} is {found}; expected a {kind} file (refused without reading it)")
+    if info.st_size > max_bytes:
+        raise ArtifactTooLargeError(f"{path} holds {info.st_size:,} bytes; a {kind} file is at most {max_bytes:,} "
+                                    "(refused without reading it)")
 
 
 def _npy_members(archive: zipfile.ZipFile, source: str) -> dict[str, zipfile.ZipInfo]:
@@ -516,7 +570,8 @@ def _check_schema(metadata: dict, source: str) -> None:
     version = metadata.get("schema_version")
     if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         hint = " (written by a newer hebbkit: upgrade)" if isinstance(version, int) and version > SCHEMA_VERSION else ""
-        readable = " and ".join(map(str, READABLE_SCHEMA_VERSIONS))
+        *older, newest = map(str, READABLE_SCHEMA_VERSIONS)
+        readable = f"{', '.join(older)} and {newest}"
         raise ArtifactSchemaError(
             f"{source}: schema_version {repr(version)[:60]} is not supported; this hebbkit reads {readable}{hint}"
         )

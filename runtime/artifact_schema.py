@@ -72,6 +72,7 @@ NETWORK_FIELDS: Fields = {
     "rule": (STRING, True),
     "init": (OBJECT, True),
     "normalize_weights": (BOOLEAN, True),
+    "weight_norm": (STRING, False),
     "action_head": (nullable(STRINGS), False),
     "frontend": (nullable(OBJECT), False),
     "family": (STRING, False),

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .artifact import PolicyArtifact, new_artifact
+from .backends import BACKENDS
+from .errors import ConfigError, HebbkitError
 from .network import NetworkSpec, forward_layer
 from .policy import Policy
 from .profile import ANT28
@@ -23,6 +26,7 @@ from .rules import COEFFICIENT_ROLES, coefficient
 
 TARGETS_US = {"numpy": {"median": 45.0, "p99": 100.0}, "onnx": {"median": 40.0, "p99": 100.0}}
 TARGET_SPEEDUP = 1.3
+DEFAULT_BACKENDS = ("numpy", "onnx", "c")
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,22 @@ class BenchConfig:
     episodes: int = field(default=6, metadata={"help": "episodes per candidate (weights reset between them)"})
     steps_per_episode: int = field(default=1000, metadata={"help": "control steps per episode (the Ant's 1,000)"})
     warmup_steps: int = field(default=200, metadata={"help": "untimed steps at the start of the first episode"})
-    backends: tuple[str, ...] = field(default=("numpy", "onnx", "c"), metadata={
-        "help": "backends to time (c: the C kernel, compiled on first use)"})
+    backends: tuple[str, ...] | None = field(default=None, metadata={
+        "help": "backends to time (c: the C kernel, compiled on first use); default: numpy, onnx and c, those that "
+                "are installed here (the others are named as skipped)"})
     seed: int = field(default=0, metadata={"help": "seed of the coefficients and the observation stream"})
     json: bool = field(default=False, metadata={"help": "print the full report as JSON instead of a table"})
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1 or self.steps_per_episode < 1:
+            raise ConfigError(f"--episodes and --steps-per-episode must be >= 1, got {self.episodes} and "
+                              f"{self.steps_per_episode}")
+        if not 0 <= self.warmup_steps < self.steps_per_episode:
+            raise ConfigError(f"--warmup-steps must be >= 0 and below --steps-per-episode ({self.steps_per_episode}),"
+                              f" got {self.warmup_steps}")
+        unknown = sorted(set(self.backends or ()) - set(BACKENDS))
+        if unknown or self.backends == ():
+            raise ConfigError(f"--backends must name some of {', '.join(BACKENDS)}; got {list(self.backends or ())}")
 
 
 @dataclass(frozen=True)
@@ -107,11 +123,28 @@ def ant_benchmark_artifact(seed: int = 0) -> PolicyArtifact:
     return new_artifact(NetworkSpec(), profile=ANT28, seed=seed)
 
 
+def installed_policies(artifact: PolicyArtifact, names: tuple[str, ...] | None) -> tuple[dict[str, Policy],
+                                                                                         dict[str, str]]:
+    """A policy per backend of `names`, and why each default backend that cannot run here was skipped (its one-line
+    error). Backends named explicitly must run: their error is raised."""
+    policies: dict[str, Policy] = {}
+    skipped: dict[str, str] = {}
+    for name in names or DEFAULT_BACKENDS:
+        try:
+            policies[name] = Policy(artifact, name)
+        except HebbkitError as error:  # a missing package (DependencyError) or no C compiler (KernelBuildError)
+            if names is not None:
+                raise
+            skipped[name] = " ".join(str(error).split())
+    return policies, skipped
+
+
 def run_benchmark(config: BenchConfig = BenchConfig()) -> dict:
     """Time every backend and the naive baseline; returns figures, ratios and target verdicts."""
     artifact = ant_benchmark_artifact(config.seed)
     observations = observation_stream(artifact.network.n_inputs, config.steps_per_episode, config.seed)
-    candidates: dict[str, object] = {name: Policy(artifact, name) for name in config.backends}
+    policies, skipped = installed_policies(artifact, config.backends)
+    candidates: dict[str, object] = dict(policies)
     candidates["naive_numpy"] = NaiveStep(artifact, seed=0)
     candidates["naive_unchecked"] = NaiveStep(artifact, seed=0, checks=False)
     timings: dict[str, list[float]] = {name: [] for name in candidates}
@@ -130,7 +163,7 @@ def run_benchmark(config: BenchConfig = BenchConfig()) -> dict:
     stats = {name: LatencyStats.of(np.array(values)) for name, values in timings.items()}
     baseline = stats["naive_numpy"].median_us
     results = {}
-    for name in config.backends:
+    for name in policies:
         figures = stats[name]
         speedup = round(baseline / figures.median_us, 2)
         target = TARGETS_US.get(name, {})
@@ -153,6 +186,7 @@ def run_benchmark(config: BenchConfig = BenchConfig()) -> dict:
         "naive_numpy": asdict(stats["naive_numpy"]),
         "naive_unchecked": asdict(stats["naive_unchecked"]),
         "backends": results,
+        "skipped": skipped,
     }
 
 
@@ -181,4 +215,6 @@ def run_bench(config: BenchConfig) -> int:
     """`hebbkit bench`: the report as a table (or JSON)."""
     report = run_benchmark(config)
     print(json.dumps(report, indent=2) if config.json else format_report(report))
+    for name, reason in report["skipped"].items():
+        print(f"hebbkit bench: skipped backend {name}: {reason}", file=sys.stderr)
     return 0

@@ -6,6 +6,12 @@ limits, action limits and scaling, the observation layout with its sources, scal
 sha256) and copies of the kernel (`hebb_kernel.{c,h}`) and its generator (`hebb_rng.{c,h}`), so the folder compiles
 on its own: `cc -std=c99 -ffp-contract=off DIR/*.c -lm`.
 
+What reaches C from the artifact is data only: every name (profile, joints, actions, observations) is a string
+literal in which anything but letters, digits, space and safe punctuation is an octal escape (so no quote, backslash,
+trigraph `??/` or control byte survives as itself), no metadata is written into comments, and every number is a
+finite float32 literal or a checked integer; a coefficient that folds to Inf, or a control period that rounds to
+0 us, is refused with an `ExportError` before anything is written.
+
 On the board, `hebb_model_init(&model, seed)` draws the initial weights from PCG32 (`hebbkit.runtime.pcg32`), the
 generator `Policy(..., init_rng="pcg32")` uses on the host: the same seed starts both from identical weights.
 `hebb_model_step` runs one control step (act, then learn) and returns the action; `hebb_model_observe` builds the
@@ -15,15 +21,18 @@ observation from raw measurements and `hebb_model_command` turns an action into 
 
 from __future__ import annotations
 
-import shutil
+import math
+import string
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .artifact import METADATA_CHECKSUM_KEY, PolicyArtifact
-from .errors import ConfigError
+from .backends.c_backend import USE_B, USE_C, USE_D, kernel_flags
+from .errors import ConfigError, ExportError
 from .network import MAX_SYNAPSES
+from .outputs import check_output_folder, write_files
 from .pcg32 import PCG32_DISTRIBUTIONS, init_bound
 from .profile import MEASUREMENTS
 from .rules import fold_coefficients
@@ -32,20 +41,44 @@ KERNEL_DIR = Path(__file__).resolve().parent / "kernel"
 KERNEL_FILES = ("hebb_kernel.c", "hebb_kernel.h", "hebb_rng.c", "hebb_rng.h")
 ACTIVATION_CODES = {"tanh": 0, "identity": 1, "sigmoid": 2, "relu": 3}
 HEAD_CODES = {"identity": 0, "tanh": 1, "sigmoid": 2}
-USE_B, USE_C, USE_D, NORMALIZE, LEARNS = 1, 2, 4, 8, 16
 VALUES_PER_LINE = 8
+C_STRING_VERBATIM = frozenset((string.ascii_letters + string.digits + " !#$%&'()*+,-./:;<=>@[]^_`{|}~").encode())
+"""Bytes a C string literal holds as themselves; every other byte (", \\, ?, controls, non-ASCII) is escaped."""
+C_COMMENT_CHARACTERS = frozenset(string.ascii_letters + string.digits + " ,.:;()[]_-=+`'")
+"""Characters a generated comment may hold: no `*/`, no newline, nothing taken from the artifact's metadata."""
 
 
 def c_float(value: float) -> str:
-    """A C float literal that reads back as exactly this float32 (9 significant digits)."""
-    text = format(float(np.float32(value)), ".9g")
-    if not any(mark in text for mark in ".en"):
+    """A C float literal that reads back as exactly this float32 (9 significant digits). Raises `ExportError` for
+    a value that is not finite as a float32 (C99 has no literal for Inf or NaN)."""
+    with np.errstate(over="ignore"):
+        single = np.float32(value)
+    if not np.isfinite(single):
+        raise ExportError(f"{float(value)!r} is not a finite float32; C has no literal for it")
+    text = format(float(single), ".9g")
+    if not any(mark in text for mark in ".e"):
         text += ".0"
     return text + "f"
 
 
 def c_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A C string literal holding exactly the UTF-8 bytes of `text`: letters, digits, space and most punctuation as
+    themselves, every other byte as a three-digit octal escape (`\\042` for a quote, `\\077` for `?`, so no
+    trigraph forms). Raises `ExportError` for NUL, which would end the C string early, and unpaired surrogates."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ExportError(f"name {ascii(text)[:80]} is not valid Unicode text ({error.reason})") from None
+    if b"\0" in data:
+        raise ExportError(f"name {ascii(text)[:80]} holds a NUL character, which would end a C string early")
+    return '"' + "".join(chr(byte) if byte in C_STRING_VERBATIM else f"\\{byte:03o}" for byte in data) + '"'
+
+
+def c_comment(text: str) -> str:
+    """`/* text */` for text the exporter writes itself; refuses anything that could end the comment early."""
+    if not set(text) <= C_COMMENT_CHARACTERS:
+        raise ExportError(f"refusing to write {ascii(text)[:80]} into a C comment")
+    return f"/* {text} */"
 
 
 def float_array(name: str, values: Sequence[float] | np.ndarray, comment: str = "") -> str:
@@ -54,7 +87,7 @@ def float_array(name: str, values: Sequence[float] | np.ndarray, comment: str = 
         return f"const float {name}[1] = {{0.0f}}; /* empty */\n"
     lines = [", ".join(c_float(v) for v in flat[start:start + VALUES_PER_LINE])
              for start in range(0, flat.size, VALUES_PER_LINE)]
-    head = f"/* {comment} */\n" if comment else ""
+    head = c_comment(comment) + "\n" if comment else ""
     return head + f"const float {name}[{flat.size}] = {{\n    " + ",\n    ".join(lines) + "\n};\n"
 
 
@@ -68,10 +101,36 @@ def string_array(name: str, values: Sequence[str]) -> str:
     return f"const char *const {name}[{len(items)}] = {{\n    " + ",\n    ".join(items) + "\n};\n"
 
 
+def control_period_us(period: float) -> int:
+    """The control period in whole microseconds, as the board's timer takes it; `ExportError` if it rounds to 0 or
+    past what a uint32 holds."""
+    microseconds = round(period * 1e6) if math.isfinite(period) else 0
+    if not 1 <= microseconds <= 0xFFFFFFFF:
+        raise ExportError(f"control_period {period!r} s is {microseconds} us as the board's uint32 timer counts it; "
+                          f"the C export needs at least 1 us (and at most {0xFFFFFFFF:,})")
+    return microseconds
+
+
+def check_folded(layer: int, role: str, values: np.ndarray) -> None:
+    """Raise `ExportError` if folding eta into a coefficient overflowed float32 (e.g. eta = A = 3e38)."""
+    bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    if bad:
+        raise ExportError(f"layer {layer}: {bad} folded coefficients {role} (eta x coefficient) overflow float32 to "
+                          "Inf; the rule cannot run in float32 on a board: refusing to export it")
+
+
 def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
-    """Write the artifact as C99 (`hebb_model.h`, `hebb_model.c`) plus the kernel sources into `folder`; returns
-    the written paths. Raises `ConfigError` for what the kernel cannot run (a convolutional front end, or a normal
-    init, which would need the same libm on board and host)."""
+    """Write the artifact as C99 (`hebb_model.h`, `hebb_model.c`) plus the kernel sources into `folder`, all files
+    or none (`write_files`); returns the written paths. Raises `ConfigError` for what the kernel cannot run (a
+    convolutional front end, or a normal init, which would need the same libm on board and host) and `ExportError`
+    for values C cannot hold (see the module docstring), in both cases before `folder` is created or written, and
+    `OutputPathError` when `folder` is a file or cannot be written."""
+    folder = check_output_folder(Path(folder), "the C export's folder")
+    return write_files({folder / name: data for name, data in c_export_files(artifact).items()})
+
+
+def c_export_files(artifact: PolicyArtifact) -> dict[str, bytes]:
+    """The C export's files by name (`export_c`), built in memory."""
     spec, profile = artifact.network, artifact.profile
     if spec.frontend is not None:
         raise ConfigError("the C export runs the plastic layers only; this artifact has a convolutional front end "
@@ -83,13 +142,9 @@ def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
     unknown = sorted(set(spec.activations) - set(ACTIVATION_CODES))
     if unknown:
         raise ConfigError(f"the C kernel knows activations {sorted(ACTIVATION_CODES)}, not {unknown}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     rule = spec.rule_spec
-    has = set(rule.coefficients)
     learns = rule.n_coefficients > 0
-    flags = ((USE_B if "B" in has else 0) | (USE_C if "C" in has else 0) | (USE_D if has & {"D", "D_out"} else 0)
-             | (NORMALIZE if spec.normalize_weights else 0) | (LEARNS if learns else 0))
+    flags = kernel_flags(spec)
     shapes = spec.layer_shapes
     n_weights = sum(n_in * n_out for n_in, n_out in shapes)
     if n_weights > MAX_SYNAPSES:  # NetworkSpec already refuses this; the int32 offsets below rely on it
@@ -103,15 +158,15 @@ def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
     n_joints = len(profile.joint_names)
 
     header = [
-        f"/* Generated by `hebbkit export --c` from a policy artifact: do not edit.\n"
-        f" * rule {spec.rule}, family {spec.family}, layers {'-'.join(map(str, spec.layer_sizes))}, "
-        f"profile {profile.name}\n * artifact tensors sha256 {sha}\n */",
+        c_comment("Generated by `hebbkit export --c` from a policy artifact: do not edit. The model's identity "
+                  "(rule, profile, checksums) is in the HEBB_MODEL_ macros below."),
         "#ifndef HEBB_MODEL_H\n#define HEBB_MODEL_H\n",
         "#include <stdint.h>\n\n#include \"hebb_kernel.h\"\n#include \"hebb_rng.h\"\n",
         f"#define HEBB_MODEL_SHA256 {c_string(sha)}",
         f"#define HEBB_MODEL_METADATA_SHA256 {c_string(metadata_sha)}",
         f"#define HEBB_MODEL_RULE {c_string(spec.rule)}",
         f"#define HEBB_MODEL_FAMILY {c_string(spec.family)}",
+        f"#define HEBB_MODEL_WEIGHT_NORM {c_string(spec.weight_norm)} /* none, max or standardize */",
         f"#define HEBB_MODEL_PROFILE {c_string(profile.name)}",
         f"#define HEBB_MODEL_ACTION_MODE {c_string(profile.action_mode)}",
         f"#define HEBB_MODEL_N_LAYERS {spec.n_layers}",
@@ -123,7 +178,7 @@ def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
         f"#define HEBB_MODEL_FLAGS {flags}u",
         f"#define HEBB_MODEL_N_COEFFICIENTS {spec.n_coefficients} /* evolved; the arrays below hold them folded */",
         f"#define HEBB_MODEL_CONTROL_PERIOD_S {c_float(artifact.control_period)}",
-        f"#define HEBB_MODEL_CONTROL_PERIOD_US {round(artifact.control_period * 1e6)}u",
+        f"#define HEBB_MODEL_CONTROL_PERIOD_US {control_period_us(artifact.control_period)}u",
         f"#define HEBB_MODEL_INIT_DISTRIBUTION {c_string(distribution)}",
         f"#define HEBB_MODEL_INIT_SCALE {c_float(spec.init.scale)}",
         f"#define HEBB_MODEL_INIT_STORED {1 if distribution == 'stored' else 0}",
@@ -190,7 +245,7 @@ def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
         "",
     ]
 
-    source = [f"/* Generated by `hebbkit export --c`: do not edit. Artifact tensors sha256 {sha}. */",
+    source = [c_comment("Generated by `hebbkit export --c`: do not edit."),
               '#include "hebb_model.h"\n\n#include <math.h>\n#include <stddef.h>\n',
               "const uint32_t hebb_model_struct_bytes = (uint32_t)sizeof(hebb_model);",
               int_array("int32_t", "hebb_model_layer_sizes", spec.layer_sizes),
@@ -221,10 +276,12 @@ def export_c(artifact: PolicyArtifact, folder: str | Path) -> list[Path]:
     for layer, ((n_in, n_out), coefficients) in enumerate(zip(shapes, artifact.expanded_coefficients, strict=True)):
         names = {}
         if learns:
-            folded = fold_coefficients(rule, coefficients)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+                folded = fold_coefficients(rule, coefficients)
             for role, used in (("a", True), ("b", bool(flags & USE_B)), ("c", bool(flags & USE_C)),
                                ("d", bool(flags & USE_D))):
                 if used:
+                    check_folded(layer, role, getattr(folded, role))
                     names[role] = f"hebb_model_{role}{layer}"
                     source.append(float_array(names[role], getattr(folded, role),
                                               f"layer {layer}: folded {role}, [{n_in}][{n_out}] (flash)"))
@@ -324,11 +381,6 @@ int hebb_model_weights_finite(const hebb_model *model) {{
 
 float *hebb_model_weights(hebb_model *model) {{ return model->weights; }}
 """)
-    written = []
-    for name, lines in (("hebb_model.h", header), ("hebb_model.c", source)):
-        path = folder / name
-        path.write_text("\n".join(lines))
-        written.append(path)
-    for name in KERNEL_FILES:
-        written.append(Path(shutil.copyfile(KERNEL_DIR / name, folder / name)))
-    return written
+    files = {"hebb_model.h": "\n".join(header).encode(), "hebb_model.c": "\n".join(source).encode()}
+    files.update({name: (KERNEL_DIR / name).read_bytes() for name in KERNEL_FILES})
+    return files

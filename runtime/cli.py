@@ -16,6 +16,7 @@ import math
 import sys
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .artifact import METADATA_CHECKSUM_KEY
-from .errors import ConfigError
+from .errors import ConfigError, HebbkitWarning
 from .families import FAMILIES
 from .profile import BUILTIN_PROFILES
 from .rules import RULES
@@ -70,6 +71,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
             kwargs["type"] = typing.get_args(hint)[0]
         else:
             kwargs["type"] = hint
+        if kwargs.get("type") is Path:
+            kwargs["type"] = path_argument
         if item.metadata.get("choices"):
             kwargs["choices"] = item.metadata["choices"]
         if item.metadata.get("positional"):
@@ -81,6 +84,13 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
             else:
                 kwargs["required"] = True
             parser.add_argument(flag, dest=item.name, **kwargs)
+
+
+def path_argument(text: str) -> Path:
+    """A path flag's value: an empty one (`--c ""`) would mean the current folder; it is refused instead."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty one")
+    return Path(text)
 
 
 def build_config(config_type: type, values: dict[str, Any]) -> Any:
@@ -139,11 +149,21 @@ class NewConfig:
     inputs: int = field(default=28, metadata={"help": "input size, for the 'generic' profile"})
     outputs: int = field(default=8, metadata={"help": "output size, for the 'generic' profile"})
     seed: int = field(default=0, metadata={"help": "seed of the N(0, 1) coefficients"})
-    control_period: float = field(default=0.0165, metadata={"help": "seconds per control step"})
+    control_period: float | None = field(default=None, metadata={
+        "help": "seconds per control step (default: the robot's, or 0.0165)"})
+    robot: str | None = field(default=None, metadata={
+        "help": "a built-in robot or a robot file (.toml): the profile of that robot (its default observation and "
+                "actuation unless --observation, --actuation say otherwise) instead of --profile"})
+    observation: str | None = field(default=None, metadata={"help": "with --robot: the observation layout"})
+    actuation: str | None = field(default=None, metadata={"help": "with --robot: torque or position"})
 
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
+        if self.robot is None and (self.observation or self.actuation):
+            raise ConfigError("--observation and --actuation choose a robot's profile: give --robot too")
+        if self.robot is not None and self.profile != "ant28":
+            raise ConfigError("give --robot or --profile, not both")
         if self.profile != "generic" and self.profile not in BUILTIN_PROFILES:
             raise ConfigError(f"unknown profile {self.profile!r}; expected 'generic' or one of "
                               f"{sorted(BUILTIN_PROFILES)}")
@@ -152,7 +172,14 @@ class NewConfig:
 def run_new(config: NewConfig) -> int:
     from . import NetworkSpec, generic_profile, new_artifact, save_artifact
 
-    if config.profile == "generic":
+    control_period = config.control_period
+    if config.robot is not None:
+        from .robot_file import resolve_robot
+
+        robot = resolve_robot(config.robot)
+        profile = robot.profile(config.observation, config.actuation)
+        control_period = control_period or robot.control_period
+    elif config.profile == "generic":
         profile = generic_profile(config.inputs, config.outputs)
     else:
         profile = BUILTIN_PROFILES[config.profile]
@@ -160,7 +187,7 @@ def run_new(config: NewConfig) -> int:
     spec = NetworkSpec(layer_sizes=sizes, activations=("tanh",) * (len(sizes) - 1), rule=config.rule,
                        family=config.family)
     artifact = new_artifact(
-        spec, profile=profile, control_period=config.control_period, seed=config.seed,
+        spec, profile=profile, control_period=control_period or 0.0165, seed=config.seed,
         provenance={"command": " ".join(["hebbkit", *sys.argv[1:]]) or "hebbkit new"},
     )
     path = save_artifact(artifact, config.output)
@@ -194,43 +221,84 @@ def run_inspect(config: InspectConfig) -> int:
     else:
         read_error = None
     try:
-        artifact = load_artifact(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", HebbkitWarning)
+            artifact = load_artifact(path)
         valid, problem = True, None
     except ArtifactError as error:
         artifact, valid, problem = None, False, f"{type(error).__name__}: {error}"
+    notes = [str(item.message) for item in caught if issubclass(item.category, HebbkitWarning)]
     if read_error is not None:
         problem = f"{type(read_error).__name__}: {read_error}"
     size = path.stat().st_size if path.is_file() else None
     if config.json:
         print(json.dumps({"path": str(path), "file_bytes": size, "valid": valid, "problem": problem,
-                          "metadata": metadata}, indent=2))
+                          "warnings": notes, "metadata": metadata}, indent=2))
         return 0 if valid else 1
-    print(f"artifact     {path} ({size:,} bytes)" if size is not None else f"artifact     {path}")
+    say(f"artifact     {path} ({size:,} bytes)" if size is not None else f"artifact     {path}")
     if metadata is not None:
         for line in describe_metadata(metadata):
-            print(line)
+            say(line)
     if artifact is not None:
         per_synapse = artifact.network.family == "synapse"
         for layer, (name, coefficients) in enumerate(artifact.coefficient_tensors().items()):
             if coefficients.size:  # a static-weight artifact has no Hebbian coefficients
-                print(f"coefficients {f'layer {layer}' if per_synapse else name}: mean |c| "
+                say(f"coefficients {f'layer {layer}' if per_synapse else name}: mean |c| "
                       f"{np.abs(coefficients).mean():.4g}, max |c| {np.abs(coefficients).max():.4g}")
         if not per_synapse:
             expanded = sum(c.size for c in artifact.expanded_coefficients)
-            print(f"expanded     {expanded:,} per-synapse coefficients ([in, out, k] per layer), what the "
+            say(f"expanded     {expanded:,} per-synapse coefficients ([in, out, k] per layer), what the "
                   "backends run")
         for name, tensor in sorted(artifact.static_tensors.items()):
             if tensor.size:
-                print(f"static       {name}: mean |w| {np.abs(tensor).mean():.4g}, max |w| {np.abs(tensor).max():.4g}")
+                say(f"static       {name}: mean |w| {np.abs(tensor).mean():.4g}, max |w| {np.abs(tensor).max():.4g}")
     if valid:
         if metadata and METADATA_CHECKSUM_KEY in metadata:
-            print("validation   OK (tensor and metadata checksums match, fields in range, shapes agree, all finite)")
+            say("validation   OK (tensor and metadata checksums match, fields in range, shapes agree, all finite)")
         else:
-            print("validation   OK (tensor checksum matches, fields in range, shapes agree, all finite; an older "
+            say("validation   OK (tensor checksum matches, fields in range, shapes agree, all finite; an older "
                   "file: its metadata has no checksum)")
     else:
-        print(f"validation   FAILED: {problem}")
+        say(f"validation   FAILED: {problem}")
+    for note in notes:
+        say(f"warning      {note}")
     return 0 if valid else 1
+
+
+def say(line: str) -> None:
+    """Print one line of `hebbkit inspect`'s text report with its control characters escaped (`printable`)."""
+    print(printable(line))
+
+
+def printable(text: str) -> str:
+    """`text` with every non-printable character (terminal escapes, newlines, bidi overrides) shown escaped,
+    e.g. \\x1b: strings from a file cannot drive the terminal or fake report lines. JSON output escapes them
+    itself."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def describe_weight_norm(network: dict) -> str:
+    """What a network's metadata says happens to the weights after every update (never fails)."""
+    mode = network.get("weight_norm")
+    if mode is None:
+        flag = network.get("normalize_weights")
+        if type(flag) is not bool:
+            return repr(flag)
+        mode = "max" if flag else "none"
+    return {"none": "none", "max": "max (each layer divided by its largest |w|)",
+            "standardize": "standardize (each layer to zero mean, unit variance)"}.get(mode, repr(mode))
+
+
+def describe_init(network: dict) -> str:
+    """Which initial weights a network's metadata says it starts from (never fails)."""
+    init = network.get("init")
+    if not isinstance(init, dict):
+        init = {}
+    if init.get("distribution") == "stored":
+        what = ("the static network's fixed weights" if network.get("rule") == "static"
+                else "every episode and boot starts from them, then the rule adapts them")
+        return f"evolved, stored in the artifact (static/initial_weights/<l>): {what}"
+    return f"random, drawn every episode and boot: {init.get('distribution')} scale {init.get('scale')}"
 
 
 def describe_metadata(metadata: dict) -> list[str]:
@@ -252,8 +320,8 @@ def describe_metadata(metadata: dict) -> list[str]:
         f"network      {'-'.join(map(str, sizes)) if isinstance(sizes, list) else repr(sizes)}, activations "
         f"{network.get('activations')}, action head {network.get('action_head')}",
         f"rule         {network.get('rule')}, family {network.get('family', 'synapse')}, "
-        f"{count(metadata.get('n_coefficients'))} coefficients, init {network.get('init')}, "
-        f"normalize weights {network.get('normalize_weights')}",
+        f"{count(metadata.get('n_coefficients'))} coefficients, weight norm {describe_weight_norm(network)}",
+        f"init         {describe_init(network)}",
         f"profile      {profile.get('name')}: {size(profile.get('observation_names'))} observations, "
         f"{size(profile.get('action_names'))} actions ({profile.get('action_mode')})",
         f"control      every {metadata.get('control_period')!r} s",
@@ -282,6 +350,9 @@ class ExportConfig:
         "help": "output folder for C99 source (hebb_model.h/.c and the kernel) that a firmware build embeds"})
     verify_steps: int = field(default=200, metadata={"help": "steps to compare ONNX Runtime with NumPy (0: skip)"})
     seed: int = field(default=0, metadata={"help": "seed of the initial weights used to verify"})
+    robot: str | None = field(default=None, metadata={
+        "help": "a built-in robot or a robot file (.toml): refuse to export a model that does not fit it (another "
+                "body, joints, actuation, or measurements the robot does not offer)"})
 
     def __post_init__(self) -> None:
         if self.onnx is None and self.c is None:
@@ -293,47 +364,70 @@ class ExportConfig:
 
 
 def run_export(config: ExportConfig) -> int:
+    """Build and check every output in memory first, then write them all or none (`outputs.write_files`)."""
     from .artifact import load_artifact
-    from .onnx_graph import export_onnx
+    from .outputs import check_output_file, check_output_folder, write_files
 
+    folder = None if config.c is None else check_output_folder(config.c, "--c")
+    onnx_path = None if config.onnx is None else check_output_file(config.onnx, "--onnx")
     artifact = load_artifact(config.artifact)
-    if config.c is not None:
-        from .c_export import export_c
+    if config.robot is not None:
+        check_fits_robot(artifact.profile, config.robot)
+    files: dict[Path, bytes] = {}
+    if folder is not None:
+        from .c_export import c_export_files
 
-        written = export_c(artifact, config.c)
+        files.update({folder / name: data for name, data in c_export_files(artifact).items()})
+    report = None
+    if onnx_path is not None:
+        from .onnx_graph import onnx_model_bytes
+
+        files[onnx_path] = onnx_model_bytes(artifact)
+        if config.verify_steps > 0:
+            report = verify_onnx_file(files[onnx_path], artifact, config.verify_steps, config.seed)
+    write_files(files)
+    if folder is not None:
         spec = artifact.network
-        print(f"wrote {len(written)} files to {config.c}: {spec.rule} on {'-'.join(map(str, spec.layer_sizes))}, "
-              f"profile {artifact.profile.name}, sha256 {artifact.sha256()[:16]}...; build with the kernel: "
-              f"cc -std=c99 -ffp-contract=off {config.c}/*.c -lm (board: firmware_bridge/firmware/board, "
-              "make onboard MODEL_DIR=...)")
-    if config.onnx is None:
-        return 0
-    path = export_onnx(artifact, config.onnx)
-    print(f"wrote {path} ({path.stat().st_size:,} bytes): onnx.checker full check passed")
-    if config.verify_steps > 0:
-        report = verify_onnx_file(path, artifact, config.verify_steps, config.seed)
+        print(f"wrote {len(files) - (onnx_path is not None)} files to {folder}: {spec.rule} on "
+              f"{'-'.join(map(str, spec.layer_sizes))}, profile {artifact.profile.name}, sha256 "
+              f"{artifact.sha256()[:16]}...; build with the kernel: cc -std=c99 -ffp-contract=off {folder}/*.c -lm "
+              "(board: firmware_bridge/firmware/board, make onboard MODEL_DIR=...)")
+    if onnx_path is not None:
+        print(f"wrote {onnx_path} ({len(files[onnx_path]):,} bytes): onnx.checker full check passed")
+    if report is not None:
         print(f"verified {config.verify_steps} steps in onnxruntime against the NumPy backend: max |action "
               f"difference| {report['max_action_diff']:.2e}, max relative weight difference "
               f"{report['max_weight_rel_diff']:.2e} (one step from the same state each time)")
     return 0
 
 
-def verify_onnx_file(path: Path, artifact, steps: int, seed: int) -> dict:
-    """Run the exported file in a plain onnxruntime session, one step at a time from the NumPy backend's state."""
-    import onnxruntime
+def check_fits_robot(profile, robot: str) -> None:
+    """RobotMismatchError unless a model of `profile` can drive the robot `robot` (a name or a robot file)."""
+    from .robot_file import resolve_robot
+    from .robot_match import RobotDescription, check_robot_match
 
+    spec = resolve_robot(robot)
+    check_robot_match(profile, RobotDescription(joint_names=spec.joint_names, action_mode=spec.actuation,
+                                                measurements=spec.offers, robot=spec.name))
+
+
+def verify_onnx_file(path: Path | bytes, artifact, steps: int, seed: int) -> dict:
+    """Run the exported file (a path, or its bytes) in a plain onnxruntime session, one step at a time from the
+    NumPy backend's state."""
+    from .backends.onnx_backend import _import_onnxruntime
     from .bench import observation_stream
     from .onnx_graph import input_name, output_name
     from .policy import Policy
 
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    model = path if isinstance(path, bytes) else str(path)
+    session = _import_onnxruntime().InferenceSession(model, providers=["CPUExecutionProvider"])
     policy = Policy(artifact, "numpy", seed=seed)
     shape = artifact.network.observation_shape  # (n_inputs,), or an image's [C, H, W] for a conv front end
     observations = observation_stream(math.prod(shape), steps, seed).reshape(steps, *shape)
     expected_outputs = ["action"] + [output_name(i) for i in range(artifact.network.n_layers)]
     found_outputs = [o.name for o in session.get_outputs()]
     if found_outputs != expected_outputs:
-        raise RuntimeError(f"{path}: graph outputs should be {expected_outputs}, found {found_outputs}")
+        raise RuntimeError(f"the exported graph's outputs should be {expected_outputs}, found {found_outputs}")
     worst_action = worst_weight = 0.0
     for observation in observations:
         feeds = {"obs": observation[None, ...]}

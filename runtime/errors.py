@@ -43,6 +43,20 @@ class ArtifactTooLargeError(ArtifactCorruptError):
     """A member of the file is larger than its declaration or than the reader's limits (checked before reading)."""
 
 
+class ExportError(ConfigError):
+    """An artifact cannot be exported as asked: a value the target cannot hold (C: a coefficient that folds to
+    Inf, a control period under a microsecond) or a model the target cannot run."""
+
+
+class HebbkitWarning(UserWarning):
+    """Base class of the warnings hebbkit issues: something works but deserves attention."""
+
+
+class MissingChecksumWarning(HebbkitWarning):
+    """An artifact has no `metadata_sha256` (written before hebbkit recorded one): edits of its metadata within the
+    field bounds go undetected. Loading and saving it again adds the checksum."""
+
+
 class OutputPathError(HebbkitError, OSError):
     """A file cannot be written where asked: the path is a folder, or its folder cannot be created or written."""
 
@@ -61,3 +75,8 @@ class DependencyError(HebbkitError, ImportError):
 
 class BackendUnavailableError(DependencyError):
     """The requested backend needs a package that is not installed."""
+
+
+class RobotFileError(ConfigError):
+    """A robot description file cannot be used: not TOML, a missing or ill-typed key, a joint, link or model that
+    is not there, limits inverted. The message names the file and what is wrong."""

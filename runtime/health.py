@@ -73,3 +73,22 @@ class HealthMonitor:
         if policy_steps < steps:
             return Health(WARN, state, f"safe command at {steps - policy_steps} of {steps} steps{because}")
         return Health(OK, state, "policy running")
+
+
+def state_change_note(before: ControllerState | None, after: ControllerState, stats: SafetyStats
+                      ) -> Health | None:
+    """The log line for the controller's state going from `before` to `after` (None: the first step), or None when
+    the log need not tell: a fall and a watchdog trip (ERROR) and the recovery from a watchdog trip (OK) are logged,
+    not only shown on /diagnostics; steps between "active" and "holding" are the diagnostics' business."""
+    because = f": {stats.last_problem}" if stats.last_problem else ""
+    if after == before:
+        return None
+    if after == ControllerState.FALLEN:
+        return Health(ERROR, after, f"FALL (|roll| or |pitch| above tilt_limit): safe state latched until ~/reset "
+                                    f"(falls: {stats.falls})")
+    if after == ControllerState.WATCHDOG:
+        return Health(ERROR, after, f"WATCHDOG{because}: safe command until fresh sensor data return (trips: "
+                                    f"{stats.watchdog_trips})")
+    if before == ControllerState.WATCHDOG and after in (ControllerState.ACTIVE, ControllerState.HOLDING):
+        return Health(OK, after, "sensor data fresh again after the watchdog trip: the policy resumes (soft start)")
+    return None

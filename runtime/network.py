@@ -31,6 +31,14 @@ INIT_GENERATORS = ("numpy", "pcg32")
 """Random generators of the initial weights: NumPy's default (PCG64 via `default_rng`) or the portable PCG32 that
 an exported C model runs on a board (`hebbkit.runtime.pcg32`)."""
 
+WEIGHT_NORMS = ("none", "max", "standardize")
+"""What happens to each layer's weights after every Hebbian update: nothing; division by the layer's largest |w| (the
+paper's CarRacing setting); or standardisation to zero mean and unit variance (`standardize_layer`, Leung et al.
+2025)."""
+
+STANDARDIZE_EPSILON = 1e-5
+"""Added to a layer's variance before the square root, in float64 (`standardize_layer`)."""
+
 MAX_INIT_SCALE = 1e3
 """Largest `WeightInit.scale`: initial weights stay far inside float32's range (the paper uses 0.1)."""
 
@@ -105,7 +113,8 @@ class NetworkSpec:
     activations: one per weight layer; the activated output is the `post` of that layer's update.
     rule: name of the Hebbian rule (see `hebbkit.runtime.rules.RULES`).
     init: the per-episode random initial weights.
-    normalize_weights: divide each layer by its max |w| after every update (the paper's CarRacing setting).
+    weight_norm: after every update, "none", "max" (divide each layer by its max |w|, the paper's CarRacing
+        setting) or "standardize" (each layer to zero mean, unit variance; `standardize_layer`).
     action_head: optional per-output transform to the action; None means the last activation is the action.
     frontend: optional convolutional front end (its weights are evolved directly, stored as static tensors).
     family: which synapses share the rule's coefficients (see `hebbkit.runtime.families.FAMILIES`).
@@ -115,7 +124,7 @@ class NetworkSpec:
     activations: tuple[str, ...] = ("tanh", "tanh", "tanh")
     rule: str = DEFAULT_RULE
     init: WeightInit = field(default_factory=WeightInit)
-    normalize_weights: bool = False
+    weight_norm: str = "none"
     action_head: tuple[str, ...] | None = None
     frontend: Frontend | None = None
     family: str = DEFAULT_FAMILY
@@ -151,9 +160,12 @@ class NetworkSpec:
             raise ConfigError(f"the frontend outputs {self.frontend.output_size} features, layer_sizes starts with "
                               f"{self.layer_sizes[0]}")
         get_family(self.family)  # an unknown name raises, listing the known ones
+        if self.weight_norm not in WEIGHT_NORMS:
+            raise ConfigError(f"unknown weight_norm {self.weight_norm!r}; expected one of {WEIGHT_NORMS}")
         if get_rule(self.rule).n_coefficients == 0:
-            if self.normalize_weights:
-                raise ConfigError("a static network does not learn, so normalize_weights does not apply to it")
+            if self.weight_norm != "none":
+                raise ConfigError(f"a static network does not learn, so weight_norm {self.weight_norm!r} does not "
+                                  "apply to it")
             if self.family != DEFAULT_FAMILY:
                 raise ConfigError(f"a static network has no rule to share: its family must be {DEFAULT_FAMILY!r}, "
                                   f"got {self.family!r}")
@@ -239,17 +251,20 @@ class NetworkSpec:
         return [self.init.sample(rng, n_in, n_out) for n_in, n_out in self.layer_shapes]
 
     def to_dict(self) -> dict:
-        """JSON-ready form (stored in the artifact's metadata); `family` only when it is not "synapse", so the
-        metadata of per-synapse networks is what it always was."""
+        """JSON-ready form (stored in the artifact's metadata); `family` only when it is not "synapse" and
+        `weight_norm` only when the boolean `normalize_weights` (true: "max") cannot say it, so the metadata of
+        the networks older hebbkit versions know is what it always was."""
         data = {
             "layer_sizes": list(self.layer_sizes),
             "activations": list(self.activations),
             "rule": self.rule,
             "init": {"distribution": self.init.distribution, "scale": self.init.scale},
-            "normalize_weights": self.normalize_weights,
+            "normalize_weights": self.weight_norm == "max",
             "action_head": None if self.action_head is None else list(self.action_head),
             "frontend": None if self.frontend is None else self.frontend.to_dict(),
         }
+        if self.weight_norm not in ("none", "max"):
+            data["weight_norm"] = self.weight_norm
         if self.family != DEFAULT_FAMILY:
             data["family"] = self.family
         return data
@@ -263,11 +278,23 @@ class NetworkSpec:
             activations=tuple(data["activations"]),
             rule=data["rule"],
             init=WeightInit(distribution=init["distribution"], scale=float(init["scale"])),
-            normalize_weights=bool(data["normalize_weights"]),
+            weight_norm=weight_norm_from_dict(data),
             action_head=None if data.get("action_head") is None else tuple(data["action_head"]),
             frontend=None if data.get("frontend") is None else Frontend.from_dict(data["frontend"]),
             family=data.get("family", DEFAULT_FAMILY),
         )
+
+
+def weight_norm_from_dict(data: dict) -> str:
+    """The weight normalisation of a network's metadata: `weight_norm` if given (schema 3), else the boolean
+    `normalize_weights` of every older file (true: "max", false: "none"); the two must not disagree."""
+    flag = bool(data["normalize_weights"])
+    mode = data.get("weight_norm")
+    if mode is None:
+        return "max" if flag else "none"
+    if flag and mode != "max":
+        raise ConfigError(f"normalize_weights true contradicts weight_norm {mode!r}")
+    return mode
 
 
 def apply_action_head(head: Sequence[str] | None, output: np.ndarray) -> np.ndarray:
@@ -300,8 +327,10 @@ def reference_step(
     for layer, (activation, matrix) in enumerate(zip(spec.activations, weights, strict=True)):
         post = forward_layer(activation, pre, matrix)
         updated = hebbian_update(rule, matrix, coefficients[layer], pre, post)
-        if spec.normalize_weights:
+        if spec.weight_norm == "max":
             updated = normalize_by_max_abs(updated)
+        elif spec.weight_norm == "standardize":
+            updated = standardize_layer(updated.copy())
         new_weights.append(updated)
         pre = post
     return apply_action_head(spec.action_head, pre), new_weights
@@ -322,3 +351,26 @@ def normalize_by_max_abs(matrix: np.ndarray) -> np.ndarray:
     peak = np.max(np.abs(matrix))
     return matrix / peak if peak > 0 else matrix
 
+
+def standardize_layer(matrix: np.ndarray, wide: np.ndarray | None = None, sums: np.ndarray | None = None) -> np.ndarray:
+    """Standardise a float32 weight matrix in place: W <- (W - mean) / sqrt(var + 1e-5), over all its weights.
+
+    The one definition every twin follows (ONNX graph, C kernel, torch twin): mean and population variance in
+    float64, each a sequential sum in row-major order (a cumulative sum, whose order NumPy, ONNX Runtime and torch
+    fix, unlike their pairwise or vectorised reductions), then each weight computed in float64 and rounded once.
+    `wide` (float64, the matrix's size) and `sums` (float64, flat, the matrix's size) are optional scratch buffers.
+    Returns `matrix`, which must be C-contiguous."""
+    if not matrix.flags.c_contiguous:
+        raise ValueError("standardize_layer works in place on a C-contiguous matrix")
+    count = matrix.size
+    wide = np.empty(count, dtype=np.float64) if wide is None else wide.reshape(-1)
+    sums = np.empty(count, dtype=np.float64) if sums is None else sums.reshape(-1)
+    np.copyto(wide, matrix.reshape(-1))
+    np.cumsum(wide, out=sums)
+    mean = sums[-1] / count
+    wide -= mean
+    np.multiply(wide, wide, out=sums)
+    np.cumsum(sums, out=sums)
+    wide /= np.sqrt(sums[-1] / count + STANDARDIZE_EPSILON)
+    np.copyto(matrix.reshape(-1), wide, casting="same_kind")
+    return matrix

@@ -107,11 +107,14 @@ def build_step_model(artifact: PolicyArtifact):
             delta = node("Add", [delta, term], f"{tag}_delta")
         elif use_d:
             delta = node("Add", [delta, constant(f"{tag}_d", folded.d)], f"{tag}_delta")
-        if spec.normalize_weights:
+        if spec.weight_norm == "max":
             summed = node("Add", [weights, delta], f"{tag}_summed")
             peak = node("ReduceMax", [node("Abs", [summed], f"{tag}_abs")], f"{tag}_peak", keepdims=0)
             floor = constant(f"{tag}_tiny", np.array(np.finfo(np.float32).tiny))
             node("Div", [summed, node("Max", [peak, floor], f"{tag}_divisor")], output_name(layer))
+        elif spec.weight_norm == "standardize":
+            summed = node("Add", [weights, delta], f"{tag}_summed")
+            _standardize_nodes(summed, (n_in, n_out), tag, node, initializers, output_name(layer))
         else:
             node("Add", [weights, delta], output_name(layer))
         pre = post
@@ -151,6 +154,41 @@ def build_step_model(artifact: PolicyArtifact):
     }
     helper.set_model_props(model, props)
     return model
+
+
+def _standardize_nodes(weights: str, shape: tuple[int, int], tag: str, node, initializers: list, result: str) -> str:
+    """`hebbkit.runtime.network.standardize_layer` as nodes: float64 sums as the last entry of a CumSum over the
+    flattened weights (sequential, in row-major order, as the NumPy and C twins sum), each weight in float64 rounded
+    once to float32."""
+    from onnx import TensorProto, numpy_helper
+
+    from .network import STANDARDIZE_EPSILON
+
+    def constant(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(value, name))
+        return name
+
+    count = shape[0] * shape[1]
+    flat_shape = constant(f"{tag}_std_flat_shape", np.array([count], np.int64))
+    axis = constant(f"{tag}_std_axis", np.array(0, np.int64))
+    last = [constant(f"{tag}_std_last_start", np.array([count - 1], np.int64)),
+            constant(f"{tag}_std_last_end", np.array([count], np.int64))]
+    size = constant(f"{tag}_std_count", np.array([count], np.float64))
+
+    def total(values: str, name: str) -> str:  # the sequential float64 sum of a flat vector, shape [1]
+        return node("Slice", [node("CumSum", [values, axis], f"{name}_cumsum"), *last], name)
+
+    wide = node("Cast", [node("Reshape", [weights, flat_shape], f"{tag}_std_flat")], f"{tag}_std_f64",
+                to=TensorProto.DOUBLE)
+    mean = node("Div", [total(wide, f"{tag}_std_sum"), size], f"{tag}_std_mean")
+    centred = node("Sub", [wide, mean], f"{tag}_std_centred")
+    squares = node("Mul", [centred, centred], f"{tag}_std_squares")
+    variance = node("Div", [total(squares, f"{tag}_std_square_sum"), size], f"{tag}_std_variance")
+    epsilon = constant(f"{tag}_std_epsilon", np.array([STANDARDIZE_EPSILON], np.float64))
+    deviation = node("Sqrt", [node("Add", [variance, epsilon], f"{tag}_std_variance_eps")], f"{tag}_std_deviation")
+    scaled = node("Cast", [node("Div", [centred, deviation], f"{tag}_std_scaled_f64")], f"{tag}_std_scaled",
+                  to=TensorProto.FLOAT)
+    return node("Reshape", [scaled, constant(f"{tag}_std_shape", np.array(shape, np.int64))], result)
 
 
 def _frontend_nodes(frontend, artifact: PolicyArtifact, node, initializers: list, n_features: int) -> str:
@@ -203,8 +241,13 @@ def _frontend_nodes(frontend, artifact: PolicyArtifact, node, initializers: list
 
 def export_onnx(artifact: PolicyArtifact, path: str | os.PathLike, check: bool = True) -> Path:
     """Write the step graph to `path` (atomically) after `onnx.checker.check_model(full_check=True)`."""
+    return atomic_write_bytes(Path(path), onnx_model_bytes(artifact, check))
+
+
+def onnx_model_bytes(artifact: PolicyArtifact, check: bool = True) -> bytes:
+    """The step graph as an .onnx file's bytes, after `onnx.checker.check_model(full_check=True)`."""
     onnx = _import_onnx()
     model = build_step_model(artifact)
     if check:
         onnx.checker.check_model(model, full_check=True)
-    return atomic_write_bytes(Path(path), model.SerializeToString())
+    return model.SerializeToString()

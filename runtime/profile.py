@@ -17,10 +17,12 @@ Raw measurements (SI units; every consumer provides the ones its profile's `obse
 | `linear_velocity_body` | [3] | m/s, world velocity rotated by -yaw (sim only) |
 | `height_above_start` | [1] | m, torso height minus its height at reset (sim only) |
 | `target_direction` | [2] | sin and cos of the angle from heading to the walk target (sim only) |
+| `previous_action` | [n_actions] | the previous step's network action (zeros after a reset; `CONTROLLER_SUPPLIED`) |
 
 Each observation entry is `clip(scale * measurement[source][index] + offset, -clip, clip)`.
 
-Every robot hebbkit knows is described here once (`ROBOTS`: joints with their limits, feet, torque per action),
+Every robot hebbkit knows is described by its robot file (`hebbkit.runtime.robot_file`, `runtime/robots/*.toml`);
+`ROBOTS` reads them (joints with their command limits, feet, torque per action),
 and `robot_profile(robot, observation, actuation)` gives the profile the env trains with. A profile says explicitly
 which robot, observation layout and actuation it is (`robot`, `observation`, `actuation`) and carries the joints'
 limits (`joint_limits`); its `name` is a label only. Profiles written before these fields existed get them from
@@ -36,11 +38,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError, ObservationError
+from .robot_file import builtin_robot_names, is_robot_file, resolve_robot
 
 ACTION_MODES = ("torque", "position", "velocity")
 MAX_PROFILE_MAGNITUDE = 1e6
 """Bound on |x| of every physical number of a profile (action limits, scales, offsets, observation scales, offsets
 and clip): finite, and small enough that a command computed from them stays finite."""
+MAX_NAME_LENGTH = 256
+"""Longest label (profile, robot, layout, joint, action, observation or foot name) a profile may hold."""
+_LABEL_FIELDS = ("name", "robot", "observation")
+_LABEL_LIST_FIELDS = ("observation_names", "action_names", "joint_names", "foot_names")
 MAX_MEASUREMENT_INDEX = 4095
 """Largest index into one raw measurement an observation entry may read (the assembler allocates up to it)."""
 _PHYSICAL_FIELDS = ("action_low", "action_high", "action_scale", "action_offset", "observation_scale",
@@ -54,7 +61,10 @@ MEASUREMENTS = (
     "linear_velocity_body",
     "height_above_start",
     "target_direction",
+    "previous_action",
 )
+CONTROLLER_SUPPLIED = ("previous_action",)
+"""Measurements a controller supplies itself rather than reading them from the robot: its own previous action."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,11 @@ class RobotProfile:
     def __post_init__(self) -> None:
         for name in ("observation_names", "action_names", "joint_names", "foot_names"):
             object.__setattr__(self, name, tuple(str(item) for item in getattr(self, name)))
+        for name in _LABEL_FIELDS:
+            check_label(getattr(self, name), f"profile {name}")
+        for name in _LABEL_LIST_FIELDS:
+            for index, item in enumerate(getattr(self, name)):
+                check_label(item, f"profile {name}[{index}]")
         for name in _PHYSICAL_FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -234,6 +249,21 @@ class RobotProfile:
         return cls(**values)
 
 
+def check_label(value: object, what: str) -> None:
+    """Raise `ConfigError` unless `value` is a label: a string of at most `MAX_NAME_LENGTH` printable characters
+    (`str.isprintable`: no control characters such as NUL, newline, CR, tab or ESC, no invisible format characters
+    such as bidirectional overrides, no line separators, no unpaired surrogates). Names travel into logs, terminals,
+    ROS messages and exported C source, where such characters could never be part of a valid label."""
+    if type(value) is not str:
+        raise ConfigError(f"{what} should be a string, found {type(value).__name__}")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ConfigError(f"{what} should be at most {MAX_NAME_LENGTH} characters, found {len(value)}")
+    if not value.isprintable():
+        bad = next(char for char in value if not char.isprintable())
+        raise ConfigError(f"{what} should hold printable characters only, found U+{ord(bad):04X} in "
+                          f"{ascii(value)[:80]}")
+
+
 def identity_from_name(name: str) -> tuple[str, str]:
     """(robot, observation) of a profile written before they were fields, from its name (the env wrote
     `ant28`, `ant28_{actuation}`, `ant28_{robot}_{actuation}`, `{observation}_{robot}_{actuation}`); ("", "") for
@@ -241,7 +271,8 @@ def identity_from_name(name: str) -> tuple[str, str]:
     observation = next((kind for kind in ("ant28", "proprio_contacts", "proprio") if name.startswith(kind)), "")
     if not observation:
         return "", ""
-    return ("servo_quadruped" if "servo_quadruped" in name else "ant"), observation
+    others = [robot for robot in ROBOTS if robot != "ant" and robot in name]
+    return (max(others, key=len) if others else "ant"), observation
 
 
 class ObservationAssembler:
@@ -355,10 +386,12 @@ def proprio_profile(
     torque_per_action: float = 1.0,
     name: str = "proprio",
     robot: str = "",
+    previous_action: bool = False,
 ) -> RobotProfile:
     """What a servo quadruped can measure: joint positions (scaled to [-1, 1] over their limits) and velocities
-    (x 0.1), IMU roll, pitch and angular velocity (x 0.25), and, if `foot_names` is given, foot contacts. No
-    global position, height or body velocity.
+    (x 0.1), IMU roll, pitch and angular velocity (x 0.25), and, if `foot_names` is given, foot contacts; with
+    `previous_action`, the previous step's action too (layout "proprio_contacts_action"). No global position,
+    height or body velocity.
 
     action_mode "position": actions in [-1, 1] map linearly onto each joint's range; "torque": onto
     +-torque_per_action N*m.
@@ -389,7 +422,15 @@ def proprio_profile(
         scale.append(0.25)
         offset.append(0.0)
     _add_foot_contacts(foot_names, names, sources, scale, offset)
-    return _joint_profile(name, robot, "proprio_contacts" if foot_names else "proprio", names, sources, scale, offset,
+    layout = "proprio_contacts" if foot_names else "proprio"
+    if previous_action:
+        layout += "_action" if foot_names else "_previous_action"
+        for index, joint in enumerate(joint_names):
+            names.append(f"{joint}_previous_action")
+            sources.append(("previous_action", index))
+            scale.append(1.0)
+            offset.append(0.0)
+    return _joint_profile(name, robot, layout, names, sources, scale, offset,
                           joint_names, joint_limits, foot_names, action_mode, torque_per_action)
 
 
@@ -451,13 +492,14 @@ SERVO_KNEE_LIMITS = (-0.523598776, 1.91986218)  # -30 to 110 degrees
 SERVO_STALL_TORQUE = 0.25
 """N*m; the servo quadruped's `hebbkit.trainer.envs.bodies.ServoQuadrupedParameters` defaults (tested equal)."""
 
-ROBOTS = {
-    "ant": Robot("ant", ANT_JOINTS, ANT_JOINT_LIMITS, ANT_FEET, ANT_TORQUE_PER_ACTION),
-    "servo_quadruped": Robot("servo_quadruped", SERVO_JOINTS, (SERVO_SHOULDER_LIMITS, SERVO_KNEE_LIMITS) * 4,
-                             SERVO_FEET, SERVO_STALL_TORQUE),
-}
-"""Every built-in robot: the paper's Ant and the reference hobby-servo quadruped."""
-QUADRUPED_OBSERVATIONS = ("ant28", "proprio", "proprio_contacts")
+
+def robot_of_file(value: str) -> Robot:
+    """The `Robot` of a built-in robot's name or a robot file's path (`hebbkit.runtime.robot_file`)."""
+    spec = resolve_robot(value)
+    return Robot(spec.name, spec.joint_names, spec.command_limits, spec.feet, spec.torque_per_action)
+
+
+QUADRUPED_OBSERVATIONS = ("ant28", "proprio", "proprio_contacts", "proprio_contacts_action")
 
 
 def quadruped_profile(robot: str, observation: str, actuation: str, joint_names: Sequence[str],
@@ -479,20 +521,28 @@ def quadruped_profile(robot: str, observation: str, actuation: str, joint_names:
         return profile
     if observation not in QUADRUPED_OBSERVATIONS:
         raise ConfigError(f"unknown observation {observation!r}; expected one of {QUADRUPED_OBSERVATIONS}")
-    feet = foot_names if observation == "proprio_contacts" else ()
+    feet = foot_names if observation in ("proprio_contacts", "proprio_contacts_action") else ()
     return proprio_profile(joint_names, joint_limits, feet, actuation, torque_per_action,
-                           name=f"{observation}_{robot}_{actuation}", robot=robot)
+                           name=f"{observation}_{robot}_{actuation}", robot=robot,
+                           previous_action=observation == "proprio_contacts_action")
 
 
 def robot_profile(robot: str, observation: str, actuation: str) -> RobotProfile:
-    """The profile the env trains a built-in `robot` (a key of `ROBOTS`) with; ConfigError names the robots."""
-    try:
-        body = ROBOTS[robot]
-    except KeyError:
-        raise ConfigError(f"unknown robot {robot!r}; expected one of {sorted(ROBOTS)}") from None
+    """The profile the env trains a built-in `robot` (a key of `ROBOTS`, or a robot file's path) with;
+    ConfigError names the robots."""
+    body = ROBOTS.get(robot)
+    if body is None:
+        if not is_robot_file(robot):
+            raise ConfigError(f"unknown robot {robot!r}; expected one of {sorted(ROBOTS)} or a robot file (.toml)")
+        body = robot_of_file(robot)
+        robot = body.name
     return quadruped_profile(robot, observation, actuation, body.joint_names, body.joint_limits, body.foot_names,
                              body.torque_per_action)
 
+
+ROBOTS = {name: robot_of_file(name) for name in builtin_robot_names()}
+"""Every built-in robot, read from its file (`runtime/robots/NAME.toml`): the paper's Ant, the reference
+hobby-servo quadruped and the Unitree A1 (the constants above are tested equal to the first two files)."""
 
 ANT28 = ant28_profile()
 """pybullet_envs' AntBulletEnv-v0 layout and action scaling, for the standard Ant."""

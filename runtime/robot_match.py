@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .errors import ConfigError
-from .profile import ACTION_MODES, MEASUREMENTS, RobotProfile
+from .profile import ACTION_MODES, CONTROLLER_SUPPLIED, MEASUREMENTS, RobotProfile
 
 
 class RobotMismatchError(ConfigError):
@@ -63,7 +63,8 @@ def describe_robot(profile: RobotProfile) -> RobotDescription:
     observation is assembled from."""
     sources = profile.observation_sources or ()
     return RobotDescription(joint_names=profile.joint_names or None, action_mode=profile.actuation,
-                            measurements=tuple(dict.fromkeys(key for key, _ in sources)) or None,
+                            measurements=tuple(dict.fromkeys(key for key, _ in sources
+                                                             if key not in CONTROLLER_SUPPLIED)) or None,
                             robot=profile.robot or None)
 
 
@@ -102,7 +103,7 @@ def profile_mismatches(profile: RobotProfile, robot: RobotDescription, needed: I
             problems.append("an observation the robot cannot measure (the profile names no measurement sources)")
         else:
             wanted = dict.fromkeys([*(key for key, _ in profile.observation_sources), *needed])
-            missing = [key for key in wanted if key not in robot.measurements]
+            missing = [key for key in wanted if key not in robot.measurements and key not in CONTROLLER_SUPPLIED]
             if missing:
                 problems.append(f"measurements {missing} the robot does not provide (it provides "
                                 f"{list(robot.measurements)})")

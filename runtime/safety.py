@@ -7,10 +7,11 @@
     command = core.update(now, measurements, stamps)    # stamps: {key: seconds} or one time for all
 
 Guarantees (whatever `now`, `measurements` and `stamps` hold: NaN, Inf, garbage objects, times out of order):
-- `update()` never raises and its command is finite, inside the profile's command range (minus `position_margin`
-  for position actuation) and within `max_slew` x the time the clock (below) advanced since the previous command;
+- `update()` never raises and its command is finite, inside the profile's command range (for position actuation
+  also inside its `joint_limits`, the tighter of both, minus `position_margin`) and within `max_slew` x the time
+  the clock (below) advanced since the previous command;
 - e-stop: `emergency_stop()` latches the safe state until `reset()`; `activate()` and `deactivate()` keep it, and
-  the state shows it even while inactive;
+  the state shows it even while inactive; a `StopLatch` shared by successive cores keeps it across them too;
 - fall: a finite |roll| or |pitch| above `tilt_limit` while active latches the safe state until `reset()`, whatever
   the other inputs hold;
 - watchdog: a needed measurement without a finite stamp, or stamped more than `sensor_timeout` before (or after)
@@ -46,7 +47,7 @@ import numpy as np
 
 from .errors import ConfigError, HebbkitError
 from .policy import Policy
-from .profile import ObservationAssembler
+from .profile import CONTROLLER_SUPPLIED, ObservationAssembler, RobotProfile
 
 
 class ControllerState(StrEnum):
@@ -164,28 +165,74 @@ def as_vector(value: object) -> np.ndarray | str:
         return f"cannot be read as numbers ({type(error).__name__})"
 
 
+class StopLatch:
+    """A latched stop (ESTOP or FALLEN, None: none) that can outlive any one `ControllerCore`.
+
+    An integration that builds cores again and again (the ROS node: one per configure) keeps one latch for its whole
+    life and hands it to every core, so tearing a core down and building the next cannot clear a stop, and a stop
+    latched before any core exists (an e-stop sent to an unconfigured controller) holds for the first one. Only
+    `clear()` (what the core's `reset()` calls) ends it.
+    """
+
+    def __init__(self) -> None:
+        self.state: ControllerState | None = None
+
+    def latch(self, state: ControllerState) -> None:
+        """Latch `state` (ESTOP or FALLEN); an e-stop is never downgraded to a fall."""
+        if self.state != ControllerState.ESTOP:
+            self.state = state
+
+    def clear(self) -> None:
+        self.state = None
+
+
+def command_range(profile: RobotProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Per action entry, the lowest and highest physical command the controller sends: the action limits mapped
+    through the action scaling, and for position actuation also within the profile's own `joint_limits` (the
+    tighter of both), so a profile whose scaling maps past its joints cannot command them past their limits.
+    Raises `ConfigError` when the two ranges do not overlap for some joint (no command could respect both)."""
+    n = profile.n_actions
+    low = np.asarray(profile.action_low or (-1.0,) * n, dtype=np.float64)
+    high = np.asarray(profile.action_high or (1.0,) * n, dtype=np.float64)
+    corners = np.stack([profile.command_from_action(low), profile.command_from_action(high)])
+    range_low, range_high = corners.min(axis=0), corners.max(axis=0)
+    if profile.action_mode != "position" or not profile.joint_limits:
+        return range_low, range_high  # joint limits are positions (rad): they bound no torque or velocity
+    limits = np.asarray(profile.joint_limits, dtype=np.float64)
+    apart = np.flatnonzero((range_low > limits[:, 1]) | (range_high < limits[:, 0]))
+    if apart.size:
+        names = profile.joint_names or tuple(f"action {i}" for i in range(n))
+        spans = ", ".join(f"{names[i]} commands [{range_low[i]:g}, {range_high[i]:g}] vs limits "
+                          f"[{limits[i, 0]:g}, {limits[i, 1]:g}]" for i in apart[:3])
+        raise ConfigError(f"profile {profile.name!r}: the action mapping's position commands lie outside the joint "
+                          f"limits ({spans}): no command respects both")
+    return np.maximum(range_low, limits[:, 0]), np.minimum(range_high, limits[:, 1])
+
+
 class ControllerCore:
     """Safety around a `Policy`: measurements in, one safe physical command out per step."""
 
-    def __init__(self, policy: Policy, config: SafetyConfig = SafetyConfig()) -> None:
-        """Raises `ConfigError` when the command range is not finite or `position_margin` inverts a joint's range."""
+    def __init__(self, policy: Policy, config: SafetyConfig = SafetyConfig(), latch: StopLatch | None = None
+                 ) -> None:
+        """`latch`: the stop latch to share (see `StopLatch`; default: a latch of this core's own). Raises
+        `ConfigError` when the command range is not finite or `position_margin` inverts a joint's range."""
         self.policy = policy
         self.profile = policy.artifact.profile
         self.config = config
         self.assemble = ObservationAssembler(self.profile)
-        self.needed = tuple(dict.fromkeys((*self.assemble.keys, *JOINT_KEYS, "roll_pitch_yaw")))
+        self.needed = tuple(dict.fromkeys(key for key in (*self.assemble.keys, *JOINT_KEYS, "roll_pitch_yaw")
+                                          if key not in CONTROLLER_SUPPLIED))  # the robot's measurements
         n = self.n = self.profile.n_actions
+        self._previous_action = np.zeros(n)  # the policy's last action: the `previous_action` it observes
         sizes = {key: 0 for key in self.needed}
         for key, index in self.profile.observation_sources or ():
-            sizes[key] = max(sizes[key], index + 1)
+            if key in sizes:
+                sizes[key] = max(sizes[key], index + 1)
         for key in JOINT_KEYS:
             sizes[key] = max(sizes[key], n)
         sizes["roll_pitch_yaw"] = max(sizes["roll_pitch_yaw"], 2)
         self._sizes = sizes
-        low = np.asarray(self.profile.action_low or (-1.0,) * n, dtype=np.float64)
-        high = np.asarray(self.profile.action_high or (1.0,) * n, dtype=np.float64)
-        corners = np.stack([self.profile.command_from_action(low), self.profile.command_from_action(high)])
-        self.range_low, self.range_high = corners.min(axis=0), corners.max(axis=0)
+        self.range_low, self.range_high = command_range(self.profile)
         if not (np.isfinite(self.range_low).all() and np.isfinite(self.range_high).all()):
             raise ConfigError(f"profile {self.profile.name!r}: the command range should be finite, found "
                               f"[{self.range_low.tolist()}, {self.range_high.tolist()}]")
@@ -203,12 +250,13 @@ class ControllerCore:
         self.state = ControllerState.INACTIVE
         self.stats = SafetyStats()
         self._active = False
-        self._latch: ControllerState | None = None
+        self.stop_latch = latch if latch is not None else StopLatch()
         self._watchdog = False
         self._holding = False
         self._clock: float | None = None  # newest finite `now`; activate() and reset() re-base it
         self._fade_from: float | None = None  # start of the soft start; None: at the next policy step
         self._last_command: np.ndarray | None = None
+        self._refresh_state()  # a shared latch may hold a stop already
 
     @property
     def active(self) -> bool:
@@ -218,13 +266,14 @@ class ControllerCore:
     @property
     def latched(self) -> ControllerState | None:
         """ESTOP or FALLEN while a stop is latched (until `reset()`), else None."""
-        return self._latch
+        return self.stop_latch.state
 
     # ------------------------------------------------------------------ transitions
 
     def activate(self, now: float, seed: int | None = None) -> None:
         """Start controlling: fresh random weights (`seed`), soft start from `now`. A latched stop stays latched."""
         self.policy.reset(seed)
+        self._previous_action = np.zeros(self.n)
         start = as_time(now)
         if start is not None:
             self._clock = start
@@ -240,13 +289,13 @@ class ControllerCore:
     def emergency_stop(self) -> None:
         """Latch the safe state until `reset()`."""
         self.stats.estops += 1
-        self._latch = ControllerState.ESTOP
+        self.stop_latch.latch(ControllerState.ESTOP)
         self._refresh_state()
 
     def reset(self, now: float, seed: int | None = None) -> None:
         """Clear a latched e-stop or fall; an active controller starts again with fresh weights and a soft start
         (an inactive one stays inactive)."""
-        self._latch = None
+        self.stop_latch.clear()
         if self._active:
             self.activate(now, seed)
         else:
@@ -254,8 +303,8 @@ class ControllerCore:
 
     def _refresh_state(self) -> None:
         state: ControllerState
-        if self._latch is not None:
-            state = self._latch
+        if self.stop_latch.state is not None:
+            state = self.stop_latch.state
         elif not self._active:
             state = ControllerState.INACTIVE
         elif self._watchdog:
@@ -284,10 +333,11 @@ class ControllerCore:
         vectors, readings, stale, bad = self._read(measurements, stamps)
         if now_seconds is None:
             bad = f"now should be a finite time in seconds, found {describe(now)}"
-        running = self._active and self._latch is None
+        running = self._active and self.stop_latch.state is None
         if running and self._fallen(vectors.get("roll_pitch_yaw")):
             self.stats.falls += 1
-            self._latch, running = ControllerState.FALLEN, False
+            self.stop_latch.latch(ControllerState.FALLEN)
+            running = False
         if running and stale is not None and not self._watchdog:
             self.stats.watchdog_trips += 1
         self._watchdog = running and stale is not None
@@ -372,12 +422,14 @@ class ControllerCore:
         """(the policy's command faded in from `safe`, None) or (None, why the policy's action is unusable)."""
         try:
             with np.errstate(over="ignore", invalid="ignore"):
+                readings = {**readings, "previous_action": self._previous_action}
                 action = np.asarray(self.policy.step(self.assemble(readings)), dtype=np.float64)
         except HebbkitError as error:  # e.g. an observation that overflowed to Inf after scaling
             return None, f"policy step refused: {error}"
         if action.shape != (self.n,) or not np.isfinite(action).all():
             return None, f"policy action should be {self.n} finite values, found {action.tolist()}"
         self.stats.policy_steps += 1  # steps whose command comes from the policy
+        self._previous_action = action
         command = np.clip(self.profile.command_from_action(action), self.command_low, self.command_high)
         if self._fade_from is None:
             self._fade_from = self._clock

@@ -271,3 +271,28 @@ def test_export_verifies_an_artifact_with_a_conv_front_end(tmp_path, capsys):
     path = save_artifact(new_artifact(spec, seed=0), tmp_path / "conv.npz")
     assert main(["export", str(path), "--onnx", str(tmp_path / "conv.onnx"), "--verify-steps", "3"]) == 0
     assert "verified 3 steps" in capsys.readouterr().out
+
+
+def test_a_file_without_a_metadata_checksum_warns_in_one_line(tmp_path):
+    """Issue 28: loading an artifact written before `metadata_sha256` warns; the CLI shows the warning as one line
+    (`hebbkit COMMAND: warning: ...`), inspect as a `warning` line of its report, and both still succeed."""
+    import numpy as np
+
+    from hebbkit.runtime.artifact import METADATA_KEY
+
+    path = tmp_path / "old.npz"
+    assert main(["new", str(path), "--hidden", "4"]) == 0
+    with np.load(path) as archive:
+        members = {name: archive[name] for name in archive.files}
+    metadata = json.loads(members[METADATA_KEY].tobytes())
+    del metadata["metadata_sha256"]
+    members[METADATA_KEY] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    np.savez(path, **members)
+    exported = run_cli("export", str(path), "--c", str(tmp_path / "c"))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stderr == f"hebbkit export: warning: {path}: no metadata_sha256 (written before hebbkit " \
+                              "recorded one): its tensors are verified, an edit of its metadata within the field " \
+                              "bounds is not; load and save it again to add the checksum\n"
+    inspected = run_cli("inspect", str(path))
+    assert inspected.returncode == 0 and inspected.stderr == ""
+    assert f"\nwarning      {path}: no metadata_sha256" in inspected.stdout

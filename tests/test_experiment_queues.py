@@ -92,11 +92,13 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
     assert result.returncode == 0, result.stderr
     calls = (workspace / "calls.txt").read_text().splitlines()
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
-        "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay"]
+        "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay", "runs/r2-b-standardize", "runs/r2-c-evolved"]
     warm = "--config ant-robust --init-from models/ant-robust/model.npz --sigma 0.0648 --seed 1"
-    assert all(call.startswith(f"train {warm} --learning-rate ") and "--env-steps-budget 40000000" in call
-               for call in calls)
+    assert all(call.startswith(f"train {warm} --learning-rate ") for call in calls[:3])
+    assert all("--env-steps-budget 40000000" in call for call in calls)
     assert "--learning-rate 0.05 --learning-rate-decay 1.0" in calls[0]
+    assert calls[3].startswith("train --config ant-robust --seed 0 --weight-norm standardize ")
+    assert calls[4].startswith("train --config ant-robust --seed 0 --init-weights evolved ")
 
 
 def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:

@@ -5,8 +5,9 @@ are imported only when the parser is built or the command runs, and the modules 
 things at the top (their config classes), so `hebbkit inspect` works on a robot that has the runtime alone.
 
 A run function returns the exit code. Anything that goes wrong on purpose is a `HebbkitError`: it ends as one line
-`hebbkit COMMAND: error: ...` on stderr and exit code 1 (`error_exit`); Ctrl-C ends with exit code 130; argparse's
-own usage errors exit with 2.
+`hebbkit COMMAND: error: ...` on stderr and exit code 1 (`error_exit`); so does an optional package that is not
+installed, naming the extra that adds it (`EXTRA_OF_MODULE`); Ctrl-C ends with exit code 130; argparse's own usage
+errors exit with 2.
 """
 
 from __future__ import annotations
@@ -14,15 +15,27 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hebbkit.runtime.cli import add_config_arguments, config_from_args
-from hebbkit.runtime.errors import HebbkitError
+from hebbkit.runtime.errors import DependencyError, HebbkitError, HebbkitWarning
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+
+EXTRA_OF_MODULE = {
+    **dict.fromkeys(("torch", "pybullet", "pybullet_data", "gymnasium", "matplotlib", "PIL", "Box2D", "pygame",
+                     "envpool", "tqdm", "tensorboard"), "train"),
+    **dict.fromkeys(("onnx", "onnxruntime"), "onnx"),
+    "ray": "ray",
+    "serial": "serial",
+    **dict.fromkeys(("rclpy", "std_msgs", "sensor_msgs", "std_srvs", "diagnostic_msgs", "lifecycle_msgs",
+                     "trajectory_msgs", "rosgraph_msgs", "ament_index_python"), "ros"),
+}
+"""The pip extra (pyproject.toml) that installs each optional top-level module a command may import."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,8 @@ COMMANDS: dict[str, Command] = {command.name: command for command in (
             "score a run's snapshots on bodies and seeds its training never used"),
     Command("study", "hebbkit.trainer.study", "StudyConfig", "run_study",
             "compare runs at an equal env-step budget: overlaid curves and a table"),
+    Command("robot", "hebbkit.trainer.robot_check", "RobotConfig", "run_robot",
+            "check a robot description file: loads, stands and prints joints, limits, mass, standing height"),
     Command("ros-demo", "hebb_runtime.ros_demo", "RosDemoConfig", "run_ros_demo",
             "the ROS 2 nodes without ros2 launch"),
     Command("bridge", "hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge",
@@ -97,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def missing_extra(error: ModuleNotFoundError) -> DependencyError | None:
+    """The one-line `DependencyError` for an optional module that is not installed (None for any other module,
+    whose absence is a broken installation, not a missing extra)."""
+    module = (error.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return DependencyError(f"this command needs {module}, which is not installed: pip install 'hebbkit[{extra}]'")
+
+
 def error_exit(command: str, error: HebbkitError) -> int:
     """Report `error` as one line on stderr; the exit code."""
     message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
@@ -104,14 +129,34 @@ def error_exit(command: str, error: HebbkitError) -> int:
     return EXIT_ERROR
 
 
+def one_line_warnings(command: str, show: Callable[..., None]) -> Callable[..., None]:
+    """A `warnings.showwarning` that prints hebbkit's own warnings as one line `hebbkit COMMAND: warning: ...` on
+    stderr and leaves any other warning to `show`."""
+
+    def show_warning(message: Warning | str, category: type[Warning], *details: Any, **options: Any) -> None:
+        if issubclass(category, HebbkitWarning):
+            print(f"hebbkit {command}: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *details, **options)
+
+    return show_warning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hebbkit` console script."""
     arguments = build_parser().parse_args(argv)
     command = COMMANDS[arguments.command]
     try:
-        return int(command.runner()(command.parse(arguments)) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warnings(command.name, warnings.showwarning)
+            return int(command.runner()(command.parse(arguments)) or 0)
     except HebbkitError as error:
         return error_exit(command.name, error)
+    except ModuleNotFoundError as error:
+        dependency = missing_extra(error)
+        if dependency is None:
+            raise
+        return error_exit(command.name, dependency)
     except KeyboardInterrupt:
         print(f"hebbkit {command.name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-SHIPPED_MODEL = Path("models/ant-robust/model.npz")
+SHIPPED_MODEL = Path("models/ant-robust/model.npz")  # found from any folder: hebbkit.runtime.shipped
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,21 @@ class DemoConfig:
 
 def run_demo(config: DemoConfig) -> int:
     from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
+    from hebbkit.runtime.shipped import locate_model
 
     from .fitness import FitnessProtocol, run_episode
 
     config.output.mkdir(parents=True, exist_ok=True)
-    if config.model.exists():
-        artifact = load_artifact(config.model)
+    model = locate_model(config.model)  # the default also from outside the checkout
+    if model is not None:
+        artifact = load_artifact(model)
         provenance = artifact.provenance
-        print(f"model {config.model}: rule {artifact.network.rule} on "
+        print(f"model {model}: rule {artifact.network.rule} on "
               f"{'-'.join(map(str, artifact.network.layer_sizes))}, trained {provenance.get('generations')} "
               f"generations ({provenance.get('command')}), sha256 {artifact.sha256()[:12]}")
     else:
         banner = (f"NO MODEL AT {config.model}: running an UNTRAINED rule (coefficients ~ N(0, 1)); "
-                  "do not expect a walk")
+                  "do not expect a walk (give a model with --model PATH)")
         print(f"{'=' * len(banner)}\n{banner}\n{'=' * len(banner)}")
         artifact = new_artifact(NetworkSpec(), profile=ANT28, seed=config.seed,
                                 provenance={"command": "hebbkit demo", "note": "untrained demo rule"})

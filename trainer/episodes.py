@@ -30,11 +30,30 @@ class EpisodeTask:
     backend: str = "numpy"
     record_curve: bool = False
     carracing_env: str = "gymnasium"  # CarRacing only: "gymnasium" (the reference) or "envpool"
+    robot: str = ""  # a robot file for an artifact of a robot that is not built in ("": the artifact's robot)
+
+
+def artifact_robot(profile, robot: str | None = None) -> str:
+    """What the envs simulate for an artifact's profile: its built-in robot's name, or the robot file `robot`
+    (a name or a path), which must describe the artifact's robot. ConfigError otherwise, in one line."""
+    from hebbkit.runtime.robot_file import builtin_robot_names, resolve_robot, robot_file_path
+
+    if not robot:
+        if profile.robot not in builtin_robot_names():
+            raise ConfigError(f"the artifact drives robot {profile.robot!r}, which is not built in: give its robot "
+                              "file with --robot FILE")
+        return profile.robot
+    spec = resolve_robot(robot)
+    if spec.name != profile.robot:
+        raise ConfigError(f"the artifact was trained for robot {profile.robot!r}, the robot file {robot} describes "
+                          f"{spec.name!r}")
+    return str(robot_file_path(robot)) if spec.name not in builtin_robot_names() else spec.name
 
 
 def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_in: int, early_stop: bool,
-                 perturbations: dict | None = None):
-    """The evaluation protocol for an artifact: robot, observation and actuation read from its profile."""
+                 perturbations: dict | None = None, robot: str | None = None):
+    """The evaluation protocol for an artifact: robot, observation and actuation read from its profile (`robot`:
+    the robot file of a robot that is not built in, see `artifact_robot`)."""
     from .fitness import FitnessProtocol
 
     profile = artifact.profile
@@ -42,7 +61,8 @@ def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_i
         return FitnessProtocol.carracing(max_steps, early_stop=early_stop)
     if not profile.robot or not profile.observation:
         raise ConfigError(f"profile {profile.name!r} names no robot and observation layout the envs simulate")
-    return FitnessProtocol(robot=profile.robot, observation=profile.observation, actuation=profile.actuation,
+    return FitnessProtocol(robot=artifact_robot(profile, robot), observation=profile.observation,
+                           actuation=profile.actuation,
                            morphologies=tuple(morphologies), max_steps=max_steps, burn_in_steps=burn_in,
                            early_stop_after=200 if early_stop else max_steps, perturbations=dict(perturbations or {}))
 
@@ -55,7 +75,7 @@ def run_task(task: EpisodeTask) -> dict:
 
     artifact = load_artifact(task.path)
     protocol = protocol_for(artifact, (task.morphology,), task.max_steps, task.burn_in, task.early_stop,
-                            perturbations=task.perturbations)
+                            perturbations=task.perturbations, robot=task.robot or None)
     curve: list[float] | None = [] if task.record_curve else None
     policy = Policy(artifact, task.backend, seed=task.seed)
     env = None

@@ -56,6 +56,9 @@ class EvalConfig:
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
                                                         "on it"})
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
+    robot: str | None = field(default=None, metadata={
+        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
+                "profile names them) need none"})
 
     def __post_init__(self) -> None:
         check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
@@ -87,6 +90,9 @@ class SuiteConfig:
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
                                                         "on it"})
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
+    robot: str | None = field(default=None, metadata={
+        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
+                "profile names them) need none"})
 
     def __post_init__(self) -> None:
         if self.suite not in SUITE_NAMES:
@@ -100,9 +106,11 @@ def evaluate(config: EvalConfig) -> dict:
     from hebbkit.runtime import load_artifact
 
     from .envs.body_sets import expand_bodies
-    from .episodes import EpisodeTask, run_episodes, summarise
+    from .episodes import EpisodeTask, artifact_robot, run_episodes, summarise
 
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
+    if artifact.network.frontend is None:
+        artifact_robot(artifact.profile, config.robot)  # a robot that is not built in needs its file
     morphologies = expand_bodies(config.morphologies)  # lists expanded; a misspelt body fails now
     if artifact.network.frontend is not None and morphologies != ("standard",):
         raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --morphologies "
@@ -111,7 +119,8 @@ def evaluate(config: EvalConfig) -> dict:
         raise ConfigError(f"--carracing-env applies to CarRacing drivers only; {config.artifact} is a legged "
                           f"robot's policy (omit it)")
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
-                         early_stop=config.early_stop, backend=config.backend, carracing_env=config.carracing_env)
+                         early_stop=config.early_stop, backend=config.backend, carracing_env=config.carracing_env,
+                         robot=config.robot or "")
              for morphology in morphologies for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress, description="hebbkit eval")
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
@@ -170,7 +179,7 @@ def run_suite_command(config: SuiteConfig) -> int:
         load_artifact(path)  # fail now, not after an hour of episodes
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
                        config.burn_in, workers=config.workers or None, progress=config.progress,
-                       title=SUITE_TITLES[config.suite], target=SUITE_TARGETS[config.suite])
+                       title=SUITE_TITLES[config.suite], target=SUITE_TARGETS[config.suite], robot=config.robot or "")
     folder = config.output or Path("runs") / f"suite-{config.artifact.stem}"
     written = write_outputs(report, folder)
     if config.json:
@@ -239,6 +248,10 @@ def fitness_label(run_dirs: tuple[Path, ...]) -> str:
 def run_plot(config: PlotConfig) -> int:
     import matplotlib
 
+    from hebbkit.runtime.outputs import check_output_file, writing
+
+    output = check_output_file(config.output or Path(config.run_dirs[0]) / "training_curve.png", "--output")
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -264,9 +277,9 @@ def run_plot(config: PlotConfig) -> int:
     axis.set(xlabel=xlabel, ylabel=fitness_label(config.run_dirs), title=title)
     axis.legend()
     axis.grid(alpha=0.3)
-    output = config.output or Path(config.run_dirs[0]) / "training_curve.png"
     figure.tight_layout()
-    figure.savefig(output, dpi=110)
+    with writing(output, "--output"):
+        figure.savefig(output, dpi=110)
     plt.close(figure)
     print(f"wrote {output}")
     return 0

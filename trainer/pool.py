@@ -3,7 +3,8 @@
 Training (`workers.LocalEvaluator`) and evaluation episodes (`episodes.run_episodes`) both spread their work over
 such a pool. Workers are spawned, not forked (no PyBullet client or thread state is inherited), and each one runs
 a single BLAS/OpenMP thread: the parallelism is the processes, and N threads per worker on N cores would only
-oversubscribe them. Ray workers get the same limit through `THREAD_VARIABLES`.
+oversubscribe them. Ray workers get the same limit through `THREAD_VARIABLES`. A worker ends when the process that
+started it does (`hebbkit.runtime.lifetime.end_with_parent`): a SIGKILLed `hebbkit train` leaves no workers behind.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+
+from hebbkit.runtime.lifetime import end_with_parent
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 """Environment variables that cap the threads of the numerical libraries a worker loads."""
@@ -22,10 +25,17 @@ def limit_threads() -> None:
         os.environ[variable] = "1"
 
 
+def start_worker(parent: int) -> None:
+    """A worker's start: one thread per numerical library, and an end with `parent` (SIGTERM when it ends)."""
+    limit_threads()
+    end_with_parent(parent=parent)
+
+
 def process_pool(workers: int | None) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes (None: one per core), one thread each."""
+    """A pool of `workers` spawned processes (None: one per core), one thread each, ending with this process."""
     limit_threads()  # inherited by the spawned workers before they import NumPy
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=limit_threads)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
+                               initargs=(os.getpid(),))
 
 
 def stop_pool(pool: ProcessPoolExecutor, terminate: bool = False) -> None:

@@ -30,6 +30,9 @@ class RecordConfig:
     every: int = field(default=5, metadata={"help": "keep every N-th frame (the GIF still plays in real time)"})
     width: int = field(default=320, metadata={"help": "GIF width in pixels (frames are scaled; 0: as rendered)"})
     backend: str = field(default="numpy", metadata={"help": "policy backend: numpy, c or onnx"})
+    robot: str | None = field(default=None, metadata={
+        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
+                "profile names them) need none"})
 
 
 def default_output(config: RecordConfig) -> Path:
@@ -40,6 +43,7 @@ def default_output(config: RecordConfig) -> Path:
 def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     """Record the episode; returns (GIF path, score, steps run, what the score is)."""
     from hebbkit.runtime import load_artifact
+    from hebbkit.runtime.outputs import check_output_file, writing
 
     from .envs.video import GifFrames
     from .episodes import protocol_for
@@ -47,8 +51,10 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
 
     if config.max_steps < 1 or config.every < 1 or config.width < 0 or config.burn_in < 0:
         raise ConfigError("max_steps and every must be >= 1, width and burn_in >= 0")
+    output = check_output_file(config.output or default_output(config), "--output")  # before the episode runs
     artifact = load_artifact(config.artifact)
-    protocol = protocol_for(artifact, (config.morphology,), config.max_steps, config.burn_in, early_stop=False)
+    protocol = protocol_for(artifact, (config.morphology,), config.max_steps, config.burn_in, early_stop=False,
+                            robot=config.robot)
     if protocol.env != "carracing" and config.burn_in >= config.max_steps:
         raise ConfigError(f"burn_in ({config.burn_in}) must be below max_steps ({config.max_steps})")
     env = protocol.make_env(config.morphology, render_mode="rgb_array")
@@ -58,7 +64,8 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
                              on_step=frames)
     finally:
         env.close()
-    path = frames.save(config.output or default_output(config))
+    with writing(output, "--output"):
+        path = frames.save(output)
     label = "score (total reward)" if protocol.fitness_term == "reward" else "distance (summed progress)"
     return path, result.fitness, result.steps, label
 

@@ -26,14 +26,16 @@ import numpy as np
 
 from hebbkit.runtime.artifact import current_git_commit, load_artifact, save_artifact
 from hebbkit.runtime.cli import option_fields
-from hebbkit.runtime.errors import ConfigError, HebbkitError
+from hebbkit.runtime.errors import ConfigError, HebbkitError, OutputPathError
 
 from .checkpoints import (
     LOG_FIELDS,
     Checkpoint,
     CheckpointError,
     TrainingLog,
-    load_checkpoint,
+    check_checkpoint,
+    check_config_matches,
+    read_checkpoint,
     read_stored_config,
     save_checkpoint,
     write_config,
@@ -81,17 +83,20 @@ class Run:
         self.log = TrainingLog(directory)
         self.best_center_fitness = -np.inf
         self.best_parameters: np.ndarray | None = None
+        self.env_steps = 0  # of every generation so far (the spent budget)
 
     # ------------------------------------------------------------------ persistence
 
     def save_checkpoint(self, state: ESState) -> None:
         best = self.best_parameters if self.best_parameters is not None else state.mean
-        save_checkpoint(self.directory / "checkpoint.npz", Checkpoint(state, self.best_center_fitness, best),
-                        self.config)
+        checkpoint = Checkpoint(state, self.best_center_fitness, best, self.env_steps)
+        save_checkpoint(self.directory / "checkpoint.npz", checkpoint, self.config)
 
-    def load_checkpoint(self) -> ESState:
-        """The state to continue from; also restores the best centre so far."""
-        checkpoint = load_checkpoint(self.directory / "checkpoint.npz", self.layout.size, self.config.seed)
+    def restore(self, checkpoint: Checkpoint) -> ESState:
+        """The state to continue from, once `checkpoint` and log.csv are checked against this run; also restores
+        the best centre so far and the env steps spent."""
+        check_checkpoint(checkpoint, self.directory / "checkpoint.npz", self.layout.size, self.config.seed)
+        self.env_steps = self.log.checked_env_steps(checkpoint)
         self.best_center_fitness = checkpoint.best_center_fitness
         self.best_parameters = checkpoint.best_parameters
         return checkpoint.state
@@ -131,11 +136,13 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
     """A new run directory, or the resumed one, and the state to continue from."""
     if config.resume is not None:
         directory = Path(config.resume)
+        stored = read_stored_config(directory)
+        checkpoint = read_checkpoint(directory / "checkpoint.npz")
+        check_config_matches(checkpoint, stored, directory)  # before a changed network could fail less clearly
         # what may change on resume (`RESUMABLE_FIELDS`) comes from `config`; the rest is the stored run
-        resumed = resumed_config(read_stored_config(directory), directory,
-                                 {name: getattr(config, name) for name in RESUMABLE_FIELDS})
+        resumed = resumed_config(stored, directory, {name: getattr(config, name) for name in RESUMABLE_FIELDS})
         run = Run(resumed, directory, command)
-        state = run.load_checkpoint()
+        state = run.restore(checkpoint)  # every check passed before the log is cut back to the checkpoint
         run.log.truncate(state.generation)
         return run, state
     directory = config.run_dir or Path("runs") / f"{config.config}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -145,34 +152,47 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
         raise CheckpointError(f"{directory} already holds a run: resume it with --resume {directory}, or choose "
                               "another --run-dir")
     created = not directory.exists()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputPathError(f"--run-dir {directory}: cannot create it ({error.strerror or error})") from error
     config = replace(config, run_dir=directory, policy_backend=resolve_policy_backend(config.policy_backend))
     try:
         run = Run(config, directory, command)
         mean = initial_mean(run)
+        write_config(directory, config)
     except BaseException:
         if created and not any(directory.iterdir()):
-            directory.rmdir()  # a refused config leaves no empty run folder behind
+            directory.rmdir()  # a refused config or an unwritable folder leaves no empty run folder behind
         raise
-    write_config(directory, config)
     return run, run.strategy.initialize(config.seed, mean)
 
 
 def initial_mean(run: Run) -> np.ndarray | None:
-    """The ES's starting vector when the config asks for other than N(0, init_std^2) (`ESConfig`'s own draw)."""
+    """The ES's starting vector when the config asks for other than N(0, init_std^2) (`ESConfig`'s own draw):
+    a warm start, fan-in-uniform static weights, or evolved initial weights starting U(-0.1, 0.1) beside the
+    rule's N(0, init_std^2) coefficients."""
     if run.config.init_from is not None:
         return warm_start(run, Path(run.config.init_from))
     if run.config.static_init == "fan-in-uniform":
         return run.layout.fan_in_uniform(np.random.default_rng(np.random.SeedSequence([run.config.seed, 2**31 - 2])))
+    if run.layout.evolved_init:
+        weights = run.layout.random_initial_weights(initial_weights_rng(run.config.seed))
+        return run.layout.with_initial_weights(run.strategy.initialize(run.config.seed).mean, weights)
     return None
+
+
+def initial_weights_rng(seed: int) -> np.random.Generator:
+    """The generator of the one draw of random initial weights an evolved-init run starts from."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 2**31 - 3]))
 
 
 def warm_start(run: Run, path: Path) -> np.ndarray:
     """The flat parameters of the artifact at `path` (`--init-from`), refused unless it is this run's network on
     this run's robot profile."""
     artifact = load_artifact(path)  # a missing or malformed file: its own clear error
-    try:
-        parameters = run.layout.from_artifact(artifact)  # checks that the network is this run's
+    try:  # checks that the network is this run's; random initial weights into evolved ones: one draw
+        parameters = run.layout.from_artifact(artifact, initial_weights_rng(run.config.seed))
     except ConfigError as error:
         raise ConfigError(f"--init-from {path}: {error}") from None
     if artifact.profile.name != run.profile.name:
@@ -265,7 +285,7 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
           f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
           f"generation {state.generation} -> {config.generations}", flush=True)
-    env_steps = run.log.env_steps()
+    env_steps = run.env_steps
     budget = config.env_steps_budget or None
     monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
                               config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
@@ -275,6 +295,7 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
             while state.generation < config.generations and (budget is None or env_steps < budget):
                 state, stats = run_generation(run, state, evaluator)
                 env_steps += stats.env_steps
+                run.env_steps = env_steps
                 row = stats.log_row(run.best_center_fitness, evaluator.retries)
                 run.log.append(row)
                 monitor.record(row)

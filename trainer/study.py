@@ -214,6 +214,8 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from hebbkit.runtime.outputs import writing
+
     from .evaluate import read_log, run_name, spent_env_steps
 
     figure, (training, validation) = plt.subplots(1, 2, figsize=(15, 4.8), sharey=False)
@@ -242,8 +244,8 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     for axis in (training, validation):
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(output, dpi=120, bbox_inches="tight")
+    with writing(output, "--output"):
+        figure.savefig(output, dpi=120, bbox_inches="tight")
     plt.close(figure)
     return output
 
@@ -258,6 +260,10 @@ def training_bodies(run_dir: Path) -> set[str]:
 
 
 def run_study(config: StudyConfig) -> int:
+    if config.output is not None:
+        from hebbkit.runtime.outputs import check_output_file
+
+        check_output_file(config.output, "--output")  # before any run is read
     budget, rows = study_rows(config.run_dirs, config.budget)
     print(markdown_table(budget, rows))
     if config.output is not None:

@@ -78,19 +78,20 @@ SUITE_TARGETS = {"sim2real": RETAINED_TARGET, "unseen-bodies": 0.6}  # issue 12:
 
 def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 10, seed: int = 0,
               max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True,
-              title: str = "Sim-to-real suite", target: float = RETAINED_TARGET) -> dict:
+              title: str = "Sim-to-real suite", target: float = RETAINED_TARGET, robot: str = "") -> dict:
     """Every artifact x condition x episode; episode i uses seed + i (the same seeds for every artifact). `title`
     heads the table of `write_outputs`."""
     from .episodes import EpisodeTask, run_episodes, summarise
 
     tasks = [EpisodeTask(str(path), condition.morphology, seed + index, max_steps, burn_in,
-                         perturbations=condition.perturbations, record_curve=condition.name.startswith("leg_breaks"))
+                         perturbations=condition.perturbations, record_curve=condition.name.startswith("leg_breaks"),
+                         robot=robot)
              for path in artifacts.values() for condition in conditions for index in range(episodes)]
     outcomes = run_episodes(tasks, workers, progress=progress, description=title)
     report: dict = {"title": title, "target": target, "episodes": episodes, "seed": seed, "max_steps": max_steps,
                     "burn_in": burn_in,
                     "break_step": BREAK_STEP, "artifacts": {label: str(path) for label, path in artifacts.items()},
-                    "body_lengths_m": {label: body_length(path) for label, path in artifacts.items()},
+                    "body_lengths_m": {label: body_length(path, robot) for label, path in artifacts.items()},
                     "conditions": [asdict(c) for c in conditions], "results": {}}
     position = 0
     for label in artifacts:
@@ -132,15 +133,16 @@ def speed_summary(distances: np.ndarray, policy_steps: int, length: float) -> di
     return {"speed_m_per_s": speed, "speed_body_lengths_per_s": speed / length if length > 0 else None}
 
 
-def body_length(path: Path) -> float:
-    """Torso length of the artifact's robot (0.0: not defined, e.g. the Ant or CarRacing)."""
+def body_length(path: Path, robot: str = "") -> float:
+    """Torso length of the artifact's robot (0.0: not defined, e.g. the Ant or CarRacing); `robot`: its robot file
+    when it is not built in."""
     from hebbkit.runtime import load_artifact
 
-    from .envs.bodies import BODIES
+    from .envs.bodies import resolve_body
     from .episodes import protocol_for
 
-    protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False)
-    return 0.0 if protocol.env == "carracing" else BODIES[protocol.robot].length
+    protocol = protocol_for(load_artifact(path), ("standard",), 1, 0, early_stop=False, robot=robot or None)
+    return 0.0 if protocol.env == "carracing" else resolve_body(protocol.robot).length
 
 
 def recovery_steps(curve: np.ndarray, break_index: int) -> int | None:

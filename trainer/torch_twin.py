@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from hebbkit.runtime.artifact import PolicyArtifact
+from hebbkit.runtime.network import STANDARDIZE_EPSILON
 from hebbkit.runtime.rules import fold_coefficients
 
 _ACTIVATIONS = {"tanh": torch.tanh, "identity": lambda x: x, "sigmoid": torch.sigmoid, "relu": torch.relu}
@@ -57,7 +58,8 @@ class PopulationTwin:
     The same operations as `TorchTwin` (and so as the runtime's NumPy step), with the folded coefficients stacked
     along the batch ([batch, in, out] per layer) and each network's own convolution kernels. Unlike
     `Policy.step` it has no divergence guard: with max-abs weight normalisation (CarRacing) the weights stay in
-    [-1, 1] and the guard never trips for finite coefficients."""
+    [-1, 1] and the guard never trips for finite coefficients. Standardisation runs in float64 in both twins
+    (`_standardize`), so it is exact here too."""
 
     def __init__(self, artifacts: list[PolicyArtifact], device: str = "cpu") -> None:
         if not artifacts:
@@ -120,6 +122,19 @@ def _action_head(head: tuple[str, ...] | None, output: torch.Tensor) -> torch.Te
     return action
 
 
+def _standardize(weights: torch.Tensor) -> None:
+    """`hebbkit.runtime.network.standardize_layer` for every network of a batch ([batch, in, out], in place), in
+    both twins: float64 sums as the last entry of a cumulative sum (sequential, row-major, as the NumPy and C
+    twins sum), each weight in float64 rounded once."""
+    wide = weights.reshape(weights.shape[0], -1).to(torch.float64)
+    count = wide.shape[1]
+    mean = wide.cumsum(dim=1)[:, -1:] / count
+    wide -= mean
+    variance = (wide * wide).cumsum(dim=1)[:, -1:] / count
+    wide /= torch.sqrt(variance + STANDARDIZE_EPSILON)
+    weights.copy_(wide.reshape(weights.shape))
+
+
 def _plastic_layers(twin, weights: list[torch.Tensor], pre: torch.Tensor, plastic: bool,
                     exact: bool = True) -> torch.Tensor:
     """The plastic layers of a batch of networks, shared by both twins; `twin.a`..`twin.d` broadcast over the batch
@@ -148,7 +163,9 @@ def _plastic_layers(twin, weights: list[torch.Tensor], pre: torch.Tensor, plasti
                 w.addcmul_(term, pre[:, :, None])                                     # + (a post + b) pre
                 torch.addcmul(twin.d[layer], twin.c[layer], post[:, None, :], out=term)
                 w += term                                                             # + c post + d
-            if spec.normalize_weights:
+            if spec.weight_norm == "standardize":
+                _standardize(w)
+            elif spec.weight_norm == "max":
                 flat = w.reshape(w.shape[0], -1)  # max |w| without an |w| copy (torch.aminmax is ~10x slower)
                 peak = torch.maximum(flat.amax(dim=1), -flat.amin(dim=1)).clamp_min(torch.finfo(torch.float32).tiny)
                 w /= peak[:, None, None]

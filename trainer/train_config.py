@@ -16,7 +16,7 @@ import numpy as np
 
 from hebbkit.runtime.cli import build_config, flat_options, option_fields
 from hebbkit.runtime.errors import ConfigError
-from hebbkit.runtime.network import NetworkSpec, WeightInit
+from hebbkit.runtime.network import WEIGHT_NORMS, NetworkSpec, WeightInit
 
 from .es import ESConfig
 from .fitness import FitnessProtocol
@@ -24,6 +24,7 @@ from .fitness import FitnessProtocol
 POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
 CARRACING_BACKENDS = ("gymnasium", "envpool")
 STATIC_INITS = ("normal", "fan-in-uniform")
+INIT_WEIGHTS = ("random", "evolved")
 
 
 def check_counts(config: object, minimums: dict[str, int]) -> None:
@@ -40,16 +41,20 @@ class TaskConfig:
 
     env: str = field(default="quadruped", metadata={
         "help": "quadruped (PyBullet) or carracing (CarRacing-v3 pixels)"})
-    robot: str = field(default="ant", metadata={"help": "ant or servo_quadruped"})
-    observation: str = field(default="ant28", metadata={"help": "ant28, proprio or proprio_contacts"})
+    robot: str = field(default="ant", metadata={
+        "help": "a built-in robot (ant, servo_quadruped, unitree_a1) or a robot file (.toml, docs/robots.md)"})
+    observation: str = field(default="ant28", metadata={
+        "help": "ant28, proprio, proprio_contacts or proprio_contacts_action (and the previous action)"})
     actuation: str = field(default="torque", metadata={"help": "torque or position"})
     morphologies: tuple[str, ...] = field(default=("standard", "damaged_right_front"),
                                           metadata={"help": "morphologies every candidate is scored on"})
     body_distribution: str | None = field(default=None, metadata={
         "help": "also score every candidate on bodies sampled from this distribution, new ones every generation "
-                "(all candidates of a generation meet the same bodies): leg-scales, or leg-scales-motors (also one leg "
-                "with weakened motors in half the bodies; see "
-                "hebbkit.trainer.envs.body_sets.BodyDistribution); its support excludes every evaluation body"})
+                "(all candidates of a generation meet the same bodies): leg-scales, leg-scales-motors (also one leg "
+                "with weakened motors in half the bodies) or leg-scales-wide (one leg damaged in any part: upper, "
+                "lower, motors; never several legs); see hebbkit.trainer.envs.body_sets.BodyDistribution. "
+                "leg-scales and leg-scales-motors exclude every evaluation body; leg-scales-wide trains on "
+                "single-leg lower damage and holds out the other categories"})
     bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
     episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
@@ -67,6 +72,12 @@ class TaskConfig:
         from .fitness import check_episode_aggregate
 
         check_counts(self, {"episodes": 1, "max_steps": 1, "burn_in": 0, "bodies_per_generation": 1})
+        if self.env == "quadruped":
+            from hebbkit.runtime.robot_file import is_robot_file, resolve_robot, robot_file_path
+
+            resolve_robot(self.robot)  # an unknown robot or a broken file: one line now, not in a worker
+            if is_robot_file(self.robot):  # workers and resumed runs find it from any directory
+                object.__setattr__(self, "robot", str(robot_file_path(self.robot)))
         if self.burn_in >= self.max_steps:
             raise ConfigError(f"burn_in ({self.burn_in}) must be below max_steps ({self.max_steps})")
         held_out = [body for body in self.morphologies if body in VALIDATION_BODIES and body != "standard"]
@@ -128,6 +139,14 @@ class TrainConfig:
         "help": "rule static only, how the evolved weights start: normal (N(0, init_std^2), like rule "
                 "coefficients) or fan-in-uniform (layer l's weights U(-1/sqrt(in_l), 1/sqrt(in_l)), PyTorch's "
                 "nn.Linear default, which the paper's static baseline starts from)"})
+    weight_norm: str = field(default="none", metadata={
+        "help": "after every Hebbian update, each layer's weights: none (the paper's Ant), max (divided by their "
+                "largest |w|, the paper's CarRacing) or standardize (to zero mean and unit variance, Leung et al. "
+                "2025); stored in the artifact", "choices": WEIGHT_NORMS})
+    init_weights: str = field(default="random", metadata={
+        "help": "a Hebbian rule's initial weights: random (drawn U(-0.1, 0.1) every episode, the paper) or evolved "
+                "(evolved beside the rule, starting U(-0.1, 0.1), and stored in the artifact: the robot boots from "
+                "them and keeps adapting)", "choices": INIT_WEIGHTS})
     init_from: Path | None = field(default=None, metadata={"help": (
         "start the ES mean from this policy artifact (e.g. a finished run's latest.npz or a shipped model.npz) "
         "instead of a random draw: a warm start, as a new run, that continues a rule with another schedule, body "
@@ -164,6 +183,13 @@ class TrainConfig:
         if self.static_init != "normal" and self.rule != "static":
             raise ConfigError(f"static_init {self.static_init} starts static weights: it needs --rule static, "
                               f"not {self.rule!r}")
+        if self.weight_norm not in WEIGHT_NORMS:
+            raise ConfigError(f"weight_norm must be one of {', '.join(WEIGHT_NORMS)}, got {self.weight_norm!r}")
+        if self.init_weights not in INIT_WEIGHTS:
+            raise ConfigError(f"init_weights must be one of {', '.join(INIT_WEIGHTS)}, got {self.init_weights!r}")
+        if self.rule == "static" and (self.init_weights != "random" or self.weight_norm != "none"):
+            raise ConfigError("rule static evolves its weights and does not learn: --init-weights and --weight-norm "
+                              "apply to Hebbian rules")
         if self.init_from is not None and self.static_init != "normal":
             raise ConfigError(f"--init-from and --static-init {self.static_init} both choose the starting weights; "
                               "give one")
@@ -198,14 +224,17 @@ class TrainConfig:
     @classmethod
     def from_json(cls, data: dict) -> TrainConfig:
         """Inverse of `to_json`. Options missing from older runs keep their defaults, which are what those runs did
-        (fitness_shaping centered-ranks, static_init normal), except policy_backend: numpy, which stepped every run
-        before the C backend; keys no option has any more are ignored."""
+        (fitness_shaping centered-ranks, static_init normal, init_weights random), except policy_backend: numpy,
+        which stepped every run before the C backend, and weight_norm: max for a Hebbian CarRacing run, which always
+        normalised so; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
         values = {name: value for name, value in data.items() if name in names}
         for name in ("run_dir", "resume", "init_from"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         values.setdefault("policy_backend", "numpy")
+        if data.get("env") == "carracing" and data.get("rule", "ABCD_lr") != "static":
+            values.setdefault("weight_norm", "max")
         return cls.from_options(values)
 
 
@@ -221,7 +250,7 @@ PRESETS: dict[str, dict] = {
     "servo-proprio-worst": {**SERVO_PROPRIO, "episode_aggregate": "min"},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
     "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
-                        "burn_in": 0},
+                        "burn_in": 0, "weight_norm": "max"},
     "carracing-static": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
                          "burn_in": 0, "rule": "static", "static_init": "fan-in-uniform"},
     "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
@@ -284,7 +313,8 @@ def resolve_policy_backend(name: str) -> str:
 
 def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSpec:
     """The network a run trains: `hidden` tanh layers between the robot's observations and actions (CarRacing:
-    the conv front end, then plastic layers with a raw output in the update and the car's action head)."""
+    the conv front end, then plastic layers with a raw output in the update and the car's action head), with the
+    config's weight normalisation and initial weights (random per episode, or stored: evolved)."""
     if config.rule == "static" and config.rule_family != "synapse":
         raise ConfigError(f"rule static evolves the weights, not a rule: rule_family must be 'synapse', got "
                           f"{config.rule_family!r}")
@@ -296,9 +326,15 @@ def network_for(config: TrainConfig, n_inputs: int, n_outputs: int) -> NetworkSp
                "action_head": ("tanh", "sigmoid", "sigmoid"), "frontend": CARRACING_FRONTEND}
         if config.rule == "static":  # the static baseline: weights evolved, nothing to normalise after updates
             return NetworkSpec(**car, rule="static", init=WeightInit("stored"))
-        return NetworkSpec(**car, rule=config.rule, normalize_weights=True, family=config.rule_family)
+        return NetworkSpec(**car, **hebbian_options(config))
     sizes = (n_inputs, *config.hidden, n_outputs)
     activations = ("tanh",) * (len(sizes) - 1)
     if config.rule == "static":
         return NetworkSpec(layer_sizes=sizes, activations=activations, rule="static", init=WeightInit("stored"))
-    return NetworkSpec(layer_sizes=sizes, activations=activations, rule=config.rule, family=config.rule_family)
+    return NetworkSpec(layer_sizes=sizes, activations=activations, **hebbian_options(config))
+
+
+def hebbian_options(config: TrainConfig) -> dict[str, Any]:
+    """The `NetworkSpec` fields a Hebbian run's config sets: rule, family, weight normalisation, initial weights."""
+    init = WeightInit("stored") if config.init_weights == "evolved" else WeightInit()
+    return {"rule": config.rule, "family": config.rule_family, "weight_norm": config.weight_norm, "init": init}

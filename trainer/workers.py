@@ -159,6 +159,19 @@ class LocalEvaluator:
             self._pool = None
 
 
+class RayStartError(HebbkitError):
+    """Ray could not start or join the cluster asked for (`--ray-address`)."""
+
+
+def ray_start_problem(address: str | None, error: Exception) -> str:
+    """One line on why `ray.init` failed, and what to do."""
+    detail = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    if address:
+        return (f"--ray-address {address}: cannot join a Ray cluster ({detail}); start one (ray start --head) or "
+                "leave --ray-address unset for a local Ray instance")
+    return f"the ray backend could not start a local Ray instance ({detail}); use --backend local"
+
+
 class RayEvaluator:
     """Ray tasks on a cluster (`address="auto"` joins a running one) or a local Ray instance. Ray retries a task
     whose worker died (`max_retries`)."""
@@ -176,8 +189,11 @@ class RayEvaluator:
         if self._owns_ray:
             options = {"address": address} if address else {"num_cpus": max(1, workers or os.cpu_count() or 1)}
             limit_threads()
-            ray.init(**options, include_dashboard=False, logging_level=40, log_to_driver=False,
-                     runtime_env={"env_vars": {variable: "1" for variable in THREAD_VARIABLES}})
+            try:
+                ray.init(**options, include_dashboard=False, logging_level=40, log_to_driver=False,
+                         runtime_env={"env_vars": {variable: "1" for variable in THREAD_VARIABLES}})
+            except (ConnectionError, RuntimeError, ValueError) as error:
+                raise RayStartError(ray_start_problem(address, error)) from error
         self.workers = int(ray.cluster_resources().get("CPU", 1))
 
         def evaluate_with_mean(job: Job, mean: np.ndarray) -> list[ChunkResult]:

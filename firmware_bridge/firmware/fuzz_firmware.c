@@ -129,10 +129,12 @@ int main(int argc, char **argv) {
                                     0x00, 0x7F};
     uint8_t payload[256], wire[HEBB_MAX_WIRE];
     uint32_t now = 0xFFFF0000u; /* the clock wraps about 65 ms in */
+    uint16_t host_seq = 0;
     for (long n = 0; n < frames; ++n) {
         uint8_t type = next_random() % 8 ? types[next_random() % sizeof types] : (uint8_t)next_random();
         size_t length = make_payload(type, payload);
-        uint16_t seq = (uint16_t)next_random();
+        /* mostly the host's counting (some frames taken, some refused as stale), sometimes a random number */
+        uint16_t seq = next_random() % 8 ? ++host_seq : (uint16_t)next_random();
         size_t size = next_random() % 50 ? hebb_encode_frame(type, seq, payload, length, wire)
                                          : hebb_encode_legacy_frame(type, seq, payload, length, wire);
         hebb_firmware_receive(&fw, wire, size, now);
@@ -141,10 +143,11 @@ int main(int argc, char **argv) {
         for (uint8_t j = 0; j < JOINTS; ++j) bad_targets += !isfinite(fw.targets[j]);
     }
     printf("frames %ld acks %ld hello_acks %ld states %ld errors %ld unknown_type %ld bad_length %ld "
-           "bad_version %ld v1_bad_version %ld not_configured %ld estop_active %ld bad_value %ld watchdog_trips %u "
+           "bad_version %ld v1_bad_version %ld not_configured %ld estop_active %ld bad_value %ld stale %ld "
+           "watchdog_trips %u "
            "pulses %ld bad_pulses %ld bad_targets %ld output_crc_errors %u output_malformed %u out_of_frame %ld\n",
            frames, answers[HEBB_ACK], answers[HEBB_HELLO_ACK], answers[HEBB_STATE], answers[HEBB_ERROR], error_codes[1],
-           error_codes[2], error_codes[3], v1_errors, error_codes[4], error_codes[5], error_codes[6],
+           error_codes[2], error_codes[3], v1_errors, error_codes[4], error_codes[5], error_codes[6], error_codes[7],
            fw.watchdog_trips, pulses, bad_pulses, bad_targets, output.crc_errors, output.malformed, out_of_frame);
     int clean = bad_pulses == 0 && bad_targets == 0 && output.crc_errors == 0 && output.malformed == 0;
     return (clean && out_of_frame == 0) ? 0 : 1;

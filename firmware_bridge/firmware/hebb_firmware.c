@@ -55,6 +55,24 @@ static void hold_current_pose(hebb_firmware *fw) {
     memcpy(fw->targets, positions, sizeof(float) * fw->n_joints);
 }
 
+int hebb_seq_newer(uint16_t seq, uint16_t last) {
+    uint16_t ahead = (uint16_t)(seq - last);
+    return ahead != 0 && ahead < 0x8000u;
+}
+
+/* A frame accepted: its sequence number is the session's newest, unless it is a stop that came out of order. */
+static void take(hebb_firmware *fw, const hebb_frame *frame) {
+    if (fw->has_last_seq && !hebb_seq_newer(frame->seq, fw->last_seq)) return;
+    fw->last_seq = frame->seq;
+    fw->has_last_seq = 1;
+}
+
+/* ESTOP(1) and ENABLE(0) only ever stop the robot: they are never refused as stale. */
+static int is_stop(const hebb_frame *frame) {
+    return frame->length == 1 && ((frame->type == HEBB_ESTOP && frame->payload[0] == 1) ||
+                                  (frame->type == HEBB_ENABLE && frame->payload[0] == 0));
+}
+
 static int all_finite(const uint8_t *floats, uint8_t count) {
     for (uint8_t k = 0; k < count; ++k) {
         if (!isfinite(hebb_get_f32(floats + 4 * k))) return 0;
@@ -64,12 +82,25 @@ static int all_finite(const uint8_t *floats, uint8_t count) {
 
 /* Every check comes before any change: a refused frame leaves the firmware exactly as it was. The order of the
  * checks is part of the protocol (docs/protocol.md, "What the reference firmware refuses"); the Python simulator
- * (firmware_bridge/simulator.py) makes the same checks in the same order. */
+ * (firmware_bridge/simulator.py) makes the same checks in the same order. A frame of a type the firmware takes,
+ * other than HELLO and the stops (ESTOP(1), ENABLE(0)), must be newer than the last frame accepted in the session (a
+ * HELLO starts one): a replayed or delayed ESTOP(0) or COMMAND is refused with ERROR 7. */
 static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) {
     const uint8_t *p = frame->payload;
     uint16_t length = frame->length;
     uint8_t n = fw->n_joints;
     fw->frames_ok++;
+    switch (frame->type) {
+    case HEBB_HELLO: case HEBB_HEARTBEAT: case HEBB_CONFIGURE: case HEBB_ENABLE: case HEBB_ESTOP: case HEBB_COMMAND:
+        if (frame->type != HEBB_HELLO && !is_stop(frame) && fw->has_last_seq &&
+            !hebb_seq_newer(frame->seq, fw->last_seq)) {
+            send_error(fw, HEBB_ERR_STALE, frame->type);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
     switch (frame->type) {
     case HEBB_HELLO: {
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
@@ -77,11 +108,14 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         uint8_t payload[10] = {HEBB_PROTOCOL_VERSION};
         strncpy((char *)payload + 1, HEBB_FIRMWARE_VERSION, 8);
         payload[9] = n;
+        fw->last_seq = frame->seq; /* a new session starts here */
+        fw->has_last_seq = 1;
         send(fw, HEBB_HELLO_ACK, payload, 10);
         return;
     }
     case HEBB_HEARTBEAT:
         if (length != 4) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
+        take(fw, frame);
         fw->last_valid_us = now_us;
         fw->watchdog_tripped = 0;
         return;
@@ -100,6 +134,7 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         fw->watchdog_us = 1000u * watchdog_ms;
         fw->state_period_us = 1000000u / rate;
         fw->configured = 1;
+        take(fw, frame);
         send_ack(fw, frame);
         return;
     }
@@ -107,6 +142,7 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
         if (p[0] > 1) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
         if (p[0] && !fw->enabled) hold_current_pose(fw);
+        take(fw, frame);
         fw->enabled = p[0];
         fw->last_valid_us = now_us;
         fw->watchdog_tripped = 0;
@@ -116,6 +152,7 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
     case HEBB_ESTOP:
         if (length != 1) { send_error(fw, HEBB_ERR_BAD_LENGTH, frame->type); return; }
         if (p[0] > 1) { send_error(fw, HEBB_ERR_BAD_VALUE, frame->type); return; }
+        take(fw, frame);
         fw->estop = p[0];
         if (fw->estop) hold_current_pose(fw);
         send_ack(fw, frame);
@@ -137,6 +174,7 @@ static void handle(hebb_firmware *fw, const hebb_frame *frame, uint32_t now_us) 
             if (value > fw->upper[j]) { value = fw->upper[j]; fw->clamped = 1; }
             fw->targets[j] = value;
         }
+        take(fw, frame);
         fw->last_valid_us = now_us;
         fw->watchdog_tripped = 0;
         apply_outputs(fw);

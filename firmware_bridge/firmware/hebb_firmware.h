@@ -34,6 +34,9 @@ typedef struct {
     uint32_t watchdog_us, state_period_us, last_valid_us, next_state_us;
     uint8_t configured, enabled, estop, watchdog_tripped, clamped;
     uint16_t seq, watchdog_trips, frames_ok;
+    /* the session: the sequence number of the last frame accepted since the last HELLO (or since boot) */
+    uint16_t last_seq;
+    uint8_t has_last_seq;
 } hebb_firmware;
 
 #define HEBB_FIRMWARE_VERSION "ref-2.0"
@@ -45,5 +48,7 @@ void hebb_firmware_tick(hebb_firmware *fw, uint32_t now_us);
 uint16_t hebb_servo_pulse(const hebb_servo *servo, float angle);
 /* The STATE frame's status bits (HEBB_STATUS_*). */
 uint16_t hebb_firmware_status(const hebb_firmware *fw);
+/* 1 when `seq` is newer than `last` in 16-bit serial arithmetic (RFC 1982): 1 to 32,767 frames ahead, wrapping. */
+int hebb_seq_newer(uint16_t seq, uint16_t last);
 
 #endif

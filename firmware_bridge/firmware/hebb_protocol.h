@@ -24,7 +24,7 @@ enum hebb_type {
 
 enum hebb_error_code {
     HEBB_ERR_UNKNOWN_TYPE = 1, HEBB_ERR_BAD_LENGTH = 2, HEBB_ERR_BAD_VERSION = 3, HEBB_ERR_NOT_CONFIGURED = 4,
-    HEBB_ERR_ESTOP_ACTIVE = 5, HEBB_ERR_BAD_VALUE = 6
+    HEBB_ERR_ESTOP_ACTIVE = 5, HEBB_ERR_BAD_VALUE = 6, HEBB_ERR_STALE = 7
 };
 
 enum hebb_status_bits {

@@ -21,12 +21,14 @@ import numpy as np
 from ..artifact import PolicyArtifact
 from ..errors import ConfigError, HebbkitError
 from ..frontend import frontend_forward
+from ..network import NetworkSpec
 from .numpy_backend import NumpyBackend
 
 KERNEL_DIR = Path(__file__).resolve().parents[1] / "kernel"
 SOURCES = ("hebb_kernel.c", "hebb_kernel.h")
 ACTIVATION_CODES = {"tanh": 0, "identity": 1, "sigmoid": 2, "relu": 3}
-USE_B, USE_C, USE_D, NORMALIZE, LEARNS = 1, 2, 4, 8, 16
+USE_B, USE_C, USE_D, NORMALIZE, LEARNS, STANDARDIZE = 1, 2, 4, 8, 16, 32  # hebb_kernel.h's HEBB_* flags
+WEIGHT_NORM_FLAGS = {"none": 0, "max": NORMALIZE, "standardize": STANDARDIZE}
 BAD_INPUT, BAD_OUTPUT = 1, 2  # hebb_checked_step's status bits
 COMPILE_FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math")
 
@@ -44,6 +46,14 @@ class _Layer(ctypes.Structure):
 class _Network(ctypes.Structure):
     _fields_ = [("n_layers", ctypes.c_int32), ("flags", ctypes.c_uint32),
                 ("layers", ctypes.POINTER(_Layer)), ("scratch", ctypes.c_void_p), ("weights_small", ctypes.c_int32)]
+
+
+def kernel_flags(spec: NetworkSpec) -> int:
+    """The kernel's `hebb_network.flags` for a network: the rule's terms, its weight normalisation, whether it
+    learns (shared by this backend and the C export)."""
+    has = set(spec.rule_spec.coefficients)
+    return ((USE_B if "B" in has else 0) | (USE_C if "C" in has else 0) | (USE_D if has & {"D", "D_out"} else 0)
+            | WEIGHT_NORM_FLAGS[spec.weight_norm] | (LEARNS if spec.rule_spec.n_coefficients > 0 else 0))
 
 
 def cache_dir() -> Path:
@@ -119,8 +129,7 @@ class CBackend(NumpyBackend):
             layers[index] = _Layer(n_in, n_out, ACTIVATION_CODES[activation], folded.a.ctypes.data,
                                    folded.b.ctypes.data, folded.c.ctypes.data, folded.d.ctypes.data,
                                    self._weights[index].ctypes.data, self._post[index].ctypes.data)
-        flags = ((USE_B if self._use_b else 0) | (USE_C if self._use_c else 0) | (USE_D if self._use_d else 0)
-                 | (NORMALIZE if spec.normalize_weights else 0) | (LEARNS if self._learns else 0))
+        flags = kernel_flags(spec)
         self._layers = layers  # keeps the array alive for the network's pointer
         self._network = _Network(spec.n_layers, flags, layers, self._scratch.ctypes.data, 0)
         self._network_pointer = ctypes.byref(self._network)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..artifact import PolicyArtifact
 from ..frontend import frontend_forward
-from ..network import apply_activation
+from ..network import apply_activation, standardize_layer
 from ..rules import fold_coefficients
 
 _TINY = np.finfo(np.float32).tiny
@@ -42,6 +42,8 @@ class NumpyBackend:
         self._wide_post = [np.zeros(n_out, dtype=np.float64) for _, n_out in spec.layer_shapes]
         self._post = [np.zeros(n_out, dtype=np.float32) for _, n_out in spec.layer_shapes]
         self._delta = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
+        self._sums = [np.zeros(shape, dtype=np.float64) if spec.weight_norm == "standardize" else None
+                      for shape in spec.layer_shapes]
         self._term = [np.zeros(shape, dtype=np.float32) for shape in spec.layer_shapes]
         self._action = np.zeros(spec.n_outputs, dtype=np.float32)
         self._frontend_weights = [artifact.static_tensors[f"frontend/{i}"] for i in
@@ -99,8 +101,10 @@ class NumpyBackend:
         elif self._use_d:
             delta += folded.d
         weights += delta
-        if self._spec.normalize_weights:
+        if self._spec.weight_norm == "max":
             weights /= max(float(np.max(np.abs(weights, out=delta))), _TINY)
+        elif self._spec.weight_norm == "standardize":  # the forward pass is done: its float64 buffers are free
+            standardize_layer(weights, self._wide_weights[layer], self._sums[layer])
 
     def _head(self, output: np.ndarray) -> np.ndarray:
         if self._tanh_mask is None:

@@ -11,7 +11,7 @@ static float activatef(int32_t activation, float value) {
     switch (activation) {
     case HEBB_TANH: return tanhf(value);
     case HEBB_SIGMOID: return 1.0f / (1.0f + expf(-value));
-    case HEBB_RELU: return value > 0.0f ? value : 0.0f;
+    case HEBB_RELU: return value > 0.0f || isnan(value) ? value : 0.0f; /* NaN stays NaN, as in NumPy */
     default: return value;
     }
 }
@@ -32,7 +32,7 @@ static double activate(int32_t activation, double value) {
     switch (activation) {
     case HEBB_TANH: return tanh(value);
     case HEBB_SIGMOID: return 1.0 / (1.0 + exp(-value));
-    case HEBB_RELU: return value > 0.0 ? value : 0.0;
+    case HEBB_RELU: return value > 0.0 || isnan(value) ? value : 0.0; /* NaN stays NaN, as in NumPy */
     default: return value;
     }
 }
@@ -72,6 +72,35 @@ static inline int update_row(float *w, const float *a, const float *b, const flo
     return small;
 }
 
+/* Divide the layer by its largest |w| (at least FLT_MIN). */
+static void normalize_max(const hebb_layer *layer) {
+    const int64_t count = (int64_t)layer->n_in * layer->n_out;
+    float largest = 0.0f;
+    for (int64_t k = 0; k < count; ++k) {
+        const float magnitude = fabsf(layer->weights[k]);
+        if (magnitude > largest || magnitude != magnitude) largest = magnitude;
+    }
+    if (largest < FLT_MIN) largest = FLT_MIN;
+    for (int64_t k = 0; k < count; ++k) layer->weights[k] /= largest;
+}
+
+/* W <- (W - mean) / sqrt(var + 1e-5) over the layer: both sums in double, in row-major order, each weight in
+ * double rounded once (hebbkit.runtime.network.standardize_layer, the NumPy reference, does the same operations). */
+static void standardize(const hebb_layer *layer) {
+    const int64_t count = (int64_t)layer->n_in * layer->n_out;
+    float *w = layer->weights;
+    double sum = 0.0;
+    for (int64_t k = 0; k < count; ++k) sum += (double)w[k];
+    const double mean = sum / (double)count;
+    double squares = 0.0;
+    for (int64_t k = 0; k < count; ++k) {
+        const double centred = (double)w[k] - mean;
+        squares += centred * centred;
+    }
+    const double deviation = sqrt(squares / (double)count + 1e-5);
+    for (int64_t k = 0; k < count; ++k) w[k] = (float)(((double)w[k] - mean) / deviation);
+}
+
 static int update(const hebb_layer *layer, uint32_t flags, const float *pre) {
     const int32_t n_in = layer->n_in, n_out = layer->n_out;
     const float *post = layer->post;
@@ -96,17 +125,11 @@ static int update(const hebb_layer *layer, uint32_t flags, const float *pre) {
         default: small &= update_row(w, a, b, c, d, post, p, n_out, 1, 1, 1); break;
         }
     }
-    if (flags & HEBB_NORMALIZE) {
-        const int64_t count = (int64_t)n_in * n_out;
-        float largest = 0.0f;
-        for (int64_t k = 0; k < count; ++k) {
-            const float magnitude = fabsf(layer->weights[k]);
-            if (magnitude > largest || magnitude != magnitude) largest = magnitude;
-        }
-        if (largest < FLT_MIN) largest = FLT_MIN;
-        for (int64_t k = 0; k < count; ++k) layer->weights[k] /= largest;
-    }
-    return small; /* a normalised layer is at most 1 in magnitude when it was small before */
+    if (flags & HEBB_NORMALIZE) normalize_max(layer);
+    if (flags & HEBB_STANDARDIZE) standardize(layer);
+    /* a layer normalised either way is at most 1 (max) or sqrt(n_in * n_out) <= 2^11 (standardised) in magnitude
+     * when it was small before */
+    return small;
 }
 
 const float *hebb_step(hebb_network *net, const float *input, int plastic) {

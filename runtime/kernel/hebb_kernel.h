@@ -1,4 +1,6 @@
-/* The plastic network's control step in C99: forward pass, Hebbian update of every layer, weight normalisation.
+/* The plastic network's control step in C99: forward pass, Hebbian update of every layer, weight normalisation
+ * (by the largest |w|, or standardisation: mean and variance summed in double in row-major order, each weight
+ * computed in double and rounded once, as hebbkit.runtime.network.standardize_layer defines it).
  *
  * One source for every target: the host's C backend (hebbkit.runtime.backends.c_backend, built on first use) and
  * the firmware. No allocation, no I/O; coefficients are const (flash on a board), weights and scratch live in RAM.
@@ -13,7 +15,7 @@
 
 #include <stdint.h>
 
-#define HEBB_KERNEL_VERSION 1
+#define HEBB_KERNEL_VERSION 2 /* 2: HEBB_STANDARDIZE */
 
 enum hebb_activation { HEBB_TANH = 0, HEBB_IDENTITY = 1, HEBB_SIGMOID = 2, HEBB_RELU = 3 };
 
@@ -23,6 +25,7 @@ enum hebb_activation { HEBB_TANH = 0, HEBB_IDENTITY = 1, HEBB_SIGMOID = 2, HEBB_
 #define HEBB_USE_D 4u     /* the rule has a constant term (d) */
 #define HEBB_NORMALIZE 8u /* divide each layer by its max |w| after the update */
 #define HEBB_LEARNS 16u   /* the rule has coefficients at all (not the static baseline) */
+#define HEBB_STANDARDIZE 32u /* after the update, each layer W <- (W - mean) / sqrt(var + 1e-5), in double */
 
 typedef struct {
     int32_t n_in;

@@ -322,5 +322,5 @@ def test_the_c_firmware_logic_under_sanitizers(tmp_path, seed):
     counts = dict(zip(result.stdout.split()[::2], map(int, result.stdout.split()[1::2])))
     assert counts["bad_pulses"] == counts["bad_targets"] == counts["out_of_frame"] == 0
     for answer in ("acks", "hello_acks", "states", "unknown_type", "bad_length", "bad_version", "v1_bad_version",
-                   "not_configured", "estop_active", "bad_value", "watchdog_trips", "pulses"):
+                   "not_configured", "estop_active", "bad_value", "stale", "watchdog_trips", "pulses"):
         assert counts[answer] > 0, answer

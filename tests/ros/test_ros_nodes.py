@@ -12,6 +12,11 @@ context and DDS domain). Guaranteed:
 - Diagnostics are never OK while no policy step runs (WARN while holding or waiting, ERROR with nothing commanded).
 - The sensors' start-up counts neither as rejected input nor as a watchdog trip; re-configuring keeps one
   diagnostics timer; loop statistics stay bounded.
+- A latched e-stop holds through cleanup -> configure -> activate until `~/reset`, and one sent while unconfigured
+  latches; `ros2 param set` on a configured controller is refused with the reason; a bad trigger fails configure; a
+  bad sim mode or an out-of-range parameter from a file ends the node with one FATAL line.
+- Falls and watchdog trips are logged; the serial bridge disables torque on exit; nodes end when their launcher is
+  killed.
 """
 
 from __future__ import annotations
@@ -475,12 +480,20 @@ def test_the_start_up_of_the_sensors_is_neither_rejected_input_nor_a_watchdog_tr
     assert "first complete measurements after" in output
 
 
-def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_bounded(untrained):
+def in_process_controller(*parameters):
+    """A HebbController in this process, in a namespace of its own: rclpy's LifecycleNode keeps its lifecycle
+    services until the object is collected, so after `destroy_node()` a `/hebb_controller/change_state` would still
+    answer the lifecycle calls of later tests."""
     from hebb_runtime.controller_node import HebbController
+
+    return HebbController(namespace=f"in_process_{time.monotonic_ns()}", parameter_overrides=list(parameters))
+
+
+def test_reconfiguring_keeps_one_diagnostics_timer_and_the_loop_statistics_are_bounded(untrained):
     from rclpy.lifecycle import TransitionCallbackReturn
     from rclpy.parameter import Parameter
 
-    node = HebbController(parameter_overrides=[Parameter("model_path", value=str(untrained))])
+    node = in_process_controller(Parameter("model_path", value=str(untrained)))
     try:
         assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert len(list(node.timers)) == 1
@@ -527,4 +540,173 @@ def test_serial_bridge_exits_with_code_1_and_one_line_for_an_unknown_robot(tmp_p
     assert code == 1, output
     assert "Traceback" not in output
     fatal = [line for line in output.splitlines() if "[FATAL]" in line]
-    assert len(fatal) == 1 and "robot should be one of ['ant', 'servo_quadruped'], found 'dog'" in fatal[0], output
+    expected = "robot should be one of ['ant', 'servo_quadruped', 'unitree_a1'], found 'dog'"
+    assert len(fatal) == 1 and expected in fatal[0], output
+
+
+# ---------------------------------------------------------------------- issue 28: nothing a parameter, a lifecycle
+# transition or a signal does moves the robot unsafely
+
+def test_a_latched_estop_survives_cleanup_and_configure_and_latches_while_unconfigured(untrained):
+    """Only ~/reset clears an e-stop: one sent before configure holds through configure and activate, and one sent
+    while active holds through deactivate, cleanup, configure and activate (the launch used to re-activate after
+    every configure, and each configure built a fresh, unlatched safety core)."""
+    process = controller(untrained, trigger="state", soft_start_time=0.0, damping=2.0, sensor_timeout=2.0)
+    robot = FakeRobot()
+    safe = np.full(8, -2.0 * 0.5)  # damping x velocity
+    try:
+        assert robot.call("/hebb_controller/emergency_stop")  # unconfigured: latches (it used to answer False)
+        change_state("hebb_controller", (1, 3))  # configure, activate
+        for _ in range(5):  # discovery: the first best-effort messages of a new topic may be lost
+            np.testing.assert_allclose(robot.step(), safe)
+        assert robot.call("/hebb_controller/reset")
+        assert not np.allclose(robot.step(), safe)
+
+        assert robot.call("/hebb_controller/emergency_stop")
+        np.testing.assert_allclose(robot.step(), safe)
+        change_state("hebb_controller", (4, 2, 1, 3))  # deactivate, cleanup, configure, activate
+        for _ in range(3):
+            np.testing.assert_allclose(robot.step(), safe)  # still latched: nobody asked for ~/reset
+        assert robot.call("/hebb_controller/reset")
+        assert not np.allclose(robot.step(), safe)
+    finally:
+        robot.node.destroy_node()
+        (output,) = stop([process])
+    assert "EMERGENCY STOP" in output and "unconfigured" in output
+
+
+def test_parameter_changes_are_refused_while_configured_and_bad_choices_always(untrained):
+    from rclpy.lifecycle import TransitionCallbackReturn
+    from rclpy.parameter import Parameter
+
+    node = in_process_controller(Parameter("model_path", value=str(untrained)))
+    try:
+        result = node.set_parameters([Parameter("trigger", value="bogus")])[0]
+        assert not result.successful and "trigger should be one of timer, state, found 'bogus'" in result.reason
+        assert node.set_parameters([Parameter("max_slew", value=1.5)])[0].successful  # unconfigured: next configure
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert node.core.config.max_slew == 1.5
+        for name, value in (("max_slew", 2.0), ("control_rate", 10.0), ("model_path", "other.npz"),
+                            ("trigger", "state")):
+            result = node.set_parameters([Parameter(name, value=value)])[0]
+            assert not result.successful and "cannot change while hebb_controller is configured" in result.reason, name
+        assert node.core.config.max_slew == 1.5 and node.parameter("trigger") == "timer"
+    finally:
+        node.destroy_node()
+
+
+def test_a_bad_trigger_from_the_parameter_file_fails_configuration(untrained):
+    from rclpy.lifecycle import TransitionCallbackReturn
+    from rclpy.parameter import Parameter
+
+    node = in_process_controller(Parameter("model_path", value=str(untrained)), Parameter("trigger", value="bogus"))
+    try:
+        assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert node.core is None
+    finally:
+        node.destroy_node()
+
+
+def test_out_of_range_parameters_end_the_controller_with_one_line(untrained, tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("hebb_controller:\n  ros__parameters:\n    max_slew: -1.0\n")
+    process = node_process("controller_node", params, {"model_path": str(untrained)}, "hebb_controller")
+    code, output = finished(process)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and "max_slew" in fatal[0], output
+
+
+def test_sim_node_refuses_an_unknown_mode_in_one_line():
+    sim = node_process("sim_node", DEFAULT_PARAMS, {"mode": "bogus"}, "pybullet_sim")
+    code, output = finished(sim)
+    assert code == 1, output
+    assert "Traceback" not in output
+    fatal = [line for line in output.splitlines() if "[FATAL]" in line]
+    assert len(fatal) == 1 and "mode should be one of realtime, lockstep, found 'bogus'" in fatal[0], output
+
+
+def test_falls_and_watchdog_trips_are_logged(untrained):
+    process = controller(untrained, trigger="timer", sensor_timeout=0.3, soft_start_time=0.0, diagnostics_period=0.2)
+    robot = FakeRobot()
+    try:
+        change_state("hebb_controller", (1, 3))
+        assert robot.stream_until(lambda: bool(robot.commands) and not np.allclose(robot.commands[-1], 0.0))
+        quiet = len(robot.diagnostics)
+        assert robot.spin_until(lambda: bool(robot.diagnostics_since(quiet, state="watchdog")))
+        resumed = len(robot.diagnostics)
+        assert robot.stream_until(lambda: bool(robot.diagnostics_since(resumed, state="active")))
+        fell = len(robot.diagnostics)
+        assert robot.stream_until(lambda: bool(robot.diagnostics_since(fell, state="fallen")), roll=1.2)
+    finally:
+        robot.node.destroy_node()
+        (output,) = stop([process])
+    assert "WATCHDOG" in output and "sensor data fresh again" in output, output
+    assert "FALL" in output and "latched until ~/reset" in output, output
+
+
+def test_serial_bridge_disables_torque_on_exit():
+    from hebbkit.firmware_bridge.simulator import FirmwareSimulator
+
+    firmware = FirmwareSimulator()
+    bridge = node_process("bridge_node", DEFAULT_PARAMS, {"port": firmware.port_name}, "serial_bridge")
+    try:
+        deadline = time.monotonic() + 30
+        while not firmware.enabled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert firmware.enabled
+    finally:
+        (output,) = stop([bridge])
+        enabled = firmware.enabled
+        firmware.close()
+    assert not enabled, output
+    assert "torque disabled" in output
+
+
+def process_gone(pid: int) -> bool:
+    """True once `pid` no longer runs (gone, or a zombie waiting for whoever adopted it)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def test_nodes_end_when_their_launcher_is_killed():
+    """What `ros2 launch` does on SIGTERM (it exits, its nodes stay) or a SIGKILL of the launcher: the nodes must
+    stop by themselves, and the serial bridge must disable torque on its way out."""
+    import signal
+    import subprocess
+    import sys
+
+    from hebbkit.firmware_bridge.simulator import FirmwareSimulator
+
+    firmware = FirmwareSimulator()
+    script = ("import sys, time\nfrom hebb_runtime.launcher import DEFAULT_PARAMS, node_process\n"
+              f"node = node_process('bridge_node', DEFAULT_PARAMS, {{'port': {firmware.port_name!r}}}, "
+              "'serial_bridge')\nprint(node.pid, flush=True)\ntime.sleep(600)\n")
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "ros_ws" / "src" / "hebb_runtime"),
+                                                               os.environ.get("PYTHONPATH", "")]))
+    launcher = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment)
+    node_pid = None
+    try:
+        node_pid = int(launcher.stdout.readline())
+        deadline = time.monotonic() + 30
+        while not firmware.enabled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert firmware.enabled
+        launcher.kill()  # SIGKILL: the launcher cannot pass anything on
+        launcher.wait()
+        deadline = time.monotonic() + 20
+        while not process_gone(node_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert process_gone(node_pid), "the bridge kept running after its launcher was killed"
+        assert not firmware.enabled, "the bridge left the torque on"
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+        if node_pid is not None and not process_gone(node_pid):
+            os.kill(node_pid, signal.SIGKILL)  # the test's own child's child: never left behind
+        firmware.close()

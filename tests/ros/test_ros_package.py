@@ -98,7 +98,7 @@ def test_launch_plan_tells_the_controller_what_the_serial_robot_offers(tmp_path)
     from hebbkit.runtime.profile import ANT_JOINTS, SERVO_JOINTS
 
     plan = plan_launch(DEFAULTS | {"sim": "false", "port": "/dev/ttyUSB3"}, PACKAGE)
-    assert plan.robot_node == "serial_bridge" and plan.robot_node_parameters == {"port": "/dev/ttyUSB3"}
+    assert plan.robot_node == "serial_bridge" and plan.robot_node_parameters["port"] == "/dev/ttyUSB3"
     assert plan.controller["robot"] == "servo_quadruped"  # the parameter file's serial_bridge robot
     assert plan.controller["joint_names"] == list(SERVO_JOINTS)
     assert plan.controller["actuation"] == "position"
@@ -217,3 +217,92 @@ def test_controller_parameters_are_declared_from_safety_config_with_its_defaults
         assert default == item.default == config[item.name], item.name
         assert low <= default <= high
     assert PARAMETERS["max_slew"][0] == PARAMETERS["max_weight_norm"][0] == config["max_weight_norm"] == math.inf
+
+
+# ---------------------------------------------------------------------- issue 28: the launch's decisions
+
+def test_the_launch_activates_after_its_own_configure_only_and_stops_only_when_that_one_fails():
+    """A manual cleanup -> configure must not re-activate the controller (it resumed a robot under a latched e-stop
+    with nobody asking), and a manual configure that fails must not end the launch (sim or bridge included)."""
+    from hebb_runtime.launch_plan import LifecycleSequence
+
+    sequence = LifecycleSequence()
+    assert sequence.configured()  # the launch's own configure: activate
+    assert not sequence.configured() and not sequence.configured()  # the operator's: leave it inactive
+    assert not sequence.refused()  # a failed manual configure: the launch goes on
+    refused_first = LifecycleSequence()
+    assert refused_first.refused()  # the launch's own configure failed: stop
+    source = (PACKAGE / "launch" / "ant.launch.py").read_text()
+    assert "LifecycleSequence()" in source and "sequence.configured()" in source and "sequence.refused()" in source
+    tree = ast.parse(source)
+    activations = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") ==
+                   "OnStateTransition" and any(isinstance(keyword.value, ast.List) and any(
+                       isinstance(item, ast.Call) and getattr(item.func, "id", "") == "change_state"
+                       for item in keyword.value.elts) for keyword in node.keywords)]
+    assert not activations, "an unconditional activate on every configure"
+
+
+def test_the_launch_hands_the_parameter_file_to_namespaced_nodes(tmp_path):
+    """launch_ros matches a file's sections against the node's full name: under namespace:=X the package's
+    `hebb_controller:` section reached nobody, and with it the user's safety settings."""
+    import yaml
+    from hebb_runtime.launch_plan import plan_launch
+
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump({"hebb_controller": {"ros__parameters": {"tilt_limit": 0.5, "seed": 3}},
+                                   "/robot1/pybullet_sim": {"ros__parameters": {"mode": "lockstep"}},
+                                   "/**": {"ros__parameters": {"diagnostics_period": 2.0}}}))
+    plan = plan_launch(DEFAULTS | {"params_file": str(own), "namespace": "robot1"}, PACKAGE)
+    assert plan.controller["tilt_limit"] == 0.5 and plan.controller["seed"] == 3
+    assert plan.controller["diagnostics_period"] == 2.0
+    assert plan.robot_node_parameters["mode"] == "lockstep"
+    assert plan.controller["model_path"] == str(plan.model)  # the launch's own settings win
+    source = (PACKAGE / "launch" / "ant.launch.py").read_text()
+    assert "parameters=[plan.controller]" in source and "parameters=[plan.robot_node_parameters]" in source
+    package = plan_launch(DEFAULTS | {"namespace": "/robot2"}, PACKAGE)  # the package's file, namespaced
+    assert package.controller["sensor_timeout"] == 0.1 and package.robot_node_parameters["burn_in_steps"] == 40
+
+
+def test_the_real_robot_gets_a_finite_slew_limit_unless_the_file_sets_one(tmp_path):
+    import math
+
+    import yaml
+    from hebb_runtime.launch_plan import plan_launch
+    from hebb_runtime.robots import SERIAL_MAX_SLEW
+
+    assert math.isfinite(SERIAL_MAX_SLEW) and SERIAL_MAX_SLEW > 0
+    assert plan_launch(DEFAULTS | {"sim": "false"}, PACKAGE).controller["max_slew"] == SERIAL_MAX_SLEW
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump({"hebb_controller": {"ros__parameters": {"max_slew": 2.0}}}))
+    assert plan_launch(DEFAULTS | {"sim": "false", "params_file": str(own)}, PACKAGE).controller["max_slew"] == 2.0
+    assert plan_launch(DEFAULTS, PACKAGE).controller["max_slew"] == math.inf  # the simulation: as the file says
+
+
+def test_the_controller_refuses_run_time_parameter_changes_and_bad_choices_without_ros():
+    from hebb_runtime.controller_node import PARAMETERS
+    from hebb_runtime.parameter_rules import SIM_CHOICES, check_choices, controller_change_refusal
+
+    from hebbkit.runtime.errors import ConfigError
+
+    assert controller_change_refusal({"max_slew": 1.0}, PARAMETERS, configured=False) is None
+    assert "cannot change while" in controller_change_refusal({"max_slew": 1.0}, PARAMETERS, configured=True)
+    assert controller_change_refusal({"use_sim_time": True}, PARAMETERS, configured=True) is None  # rclpy's own
+    assert "found 'bogus'" in controller_change_refusal({"trigger": "bogus"}, PARAMETERS, configured=False)
+    assert "found 'cuda'" in controller_change_refusal({"backend": "cuda"}, PARAMETERS, configured=False)
+    with pytest.raises(ConfigError, match="mode should be one of realtime, lockstep, found 'bogus'"):
+        check_choices({"mode": "bogus"}, SIM_CHOICES)
+
+
+def test_the_ros_loop_benchmark_fails_when_it_misses_its_targets():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ros_loop", ROOT / "benchmarks" / "ros_loop.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)  # rclpy is imported by main() only
+    met = {"timer": {"nominal_hz": 60.0, "achieved_hz": 60.1, "jitter_p99_ms": 1.0}, "latency": {"p99_ms": 2.0}}
+    assert benchmark.missed_targets(met) == []
+    slow = met | {"latency": {"p99_ms": 7.5}}
+    assert benchmark.missed_targets(slow) == ["p99 latency 7.500 ms (target <= 3 ms)"]
+    off = met | {"timer": {"nominal_hz": 60.0, "achieved_hz": 50.0, "jitter_p99_ms": 4.0}}
+    assert len(benchmark.missed_targets(off)) == 2
+    assert "sys.exit(main())" in (ROOT / "benchmarks" / "ros_loop.py").read_text()  # the verdict is the exit code

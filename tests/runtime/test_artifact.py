@@ -177,8 +177,8 @@ def test_checksum_mismatch(tmp_path, saved):
         load_artifact(path)
 
 
-@pytest.mark.parametrize("version, hint", [(3, "newer hebbkit"), (0, "reads 1 and 2"), ("1", "reads 1 and 2"),
-                                           (None, "reads 1 and 2"), (True, "reads 1 and 2")])
+@pytest.mark.parametrize("version, hint", [(4, "newer hebbkit"), (0, "reads 1, 2 and 3"), ("1", "reads 1, 2 and 3"),
+                                           (None, "reads 1, 2 and 3"), (True, "reads 1, 2 and 3")])
 def test_unknown_schema_version(tmp_path, saved, version, hint):
     path = rewrite(tmp_path / "v.npz", saved, metadata=lambda m: {**m, "schema_version": version})
     with pytest.raises(ArtifactSchemaError, match=hint):

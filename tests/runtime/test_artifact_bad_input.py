@@ -7,7 +7,8 @@ What is guaranteed, for every file of the corpus:
 - sizes are checked before data is read: a `.npy` header or a metadata declaration of 13 TiB is refused without
   allocating it, and an undeclared or oversized zip member (64 MB of zeros here) is refused without being read;
 - `metadata_sha256` covers every metadata field but itself (so a changed action limit or scale is detected);
-  files written before it existed (the shipped models) load, verified by their tensor `sha256` as before;
+  files written before it existed load, verified by their tensor `sha256` as before, with a
+  `MissingChecksumWarning` (a `warning` line in `hebbkit inspect`); every shipped artifact carries it;
 - physical and metadata fields are bounded even when the checksums match: finite action limits, scales and offsets
   (|x| <= 1e6, low <= high), finite observation scales and offsets, 0 < observation_clip <= 1e6, measurement
   indices in [0, 4095], 0 < control_period <= 60 s, 0 <= init.scale <= 1e3, at most 4,194,304 plastic weights.
@@ -43,7 +44,7 @@ from hebbkit.runtime import (
 )
 from hebbkit.runtime.artifact import METADATA_CHECKSUM_KEY, METADATA_KEY, metadata_checksum
 from hebbkit.runtime.cli import InspectConfig, run_inspect
-from hebbkit.runtime.errors import ArtifactTooLargeError
+from hebbkit.runtime.errors import ArtifactTooLargeError, MissingChecksumWarning
 
 ROOT = Path(__file__).resolve().parents[2]
 META = f"{METADATA_KEY}.npy"
@@ -414,17 +415,34 @@ def test_fortran_order_tensors_load_with_the_same_values(tmp_path, base):
     np.testing.assert_array_equal(loaded.coefficients[0], values)
 
 
-@pytest.mark.parametrize("model", sorted(path.parent.name for path in (ROOT / "models").glob("*/model.npz")))
-def test_shipped_models_load_and_verify_their_checksums(model, capsys):
-    """Models written before metadata checksums (servo-proprio) verify by their tensor checksum; every model
-    written since (ant-robust, ant-paper, ant-static) by both."""
-    path = ROOT / "models" / model / "model.npz"
-    newer = METADATA_CHECKSUM_KEY in read_metadata(path)
-    load_artifact(path)
+SHIPPED_ARTIFACTS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "models").rglob("*.npz")
+                           if path.name != "checkpoint.npz")  # checkpoint.npz: ES state, not an artifact
+
+
+@pytest.mark.parametrize("shipped", SHIPPED_ARTIFACTS)
+def test_shipped_artifacts_carry_and_verify_both_checksums(shipped, capsys):
+    """Every shipped artifact (models and their checkpoints' best/latest) records `metadata_sha256`: the files
+    that predated it were saved again, tensors bit-identical (issue 28). None warns on load."""
+    path = ROOT / shipped
+    assert METADATA_CHECKSUM_KEY in read_metadata(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_artifact(path)
     assert run_inspect(InspectConfig(artifact=path)) == 0
-    expected = "tensor and metadata checksums match" if newer else "tensor checksum matches"
-    assert f"validation   OK ({expected}" in capsys.readouterr().out
-    assert newer or model == "servo-proprio"  # the only shipped file that predates metadata checksums
+    output = capsys.readouterr().out
+    assert "validation   OK (tensor and metadata checksums match" in output and "warning" not in output
+
+
+def test_a_file_without_a_metadata_checksum_loads_with_a_warning(tmp_path, base, capsys):
+    old = metadata_edit(lambda m: m.pop(METADATA_CHECKSUM_KEY) and None, reseal=False)(base, tmp_path / "old.npz")
+    with pytest.warns(MissingChecksumWarning, match="no metadata_sha256"):
+        load_artifact(old)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run_inspect(InspectConfig(artifact=old)) == 0  # inspect shows it as a line, not a Python warning
+    output = capsys.readouterr().out
+    assert "validation   OK (tensor checksum matches" in output
+    assert f"warning      {old}: no metadata_sha256 (written before hebbkit recorded one)" in output
 
 
 def test_older_files_without_a_metadata_checksum_still_get_their_fields_bounded(tmp_path, base):
@@ -433,7 +451,8 @@ def test_older_files_without_a_metadata_checksum_still_get_their_fields_bounded(
         metadata["profile"]["action_scale"] = [float("inf")] * ANT_ACTIONS
 
     legacy_valid = metadata_edit(lambda m: m.pop(METADATA_CHECKSUM_KEY) and None, reseal=False)
-    assert load_artifact(legacy_valid(base, tmp_path / "old.npz")).profile == ANT28
+    with pytest.warns(MissingChecksumWarning):
+        assert load_artifact(legacy_valid(base, tmp_path / "old.npz")).profile == ANT28
     with pytest.raises(ArtifactSchemaError, match="action_scale must be finite"):
         load_artifact(metadata_edit(legacy, reseal=False)(base, tmp_path / "old_bad.npz"))
 

@@ -30,9 +30,10 @@ def assert_one_step_agrees(numpy_policy: Policy, c_policy: Policy, observations:
             np.testing.assert_allclose(got_w, expected_w, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("weight_norm", ["none", "max", "standardize"])
 @pytest.mark.parametrize("rule", PLASTIC_RULES)
-def test_one_step_matches_numpy_for_every_rule(rule):
-    spec = NetworkSpec(layer_sizes=(5, 7, 3), activations=("tanh", "tanh"), rule=rule)
+def test_one_step_matches_numpy_for_every_rule(rule, weight_norm):
+    spec = NetworkSpec(layer_sizes=(5, 7, 3), activations=("tanh", "tanh"), rule=rule, weight_norm=weight_norm)
     assert_one_step_agrees(*pair(spec), random_observations(5, 50, seed=1))
 
 
@@ -47,11 +48,13 @@ def test_other_activations(activations):
     assert_one_step_agrees(*pair(spec), random_observations(4, 50, seed=3))
 
 
-def test_free_running_ant_agrees_for_1000_steps():
+@pytest.mark.parametrize("weight_norm", ["none", "standardize"])
+def test_free_running_ant_agrees_for_1000_steps(weight_norm):
     """Same initial weights, each backend feeding on its own weights: float32 rounding could let them drift; on
     this machine they stay bit-identical for 1,000 steps (the sums run in double and are rounded once on both
-    sides, the update in float32 in the same order). The assertion allows the float32 tolerance."""
-    numpy_policy, c_policy = pair(NetworkSpec(), seed=4)
+    sides, the update in float32 in the same order; standardisation's sums in double in the same order). The
+    assertion allows the float32 tolerance."""
+    numpy_policy, c_policy = pair(NetworkSpec(weight_norm=weight_norm), seed=4)
     observations = random_observations(28, 1000, seed=5)
     for observation in observations:
         expected, got = numpy_policy.step(observation), c_policy.step(observation)
@@ -79,7 +82,7 @@ def test_frontend_and_action_head_run_around_the_kernel():
     from hebbkit.runtime.frontend import CARRACING_FRONTEND
 
     spec = NetworkSpec(layer_sizes=(CARRACING_FRONTEND.output_size, 8, 3), activations=("tanh", "identity"),
-                       normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"), frontend=CARRACING_FRONTEND)
+                       weight_norm="max", action_head=("tanh", "sigmoid", "sigmoid"), frontend=CARRACING_FRONTEND)
     numpy_policy, c_policy = pair(spec, seed=6)
     images = np.random.default_rng(7).uniform(0, 1, (3, *spec.observation_shape)).astype(np.float32)
     for image in images:

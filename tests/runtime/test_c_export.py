@@ -103,7 +103,7 @@ def test_command_applies_the_profiles_limits_and_scaling(servo):
                                          ("A", "synapse")])
 def test_other_rules_and_families(tmp_path, rule, family):
     spec = NetworkSpec(layer_sizes=(5, 7, 3), activations=("tanh", "sigmoid"), rule=rule, family=family,
-                       normalize_weights=rule == "AD", action_head=("tanh", "sigmoid", "identity"),
+                       weight_norm="max" if rule == "AD" else "none", action_head=("tanh", "sigmoid", "identity"),
                        init=WeightInit("xavier_uniform", 1.0))
     artifact = new_artifact(spec, seed=2)
     model = ExportedModel(artifact, tmp_path, seed=4)
@@ -125,6 +125,45 @@ def test_stored_initial_weights_and_static_rule(tmp_path):
     policy = Policy(artifact, "numpy")
     for observation in random_observations(28, 20, seed=2):
         np.testing.assert_allclose(model.step(observation), policy.step(observation), rtol=1e-5, atol=1e-6)
+
+
+def test_standardized_ant_free_running_1000_steps(tmp_path):
+    """weight_norm "standardize" on the Ant network: board and host draw the same PCG32 weights and run free for
+    1,000 steps; the kernel standardises each layer with double sums in the NumPy reference's order, so the step's
+    tolerance holds throughout (bit-identical on this machine)."""
+    artifact = new_artifact(NetworkSpec(weight_norm="standardize"), seed=3)
+    model = ExportedModel(artifact, tmp_path, seed=5)
+    assert '#define HEBB_MODEL_WEIGHT_NORM "standardize"' in (tmp_path / "hebb_model.h").read_text()
+    policy = Policy(artifact, "numpy", seed=5, init_rng="pcg32")
+    for observation in random_observations(28, 1000, seed=6):
+        np.testing.assert_allclose(model.step(observation), policy.step(observation), rtol=1e-5, atol=1e-6)
+    for got, expected in zip(model.weights, policy.weights):
+        assert np.abs(got - expected).max() <= 1e-6 * np.abs(expected).max()
+        assert abs(float(got.mean())) < 1e-5 and abs(float(got.std()) - 1) < 1e-3
+
+
+@pytest.mark.parametrize("weight_norm", ["none", "standardize"])
+def test_a_rule_with_evolved_initial_weights_boots_from_them_and_keeps_learning(tmp_path, weight_norm):
+    """Hebbian rule + stored initial weights: the board copies them at boot and at every reset (the guard's),
+    whatever the seed, then learns as the host does."""
+    from hebbkit.runtime import ANT28
+    from hebbkit.trainer.parameters import ParameterLayout
+
+    layout = ParameterLayout.of(NetworkSpec(init=WeightInit("stored"), weight_norm=weight_norm))
+    artifact = layout.to_artifact(np.random.default_rng(1).standard_normal(layout.size) * 0.1, ANT28, 0.0165)
+    model = ExportedModel(artifact, tmp_path, seed=123)
+    policy = Policy(artifact, "numpy", seed=0)
+    stored = [artifact.static_tensors[f"initial_weights/{layer}"] for layer in range(3)]
+    for got, expected, own in zip(model.weights, stored, policy.initial_weights):
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(own, expected)
+    for observation in random_observations(28, 300, seed=4):
+        np.testing.assert_allclose(model.step(observation), policy.step(observation), rtol=1e-5, atol=1e-6)
+    for got, expected in zip(model.weights, policy.weights):
+        assert np.abs(got - expected).max() <= 1e-6 * np.abs(expected).max()
+    model.library.hebb_model_reset(model.pointer, 7)
+    for got, expected in zip(model.weights, stored):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_refuses_what_the_kernel_cannot_run(tmp_path):

@@ -24,7 +24,7 @@ HEAD = ("tanh", "sigmoid", "sigmoid")
 
 def carracing_spec() -> NetworkSpec:
     return NetworkSpec(layer_sizes=(648, 128, 64, 3), activations=("tanh", "tanh", "identity"),
-                       normalize_weights=True, action_head=HEAD, frontend=CARRACING_FRONTEND)
+                       weight_norm="max", action_head=HEAD, frontend=CARRACING_FRONTEND)
 
 
 def test_the_papers_counts():

@@ -19,7 +19,7 @@ def test_default_spec_is_the_papers_ant_network():
 
 def test_spec_roundtrips_through_its_dict_form():
     spec = NetworkSpec(layer_sizes=(5, 7, 3), activations=("relu", "identity"), rule="AD",
-                       init=WeightInit("normal", 0.3), normalize_weights=True,
+                       init=WeightInit("normal", 0.3), weight_norm="max",
                        action_head=("tanh", "sigmoid", "identity"))
     assert NetworkSpec.from_dict(spec.to_dict()) == spec
 
@@ -93,7 +93,7 @@ def test_identity_output_feeds_the_raw_output_to_the_update_and_the_head_squashe
 
 
 def test_normalisation_divides_each_layer_by_its_max_abs_weight():
-    spec = NetworkSpec(layer_sizes=(2, 2), activations=("tanh",), rule="AD", normalize_weights=True)
+    spec = NetworkSpec(layer_sizes=(2, 2), activations=("tanh",), rule="AD", weight_norm="max")
     weights = [np.array([[1.0, -4.0], [2.0, 0.0]], dtype=np.float32)]
     coefficients = [np.stack([np.zeros((2, 2)), np.ones((2, 2))], axis=-1).astype(np.float32)]  # A=0, D=1
     _, updated = reference_step(spec, weights, coefficients, np.zeros(2, dtype=np.float32))

@@ -51,7 +51,7 @@ def test_exported_file_runs_in_a_plain_session_like_the_reference(exported, ant_
 @pytest.mark.parametrize("rule", ["A", "AD", "ABC", "ABCD_lr_D_in_and_out"])
 def test_every_rule_and_the_carracing_options_export_and_pass_the_full_check(tmp_path, rule):
     spec = NetworkSpec(layer_sizes=(6, 5, 3), activations=("tanh", "identity"), rule=rule,
-                       normalize_weights=True, action_head=("tanh", "sigmoid", "sigmoid"))
+                       weight_norm="max", action_head=("tanh", "sigmoid", "sigmoid"))
     path = export_onnx(new_artifact(spec, seed=0), tmp_path / f"{rule}.onnx")
     onnx.checker.check_model(onnx.load(path), full_check=True)
 

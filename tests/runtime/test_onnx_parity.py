@@ -53,3 +53,16 @@ def test_free_running_1000_step_rollout(coefficient_seed):
     assert max(np.abs(w).max() for w in numpy_policy.weights) > 1e3
     assert numpy_policy.stats.guard_resets == onnx_policy.stats.guard_resets == 0
 
+
+@pytest.mark.parametrize("coefficient_seed", [0, 1])
+def test_free_running_1000_step_rollout_with_standardized_weights(coefficient_seed):
+    """weight_norm "standardize": both backends sum each layer's mean and variance in float64 in row-major order
+    (a CumSum in the graph) and round each weight once, so the same tolerance holds; every layer stays at mean 0
+    and standard deviation 1 instead of growing."""
+    artifact = new_artifact(NetworkSpec(weight_norm="standardize"), profile=ANT28, seed=coefficient_seed)
+    numpy_policy, onnx_policy = (Policy(artifact, backend, seed=3) for backend in ("numpy", "onnx"))
+    for observation in observation_stream(28, 1000, seed=coefficient_seed):
+        assert_close(numpy_policy, onnx_policy, numpy_policy.step(observation), onnx_policy.step(observation))
+    for weights in numpy_policy.weights:
+        assert abs(float(weights.mean())) < 1e-5 and abs(float(weights.std()) - 1) < 1e-3
+    assert numpy_policy.stats.guard_resets == onnx_policy.stats.guard_resets == 0

@@ -37,7 +37,7 @@ def test_backends_match_the_reference_step_for_every_rule(backend, rule, variant
         spec = NetworkSpec(layer_sizes=(6, 5, 3), activations=("tanh", "tanh"), rule=rule)
     else:  # raw output in the update, max-|w| normalisation, squashing action head
         spec = NetworkSpec(layer_sizes=(6, 5, 3), activations=("tanh", "identity"), rule=rule,
-                           normalize_weights=rule != "static", action_head=HEAD)
+                           weight_norm="none" if rule == "static" else "max", action_head=HEAD)
     artifact = new_artifact(spec, seed=5)
     policy = Policy(artifact, backend, seed=2)
     weights = policy.weights

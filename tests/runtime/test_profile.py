@@ -116,7 +116,7 @@ def test_joint_limits_are_checked():
 
 
 def test_unknown_robot_names_the_known_ones():
-    with pytest.raises(ConfigError, match=r"expected one of \['ant', 'servo_quadruped'\]"):
+    with pytest.raises(ConfigError, match=r"expected one of \['ant', 'servo_quadruped', 'unitree_a1'\]"):
         robot_profile("dog", "proprio", "position")
     with pytest.raises(ConfigError, match="unknown observation"):
         robot_profile("ant", "pixels", "torque")

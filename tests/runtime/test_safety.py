@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from hebbkit.runtime import NetworkSpec, Policy, new_artifact, proprio_profile
+from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig
 
 JOINTS = tuple(f"j{i}" for i in range(8))
@@ -120,3 +122,44 @@ def test_invalid_safety_config():
     with pytest.raises(Exception, match="invalid safety config"):
         SafetyConfig(sensor_timeout=0)
     assert math.isinf(SafetyConfig().max_slew)
+
+
+def core_with_scaling(action_mode: str, scale: float, offset: float = 0.0, **safety) -> ControllerCore:
+    """A core whose profile's action mapping (+-`scale` around `offset`) ignores its own joint limits (+-0.5 rad)."""
+    base = proprio_profile(JOINTS, ((-0.5, 0.5),) * 8, (), action_mode, torque_per_action=2.0)
+    profile = dataclasses.replace(base, action_scale=(scale,) * 8, action_offset=(offset,) * 8)
+    spec = NetworkSpec(layer_sizes=(profile.n_observations, 16, 8), activations=("tanh", "tanh"))
+    policy = Policy(new_artifact(spec, profile=profile, seed=3), seed=0)
+    return ControllerCore(policy, SafetyConfig(**safety))
+
+
+def test_position_commands_stay_inside_the_artifacts_joint_limits_whatever_the_action_scaling():
+    """Issue 28: a valid profile whose action_scale (100) maps far past its joint_limits (+-0.5 rad) used to get
+    +-100 rad commands; the command range is the tighter of the mapping and the joint limits."""
+    core = core_with_scaling("position", 100.0, soft_start_time=0.0)
+    np.testing.assert_array_equal(core.range_low, np.full(8, -0.5))
+    np.testing.assert_array_equal(core.range_high, np.full(8, 0.5))
+    core.activate(0.0, seed=1)
+    for step in range(100):
+        now = step * 0.02
+        command = core.update(now, measurements(position=5.0 * (-1) ** step), now)
+        assert np.all(np.abs(command) <= 0.5), command
+    assert core.stats.policy_steps == 100
+
+
+def test_the_position_margin_applies_inside_the_tighter_range():
+    core = core_with_scaling("position", 100.0, soft_start_time=0.0, position_margin=0.1)
+    np.testing.assert_allclose(core.command_high, np.full(8, 0.4))
+    with pytest.raises(ConfigError, match=r"position_margin 0\.6 rad inverts"):
+        core_with_scaling("position", 100.0, position_margin=0.6)
+
+
+def test_a_mapping_wholly_outside_the_joint_limits_is_refused():
+    with pytest.raises(ConfigError, match="outside the joint limits") as error:
+        core_with_scaling("position", 0.1, offset=3.0)
+    assert "\n" not in str(error.value)
+
+
+def test_joint_limits_bound_positions_not_torques():
+    core = core_with_scaling("torque", 100.0)
+    np.testing.assert_array_equal(core.range_high, np.full(8, 100.0))  # N*m: the joint limits are radians

@@ -232,7 +232,7 @@ def test_the_static_car_baseline_trains_on_envpool_and_its_twin_equals_policy_st
                      "--run-dir", str(run_dir), "--no-progress", "--no-tensorboard")
     assert result.returncode == 0, result.stderr
     artifact = load_artifact(run_dir / "latest.npz")
-    assert artifact.network.rule == "static" and not artifact.network.normalize_weights
+    assert artifact.network.rule == "static" and artifact.network.weight_norm == "none"
     assert np.abs(artifact.static_tensors["frontend/1"]).max() <= 1 / np.sqrt(150) + 1e-3  # one tiny ES step
     policy = Policy(artifact, "numpy", seed=4)
     twin = PopulationTwin([artifact])

@@ -35,6 +35,18 @@ class Servo:
 
 
 @dataclass(frozen=True)
+class PDActuator:
+    """Position targets tracked by the robot's own PD law, computed every physics step: torque = kp (target - q)
+    - kd dq, within +-torque_limit, and no torque driving a joint faster once it is past speed_limit. One entry
+    per joint (N*m/rad, N*m*s/rad, N*m, rad/s)."""
+
+    kp: tuple[float, ...]
+    kd: tuple[float, ...]
+    torque_limit: tuple[float, ...]
+    speed_limit: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Body:
     """What the env needs to simulate one robot.
 
@@ -51,6 +63,9 @@ class Body:
     length: nose-to-tail length of the torso (m), for speeds in body lengths per second (0: not defined).
     joint_legs: the leg (`LEGS`) each joint of `joint_names` moves, for bodies whose motors are weakened per leg
         (`leg:motor:scale`); empty: not known, and such bodies are refused.
+    stand_pose: each joint's angle at reset before the U(-0.1, 0.1) noise (empty: 0 for every joint).
+    command_limits: the range position actions map onto per joint (None: the joint limits the model gives).
+    pd: the robot's PD law for position actuation (None: the `servo` model).
     """
 
     name: str
@@ -70,6 +85,9 @@ class Body:
     notes: str = ""
     parameters: dict = field(default_factory=dict)
     joint_legs: tuple[str, ...] = ()
+    stand_pose: tuple[float, ...] = ()
+    command_limits: tuple[tuple[float, float], ...] | None = None
+    pd: PDActuator | None = None
 
     def strength_per_joint(self, morphology: Morphology) -> tuple[float, ...]:
         """Each joint's actuator strength factor in `morphology` (its legs' `motor` parts; 1 elsewhere)."""
@@ -293,11 +311,10 @@ BODIES = {"ant": ANT, "servo_quadruped": SERVO_QUADRUPED}
 
 
 def resolve_body(robot: str | Body) -> Body:
-    """A built-in body by name ("ant", "servo_quadruped") or a `Body` (see `custom_body`)."""
+    """A built-in robot by name (its file, `hebbkit.runtime.robot_file`), a robot file's path, or a `Body` (see
+    `custom_body`)."""
     if isinstance(robot, Body):
         return robot
-    try:
-        return BODIES[robot]
-    except KeyError:
-        raise ConfigError(f"unknown robot {robot!r}; expected one of {sorted(BODIES)} or a Body "
-                          "from hebbkit.trainer.envs.custom_body(...)") from None
+    from .robot_body import body_of_robot
+
+    return body_of_robot(robot)

@@ -185,9 +185,12 @@ def _scaled(values: str, factor: float) -> str:
     return " ".join(repr(round(float(v) * factor, 9)) for v in values.split())
 
 
-def damage_ant_mjcf(tree: ElementTree.ElementTree, morphology: Morphology) -> ElementTree.ElementTree:
-    """A copy of the parsed ant.xml with the morphology's segments scaled (geom fromto; for an upper segment, the
+def damage_ant_mjcf(tree: ElementTree.ElementTree, morphology: Morphology,
+                    parts: dict[str, tuple[str, str, str, str]] | None = None) -> ElementTree.ElementTree:
+    """A copy of the parsed ant.xml (or any MJCF whose legs `parts` names like `ANT_LEG_PARTS`: upper body, upper
+    geom, lower body, lower geom) with the morphology's segments scaled (geom fromto; for an upper segment, the
     child body's position too, so the lower segment stays attached). A removed segment loses its geom."""
+    parts = ANT_LEG_PARTS if parts is None else parts
     tree = copy.deepcopy(tree)
     root = tree.getroot()
     if root is None:
@@ -195,7 +198,9 @@ def damage_ant_mjcf(tree: ElementTree.ElementTree, morphology: Morphology) -> El
     geoms = {geom.get("name"): geom for geom in root.iter("geom")}
     bodies = {body.get("name"): body for body in root.iter("body")}
     for (leg, segment), factor in morphology.segment_scales().items():
-        upper_body, upper_geom, child_body, lower_geom = ANT_LEG_PARTS[leg]
+        if leg not in parts:
+            raise ConfigError(f"morphology {morphology.name!r} changes the {leg} leg, which the model does not name")
+        upper_body, upper_geom, child_body, lower_geom = parts[leg]
         geom = geoms[upper_geom if segment == "upper" else lower_geom]
         if segment == "upper":
             child = bodies[child_body]

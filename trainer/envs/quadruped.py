@@ -52,9 +52,11 @@ def _float32_mean(values: np.ndarray, count: int) -> float:
 class QuadrupedEnv(gym.Env):
     """A quadruped walking towards a target 1 km away along +x, in PyBullet (headless).
 
-    robot: "ant" (the paper's), "servo_quadruped" (a Bittle-class hobby-servo robot), or a `Body` of your own.
+    robot: a built-in robot's name ("ant", the paper's; "servo_quadruped", a Bittle-class hobby-servo robot;
+        "unitree_a1"), a robot file's path (docs/robots.md), or a `Body` of your own.
     morphology: "standard", "damaged_right_front", "damaged_left_front", a `Morphology`, or a list of `LegDamage`.
-    observation: "ant28" (pybullet_envs' 28 entries), "proprio" (joints and IMU only) or "proprio_contacts".
+    observation: "ant28" (pybullet_envs' 28 entries), "proprio" (joints and IMU only), "proprio_contacts" or
+        "proprio_contacts_action" (and the previous action).
     actuation: "torque" (pybullet_envs') or "position" (servo-like position targets, torque and speed limited).
     perturbations: a `Perturbations`, or a callable drawing one from the env's RNG at every reset.
     max_episode_steps: truncation limit (1,000 as AntBulletEnv-v0).
@@ -93,6 +95,7 @@ class QuadrupedEnv(gym.Env):
         self.render_size = render_size
         self.walk_target = (float(walk_target[0]), float(walk_target[1]))
         self.dt = self.body.control_period
+        self._pd = self.body.pd if actuation == "position" else None  # the robot's own PD law, every physics step
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt)}
         self._client = p.connect(p.DIRECT)
         self._folder = Path(tempfile.mkdtemp(prefix="hebbkit-env-"))
@@ -111,6 +114,8 @@ class QuadrupedEnv(gym.Env):
         self._last_measurements: dict[str, np.ndarray] = {}
         self._last_base_motion: tuple | None = None  # (orientation, angular velocity) of the last measurement
         self._needs_angular_velocity = "angular_velocity" in self._assemble.keys
+        self._needs_previous_action = "previous_action" in self._assemble.keys
+        self._previous_action = np.zeros(len(self.body.joint_names))
         self.physics_seconds = 0.0
         """Wall time spent in `stepSimulation` since construction (benchmarks: the physics share of a step)."""
 
@@ -123,8 +128,12 @@ class QuadrupedEnv(gym.Env):
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=c)
         p.setGravity(0, 0, -GRAVITY, physicsClientId=c)
         p.setDefaultContactERP(0.9, physicsClientId=c)
-        p.setPhysicsEngineParameter(fixedTimeStep=self.dt, numSolverIterations=5,
-                                    numSubSteps=self.body.physics_substeps, physicsClientId=c)
+        if self._pd is None:
+            p.setPhysicsEngineParameter(fixedTimeStep=self.dt, numSolverIterations=5,
+                                        numSubSteps=self.body.physics_substeps, physicsClientId=c)
+        else:  # one stepSimulation per physics step: the PD torques are recomputed before each
+            p.setPhysicsEngineParameter(fixedTimeStep=self.dt / self.body.physics_substeps, numSolverIterations=5,
+                                        numSubSteps=1, physicsClientId=c)
         (self._floor,) = p.loadSDF(str(Path(pybullet_data.getDataPath()) / "plane_stadium.sdf"), physicsClientId=c)
         p.changeDynamics(self._floor, -1, lateralFriction=FLOOR_FRICTION, restitution=FLOOR_RESTITUTION,
                          physicsClientId=c)
@@ -170,8 +179,9 @@ class QuadrupedEnv(gym.Env):
 
     def _make_profile(self) -> RobotProfile:
         body = self.body
+        limits = body.command_limits if body.command_limits is not None else self._joint_limits
         return quadruped_profile(body.name, self.observation_kind, self.actuation, body.joint_names,
-                                 self._joint_limits, body.foot_links, body.torque_per_action)
+                                 limits, body.foot_links, body.torque_per_action)
 
     # ------------------------------------------------------------------------------------------------ Gymnasium
 
@@ -185,6 +195,9 @@ class QuadrupedEnv(gym.Env):
         source = self._perturbation_source
         self.perturbations = source if isinstance(source, Perturbations) else source(self.np_random)
         noise = self.np_random.uniform(-0.1, 0.1, size=len(self._joint_indices))
+        if self.body.stand_pose:
+            noise = noise + np.asarray(self.body.stand_pose)
+        self._previous_action = np.zeros(len(self._joint_indices))
         for index, position in zip(self._joint_indices, noise, strict=True):
             p.resetJointState(self._robot, index, targetValue=position, targetVelocity=0, physicsClientId=c)
         self._apply_perturbations()
@@ -205,13 +218,17 @@ class QuadrupedEnv(gym.Env):
             raise ValueError(f"action should have shape {self._action_shape}, found {action.shape}")
         if not np.isfinite(action).all():
             raise ValueError(f"action holds NaN/Inf: {action}")
+        self._previous_action = action.astype(np.float64)
         if self._pending_actions:
             self._pending_actions.append(action)
             action = self._pending_actions.popleft()
         self._handle_events()
         self._actuate(action)
         started = time.perf_counter()
-        p.stepSimulation(physicsClientId=self._client)
+        if self._pd is None:
+            p.stepSimulation(physicsClientId=self._client)
+        else:
+            self._step_pd()
         self.physics_seconds += time.perf_counter() - started
         self._steps += 1
         measurements = self._measure()
@@ -245,7 +262,7 @@ class QuadrupedEnv(gym.Env):
             return None
         width, height = self.render_size
         target = self._torso_position
-        distance = 3.0 if self.body.name == "ant" else 0.8
+        distance = 3.0 if self.body.name == "ant" else max(0.8, 4.0 * self.body.length)
         view = p.computeViewMatrixFromYawPitchRoll(target, distance, 30.0, -25.0, 0.0, 2,
                                                    physicsClientId=self._client)
         projection = p.computeProjectionMatrixFOV(60, width / height, 0.05, 100.0, physicsClientId=self._client)
@@ -273,7 +290,7 @@ class QuadrupedEnv(gym.Env):
             p.changeDynamics(robot, index, jointDamping=damping + perturbations.joint_damping, physicsClientId=c)
         self._strength = (np.asarray(perturbations.strength_per_joint(len(self._joint_indices)))
                           * np.asarray(self.body.strength_per_joint(self.morphology)))
-        if self.actuation == "torque":
+        if self.actuation == "torque" or self._pd is not None:
             # Coulomb friction: a velocity motor towards zero speed with the friction torque as its limit.
             p.setJointMotorControlArray(robot, self._joint_indices, p.VELOCITY_CONTROL,
                                         targetVelocities=[0.0] * len(self._joint_indices),
@@ -287,6 +304,9 @@ class QuadrupedEnv(gym.Env):
             p.setJointMotorControlArray(self._robot, self._joint_indices, p.TORQUE_CONTROL,
                                         forces=command * self._strength, physicsClientId=c)
             return
+        if self._pd is not None:
+            self._pd_target = command  # tracked by `_step_pd`, every physics step
+            return
         servo = self.body.servo
         # position actuation: joint friction takes its share of the servo's torque. A hobby servo's stall torque
         # and no-load speed both scale with its supply voltage: strength scales both.
@@ -297,6 +317,24 @@ class QuadrupedEnv(gym.Env):
                                     force=float(limit), maxVelocity=float(speed),
                                     positionGain=servo.position_gain, velocityGain=servo.velocity_gain,
                                     physicsClientId=c)
+
+    def _step_pd(self) -> None:
+        """One control step of the robot's PD law: before each physics step, torque = kp (target - q) - kd dq
+        within the (strength-scaled) torque limit, none that drives a joint past its (scaled) speed limit."""
+        c, robot, joints, pd = self._client, self._robot, self._joint_indices, self._pd
+        if pd is None:  # only a PD body in position actuation steps here
+            return
+        kp, kd = np.asarray(pd.kp), np.asarray(pd.kd)
+        limit = np.asarray(pd.torque_limit) * self._strength
+        speed = np.asarray(pd.speed_limit) * self._strength
+        for _ in range(self.body.physics_substeps):
+            states = p.getJointStates(robot, joints, physicsClientId=c)
+            q = np.array([state[0] for state in states])
+            dq = np.array([state[1] for state in states])
+            torque = np.clip(kp * (self._pd_target - q) - kd * dq, -limit, limit)
+            torque[(np.abs(dq) > speed) & (torque * dq > 0)] = 0.0
+            p.setJointMotorControlArray(robot, joints, p.TORQUE_CONTROL, forces=torque, physicsClientId=c)
+            p.stepSimulation(physicsClientId=c)
 
     def _handle_events(self) -> None:
         while self._events and self._events[0].step <= self._steps:
@@ -349,6 +387,8 @@ class QuadrupedEnv(gym.Env):
             "height_above_start": np.array((position[2] - self._initial_z,)),
             "target_direction": np.array((math.sin(angle_to_target), math.cos(angle_to_target))),
         }
+        if self._needs_previous_action:
+            measurements["previous_action"] = self._previous_action
         if self._needs_angular_velocity:  # otherwise computed only if `last_measurements` is read
             measurements["angular_velocity"] = self._body_angular_velocity(orientation, angular)
         return measurements

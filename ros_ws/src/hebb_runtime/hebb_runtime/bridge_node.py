@@ -5,7 +5,8 @@ publishes every STATE frame as joint_states and imu and forwards joint_commands 
 order) as COMMAND frames; a heartbeat keeps the firmware's watchdog fed while no commands come. Link loss and
 firmware errors are logged and reported on /diagnostics. The controller cannot tell it from the sim node.
 A bridge that cannot start (no port, no answer from the firmware, another joint count) logs one FATAL line and exits
-with code 1, so that `ros2 launch` stops.
+with code 1, so that `ros2 launch` stops. On its way out (Ctrl-C, SIGTERM, its launcher gone) it disables torque
+before it closes the port, rather than leaving the servos powered until the firmware's watchdog holds them.
 """
 
 from __future__ import annotations
@@ -47,11 +48,22 @@ class SerialBridge(Node):
         self.joint_names = list(self.get_parameter("joint_names").value)
         self.link = Link(self.get_parameter("port").value, baudrate=self.get_parameter("baudrate").value,
                          timeout=1.0)
+        self._torque_may_be_on = False
+        try:
+            self._start()
+        except BaseException:  # an error, or a signal before the node spins: no powered servos left behind
+            if self._torque_may_be_on:
+                self.shutdown()
+            raise
+
+    def _start(self) -> None:
+        """Handshake, configure, enable torque, then the topics and timers."""
         answer = self.link.hello()
         if answer.n_joints != len(self.joint_names):
             raise BridgeError(f"firmware drives {answer.n_joints} joints, joint_names lists {len(self.joint_names)}")
         self.link.configure(self.get_parameter("lower").value, self.get_parameter("upper").value,
                             self.get_parameter("watchdog_ms").value, self.get_parameter("state_rate_hz").value)
+        self._torque_may_be_on = True  # from the moment ENABLE is sent
         self.link.enable(True)
         self._joint_states = self.create_publisher(JointState, "joint_states", qos_profile_sensor_data)
         self._imu = self.create_publisher(Imu, "imu", qos_profile_sensor_data)
@@ -63,6 +75,18 @@ class SerialBridge(Node):
         self.create_timer(1.0, self._publish_diagnostics)
         self.get_logger().info(f"{self.get_parameter('port').value}: firmware {answer.firmware_version}, "
                                f"{answer.n_joints} joints, torque enabled")
+
+    def shutdown(self) -> None:
+        """Disable torque (the firmware acknowledges it), then close the port; a link that no longer answers is
+        logged and closed anyway (the firmware's watchdog then holds the servos)."""
+        try:
+            self.link.enable(False)
+            self._torque_may_be_on = False
+            self.get_logger().info("torque disabled")
+        except BridgeError as error:
+            self.get_logger().error(f"could not disable torque on exit: {error}")
+        finally:
+            self.link.close()
 
     def _on_command(self, message: Float64MultiArray) -> None:
         command = np.asarray(message.data, dtype=np.float64)
@@ -114,7 +138,7 @@ class SerialBridge(Node):
 def main(args=None) -> int:
     """Run the bridge; 0 after an interrupt, 1 (and one FATAL log line, no traceback) when the link cannot be
     brought up or fails for good (BridgeError and its kinds: port, timeout, firmware, protocol version)."""
-    return run_node(SerialBridge, lambda node: node.link.close(), args=args, fatal_logger="serial_bridge", verb="run")
+    return run_node(SerialBridge, SerialBridge.shutdown, args=args, fatal_logger="serial_bridge", verb="run")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ measurements: hebbkit.runtime.robot_match), build the Policy and the safety core
 problem fails the transition with one log line. activate: the control loop is armed; the policy starts (fresh random
 weights, soft start) with the first complete, fresh set of measurements, so the start-up of the sensors counts
 neither as rejected input nor as a watchdog trip, and nothing is commanded before. deactivate: one safe command,
-loop off. cleanup: everything configure made goes (the diagnostics timer too).
+loop off. cleanup: everything configure made goes (the diagnostics timer too), except a latched e-stop or fall: the
+node keeps one `StopLatch` for its life, so only `~/reset` clears a stop, whatever transitions come (an e-stop sent
+while unconfigured latches too). Parameters are read at configure and activate; `ros2 param set` while configured
+is refused with the reason (`hebb_runtime.parameter_rules`). Falls and watchdog trips are logged as well.
 Subscribes joint_states, imu (sensor-data QoS), sim_measurements (sim only) and emergency_stop; publishes
 joint_commands and /diagnostics (OK only while policy steps run; WARN or ERROR, with the reason, otherwise);
 services ~/emergency_stop and ~/reset (std_srvs/Trigger).
@@ -20,12 +23,13 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import time
 from dataclasses import fields
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
 from rclpy.clock import Clock, ClockType
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
 from rclpy.qos import qos_profile_sensor_data
@@ -35,10 +39,10 @@ from std_srvs.srv import Trigger
 
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.errors import HebbkitError, ObservationError
-from hebbkit.runtime.health import Health, HealthLevel, HealthMonitor
+from hebbkit.runtime.health import Health, HealthLevel, HealthMonitor, state_change_note
 from hebbkit.runtime.loop_stats import LoopStats
 from hebbkit.runtime.robot_match import RobotDescription, check_robot_match
-from hebbkit.runtime.safety import ControllerCore, ControllerState, SafetyConfig
+from hebbkit.runtime.safety import ControllerCore, ControllerState, SafetyConfig, StopLatch
 from hebbkit.runtime.snapshot import LockstepTrigger, SensorInputs
 
 from .conversions import (
@@ -49,6 +53,7 @@ from .conversions import (
     stamp_seconds,
 )
 from .node_runner import run_node
+from .parameter_rules import CONTROLLER_CHOICES, check_choices, controller_change_refusal
 from .robots import resolve_model_path
 
 PARAMETERS = {
@@ -93,7 +98,10 @@ class HebbController(LifecycleNode):
             elif isinstance(limits, tuple) and isinstance(default, int) and not isinstance(default, bool):
                 descriptor.integer_range = [IntegerRange(from_value=limits[0], to_value=limits[1], step=1)]
             self.declare_parameter(name, default, descriptor)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self.core: ControllerCore | None = None
+        self.stop_latch = StopLatch()  # outlives every core: cleanup -> configure cannot clear a stop
+        self._logged_state: ControllerState | None = None
         self._timer = None
         self._diagnostics_timer = None
         self._waiting = False  # active, waiting for the first complete set of measurements
@@ -116,6 +124,12 @@ class HebbController(LifecycleNode):
     def parameter(self, name: str):
         return self.get_parameter(name).value
 
+    def _on_set_parameters(self, parameters) -> SetParametersResult:
+        """Refuse what cannot take effect now (`controller_change_refusal`), saying why and how."""
+        reason = controller_change_refusal({item.name: item.value for item in parameters}, PARAMETERS,
+                                           configured=self.core is not None)
+        return SetParametersResult(successful=reason is None, reason=reason or "")
+
     # ------------------------------------------------------------------ lifecycle
 
     def on_configure(self, state: State) -> TransitionCallbackReturn:
@@ -124,17 +138,19 @@ class HebbController(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         path = resolve_model_path(self.parameter("model_path"))
         try:
+            check_choices({name: self.parameter(name) for name in CONTROLLER_CHOICES}, CONTROLLER_CHOICES)
             artifact = load_artifact(path)
             policy = Policy(artifact, self.parameter("backend"), seed=self.parameter("seed"),
                             plastic=self.parameter("plastic"), max_weight_norm=self.parameter("max_weight_norm"))
             safety = SafetyConfig(**{item.name: self.parameter(item.name) for item in fields(SafetyConfig)})
-            core = ControllerCore(policy, safety)
+            core = ControllerCore(policy, safety, latch=self.stop_latch)
             check_robot_match(artifact.profile, self.robot(), needed=core.needed)
         except HebbkitError as error:
             self.get_logger().error(f"cannot configure {path}: {error}")
             return TransitionCallbackReturn.FAILURE
         profile = artifact.profile
         self.core = core
+        self._logged_state = core.state
         self.joint_names = profile.joint_names
         rate = self.parameter("control_rate") or 1.0 / artifact.control_period
         self.period = 1.0 / rate
@@ -253,22 +269,36 @@ class HebbController(LifecycleNode):
     def _store(self, measurements: dict[str, np.ndarray], source: float = 0.0) -> None:
         self.inputs.store(measurements, time.monotonic(), source)
 
-    def _emergency_stop(self, source: str) -> None:
+    def _emergency_stop(self, source: str) -> str:
+        """Latch the e-stop (configured or not); returns what the latch means now."""
         if self.core is not None:
             self.core.emergency_stop()
-            self.get_logger().warning(f"EMERGENCY STOP ({source}): safe state latched until ~/reset")
+            self._logged_state = self.core.state
+            meaning = "safe state latched until ~/reset"
+        else:
+            self.stop_latch.latch(ControllerState.ESTOP)
+            meaning = "latched until ~/reset (unconfigured: nothing is commanded; configure and activate keep it)"
+        self.get_logger().warning(f"EMERGENCY STOP ({source}): {meaning}")
+        return meaning
 
     def _on_estop_service(self, request, response):
-        self._emergency_stop("~/emergency_stop service")
-        response.success, response.message = self.core is not None, "safe state latched until ~/reset"
+        response.success, response.message = True, self._emergency_stop("~/emergency_stop service")
         return response
 
     def _on_reset_service(self, request, response):
-        if self.core is None or not self.core.active:  # a latched stop shows as the state even while inactive
-            response.success, response.message = False, "not active"
-            return response
-        self.core.reset(time.monotonic(), seed=self.parameter("seed"))
-        response.success, response.message = True, "reset: fresh random weights, soft start"
+        """Clear a latched stop in any state; an active controller restarts (fresh weights, soft start)."""
+        latched = self.stop_latch.state
+        if self.core is None:
+            self.stop_latch.clear()
+        else:
+            self.core.reset(time.monotonic(), seed=self.parameter("seed"))
+            self._logged_state = self.core.state
+        if latched is not None:
+            self.get_logger().info(f"reset: {latched} cleared")
+        active = self.core is not None and self.core.active
+        response.success = True
+        response.message = "reset: fresh random weights, soft start" if active else \
+            f"reset: {'the latched ' + str(latched) if latched else 'nothing latched'}; the policy starts at activation"
         return response
 
     # ------------------------------------------------------------------ control
@@ -279,9 +309,20 @@ class HebbController(LifecycleNode):
         started = time.monotonic()
         self.loop.tick(started, timed=self.parameter("trigger") == "timer")
         command = self.core.update(started, self.inputs.measurements, self.inputs.arrivals)
+        self._log_state_change()
         self.lockstep.commanded(time.monotonic())
         self._publish(command)
         self.loop.latency(time.monotonic() - self.inputs.newest_arrival(default=started))
+
+    def _log_state_change(self) -> None:
+        """Log falls, watchdog trips and recoveries (`hebbkit.runtime.health.state_change_note`), not only on
+        /diagnostics."""
+        note = state_change_note(self._logged_state, self.core.state, self.core.stats)
+        self._logged_state = self.core.state
+        if note is not None and note.level == HealthLevel.ERROR:
+            self.get_logger().error(note.message)
+        elif note is not None:  # rclpy wants one severity per call site
+            self.get_logger().info(note.message)
 
     def _publish(self, command: np.ndarray) -> None:
         if np.isfinite(command).all():  # the core guarantees it; this is the last line of defence
@@ -318,10 +359,10 @@ class HebbController(LifecycleNode):
 
 
 def main(args=None) -> int:
-    """Run the controller; 0 after an interrupt. No error is made fatal here: configuration errors fail the lifecycle
-    transition (one ERROR line), anything else propagates with its traceback."""
-    return run_node(HebbController, args=args)
+    """Run the controller; 0 after an interrupt. Configuration errors fail the lifecycle transition (one ERROR
+    line); a parameter rclpy refuses at start (out of range, wrong type) ends it with code 1 and one FATAL line."""
+    return run_node(HebbController, args=args, fatal_logger="hebb_controller", verb="start")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

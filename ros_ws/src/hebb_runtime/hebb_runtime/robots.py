@@ -30,6 +30,10 @@ def serial_profile(robot: str = SERIAL_ROBOT):
 
 
 SERVO_JOINTS = serial_profile().joint_names
+SERIAL_MAX_SLEW = 6.0
+"""rad/s: the controller's `max_slew` on the serial robot (`sim:=false`) unless the parameter file sets a finite one;
+about a standard hobby servo's no-load speed (0.17 s per 60 degrees), so a target never jumps faster than the servo
+could follow (the shipped servo model's targets jump up to 2.6 rad in one 20 ms step in simulation)."""
 DEFAULT_MODELS = {"ant": "models/ant-robust/model.npz", "servo_quadruped": "models/servo-proprio/model.npz"}
 """The shipped model of each robot, relative to the repository root; setup.py installs them under the package's
 share directory with the same relative paths."""
@@ -75,12 +79,30 @@ def resolve_model_path(path: str | Path, share: Path | None = None) -> Path:
     return Path.cwd() / path
 
 
+def launch_robot(robot: str) -> str:
+    """The `robot` launch argument checked: a built-in robot's name as it is, a robot file (.toml) as its absolute
+    path; ValueError (one line) otherwise."""
+    from hebbkit.runtime.errors import ConfigError
+    from hebbkit.runtime.robot_file import builtin_robot_names, is_robot_file, resolve_robot, robot_file_path
+
+    if not is_robot_file(robot) and robot not in builtin_robot_names():
+        raise ValueError(f"robot should be one of {list(builtin_robot_names())} or a robot file (.toml), found "
+                         f"{robot!r}")
+    try:
+        resolve_robot(robot)
+        return str(robot_file_path(robot)) if is_robot_file(robot) else robot
+    except ConfigError as error:
+        raise ValueError(str(error)) from None
+
+
 def default_model(robot: str) -> str:
-    """The shipped model of `robot` (relative path); ValueError names the robots there are."""
+    """The shipped model of `robot` (relative path); ValueError names the robots there are (a robot without a
+    shipped model, e.g. the Unitree A1 or a robot file, needs model:=PATH)."""
     try:
         return DEFAULT_MODELS[robot]
     except KeyError:
-        raise ValueError(f"robot should be one of {sorted(DEFAULT_MODELS)}, found {robot!r}") from None
+        raise ValueError(f"no model is shipped for robot {robot!r}: give model:=PATH (robots with a shipped model: "
+                         f"{sorted(DEFAULT_MODELS)})") from None
 
 
 def bridge_parameter(parameters: Mapping | None, name: str):

@@ -11,7 +11,7 @@ name, imported only when `hebbkit` builds its parser or runs the command), so th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .launcher import DEFAULT_PARAMS, change_state, node_process, stop
@@ -28,24 +28,40 @@ class RosDemoConfig:
     morphology: str = field(default="standard", metadata={"help": "simulated body"})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy or onnx"})
     seed: int = field(default=0, metadata={"help": "seed of the weights and the simulation"})
+    robot: str = field(default="", metadata={
+        "help": "the robot file (.toml) of a model trained on your own robot (built-in robots: the model says)"})
+
+    def __post_init__(self) -> None:
+        import math
+
+        from hebbkit.runtime.errors import ConfigError
+
+        if not (math.isfinite(self.seconds) and self.seconds > 0):
+            raise ConfigError(f"--seconds must be a finite number > 0, got {self.seconds}")
 
 
 def run_ros_demo(config: RosDemoConfig) -> int:
     from hebbkit.runtime import load_artifact
     from hebbkit.runtime.errors import DependencyError
+    from hebbkit.runtime.shipped import find_model
 
+    config = replace(config, model=find_model(config.model))  # the default also from outside the checkout
+    load_artifact(config.model)  # a clear error now rather than a FAILURE in the node's log
     try:
         import rclpy
         from std_msgs.msg import Float64
     except ImportError as error:
         raise DependencyError(f"hebbkit ros-demo needs the ROS 2 wheels: pip install 'hebbkit[ros]' ({error})") \
             from error
-
-    load_artifact(config.model)  # a clear error now rather than a FAILURE in the node's log
     params = config.params_file or DEFAULT_PARAMS
     lockstep = config.mode == "lockstep"
-    sim = node_process("sim_node", params, {"mode": config.mode, "morphology": config.morphology,
-                                            "seed": config.seed}, "pybullet_sim")
+    sim_parameters = {"mode": config.mode, "morphology": config.morphology, "seed": config.seed,
+                      "model_path": str(config.model.resolve())}
+    if config.robot:
+        from hebbkit.runtime.robot_file import robot_file_path
+
+        sim_parameters["robot"] = str(robot_file_path(config.robot))
+    sim = node_process("sim_node", params, sim_parameters, "pybullet_sim")
     controller = node_process("controller_node", params, {
         "model_path": str(config.model.resolve()), "backend": config.backend, "seed": config.seed,
         "trigger": "state" if lockstep else "timer"}, "hebb_controller")

@@ -9,7 +9,8 @@ With publish_clock, /clock carries the simulated time (for use_sim_time). With m
 actuation come from that artifact's profile (the launch file passes the controller's model). With stop_after N,
 the physics stops after N control steps (tests read the distance after exactly N steps).
 
-A node that cannot start (a missing or corrupt model, an unknown body, bad perturbations) logs one FATAL line and
+A node that cannot start (a missing or corrupt model, an unknown body, a mode other than realtime or lockstep, bad
+perturbations, a parameter of the wrong type) logs one FATAL line and
 exits with code 1, so that `ros2 launch` stops instead of running a controller with nothing to drive.
 """
 
@@ -26,9 +27,11 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
 from hebbkit.runtime.errors import ConfigError
+from hebbkit.runtime.robot_file import robot_for
 
 from .conversions import imu_message, joint_state_message, measurements_message, stamp_seconds
 from .node_runner import run_node
+from .parameter_rules import SIM_CHOICES, check_choices
 from .robots import resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -71,6 +74,7 @@ class PyBulletSim(Node):
                               ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False),
                               ("model_path", ""), ("stop_after", 0)):
             self.declare_parameter(name, default)
+        check_choices({name: self.get_parameter(name).value for name in SIM_CHOICES}, SIM_CHOICES)
         from hebbkit.trainer.envs import QuadrupedEnv
 
         robot, observation, actuation = (self.get_parameter(name).value
@@ -78,6 +82,7 @@ class PyBulletSim(Node):
         model_path = self.get_parameter("model_path").value
         if model_path:  # the body and profile the controller's artifact was trained on
             trained = body_of_artifact(resolve_model_path(model_path))
+            trained = (robot_for(robot, trained[0]), *trained[1:])  # a robot file of the model's robot: used
             if trained != (robot, observation, actuation):
                 self.get_logger().info(f"simulating {'/'.join(trained)} as the artifact was trained (parameters "
                                        f"said {robot}/{observation}/{actuation})")

@@ -6,13 +6,14 @@ to the real one changes one argument. What starts with which parameters is decid
 
 The launch ends, with one line saying why, when a node cannot do its job: the simulation or the bridge exits (a
 missing or corrupt model, no serial port: they log one FATAL line and exit with code 1), or the controller refuses
-its configuration (a missing model, or one that does not fit the robot: with sim:=false the controller is told the
-serial robot's joints, actuation and measurements).
+the launch's configure (a missing model, or one that does not fit the robot: with sim:=false the controller is told
+the serial robot's joints, actuation and measurements). The launch configures and activates the controller once;
+later lifecycle transitions are the operator's (hebb_runtime.launch_plan.LifecycleSequence).
 """
 
 from pathlib import Path
 
-from hebb_runtime.launch_plan import plan_launch
+from hebb_runtime.launch_plan import LifecycleSequence, plan_launch
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
@@ -25,7 +26,7 @@ from lifecycle_msgs.msg import Transition
 
 ARGUMENTS = {
     "sim": ("true", "true: the PyBullet simulation node; false: the serial bridge to the robot"),
-    "robot": ("ant", "ant or servo_quadruped"),
+    "robot": ("ant", "a built-in robot (ant, servo_quadruped, unitree_a1) or a robot file (.toml)"),
     "model": ("", "policy artifact the controller runs (default: the robot's shipped model, installed with this "
               "package: models/ant-robust/model.npz for the ant, models/servo-proprio/model.npz, the deployable "
               "model, for the servo quadruped); a relative path is looked up in the working directory, then among "
@@ -54,29 +55,36 @@ def stop_when_exits(node, name: str) -> RegisterEventHandler:
     return RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))
 
 
-def refused(context):
-    raise RuntimeError("hebb_controller refused its configuration: stopping the launch (its log above says why)")
-
-
 def launch_setup(context):
     plan = plan_launch({name: context.launch_configurations[name] for name in ARGUMENTS},
                        Path(FindPackageShare("hebb_runtime").perform(context)))
     controller = LifecycleNode(
         package="hebb_runtime", executable="hebb_controller", name="hebb_controller", namespace=plan.namespace,
-        output="screen", parameters=[str(plan.params_file), plan.controller],
+        output="screen", parameters=[plan.controller],  # the file's and the launch's, whatever the namespace
     )
     robot_node = Node(
         package="hebb_runtime", executable=plan.robot_node, name=plan.robot_node, namespace=plan.namespace,
-        output="screen", parameters=[str(plan.params_file), plan.robot_node_parameters],
+        output="screen", parameters=[plan.robot_node_parameters],
     )
+    sequence = LifecycleSequence()
 
     def change_state(transition_id: int) -> EmitEvent:
         return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(controller),
                                            transition_id=transition_id))
 
+    def configured(context):
+        # the launch's own configure only: re-activating after an operator's cleanup -> configure would resume
+        # the robot with nobody asking
+        return [change_state(Transition.TRANSITION_ACTIVATE)] if sequence.configured() else None
+
+    def refused(context):
+        if sequence.refused():  # the launch's own configure; a failed manual one leaves the launch running
+            raise RuntimeError("hebb_controller refused its configuration: stopping the launch (its log above says "
+                               "why)")
+
     activate_when_configured = RegisterEventHandler(OnStateTransition(
         target_lifecycle_node=controller, start_state="configuring", goal_state="inactive",
-        entities=[change_state(Transition.TRANSITION_ACTIVATE)]))
+        entities=[OpaqueFunction(function=configured)]))
     stop_when_refused = RegisterEventHandler(OnStateTransition(
         target_lifecycle_node=controller, start_state="configuring", goal_state="unconfigured",
         entities=[OpaqueFunction(function=refused)]))
