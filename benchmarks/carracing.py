@@ -111,7 +111,7 @@ def pipeline_throughput(backend: str, arguments: argparse.Namespace) -> dict:
     from hebbkit.trainer.workers import LocalEvaluator
 
     with tempfile.TemporaryDirectory() as folder:
-        config = resolve_config({"config": "carracing-paper", "carracing_backend": backend,
+        config = resolve_config({"config": "carracing-paper", "carracing_env": backend,
                                  "population": arguments.population, "max_steps": arguments.max_steps,
                                  "workers": arguments.workers, "run_dir": Path(folder) / "run", "progress": False,
                                  "tensorboard": False})

@@ -1,9 +1,10 @@
 """The shipped models on the STM32F405: flash and RAM of the bench image (arm-none-eabi-size) and instructions per
 control step in QEMU (`-icount shift=0`), as a duty cycle at each model's control rate (168 MHz, assuming one
 instruction per cycle: QEMU counts instructions, not cycles). Models with a convolutional front end (CarRacing)
-are not exportable to C and are listed as such. Prints a Markdown table (the README's).
+are not exportable to C and are listed as such. Prints the Markdown table (`hebbkit.firmware_bridge.onboard_table`);
+with --update FILE, also writes it between FILE's onboard-table markers (docs/firmware.md).
 
-    python benchmarks/onboard_step.py [--steps 50] [models/NAME/model.npz ...]
+    python benchmarks/onboard_step.py [--steps 50] [--update docs/firmware.md] [models/NAME/model.npz ...]
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hebbkit.firmware_bridge.onboard_bench import CORE_HZ, FLASH_BYTES, SRAM_BYTES, QemuBench, arm_size, build_bench
+from hebbkit.firmware_bridge.onboard_bench import QemuBench, arm_size, build_bench
+from hebbkit.firmware_bridge.onboard_table import FORWARDS, OnboardRow, markdown_table, not_exportable, replace_table
 from hebbkit.runtime import Policy, load_artifact
 from hebbkit.runtime.c_export import export_c
 from hebbkit.runtime.errors import ConfigError
@@ -23,16 +25,18 @@ from hebbkit.runtime.errors import ConfigError
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
-def measure(path: Path, steps: int, folder: Path) -> list[str]:
+def measure_model(path: Path, steps: int, folder: Path) -> list[OnboardRow | str]:
+    """Export the artifact at `path` to C in `folder`, build both bench images, step each `steps` times in QEMU on
+    random observations and compare with the NumPy policy (same PCG32 initial weights): its rows of the table."""
     artifact = load_artifact(path)
     name = path.parent.name
     try:
         export_c(artifact, folder / "model")
     except ConfigError as error:
-        return [f"| {name} | - | not exportable: {error} | | | | |"]
-    rows = []
+        return [not_exportable(name, str(error))]
     observations = np.random.default_rng(0).uniform(-5, 5, (steps, artifact.network.n_inputs)).astype(np.float32)
-    for forward in ("double", "float"):
+    rows: list[OnboardRow | str] = []
+    for forward in FORWARDS:
         elf = build_bench(folder / "model", folder / forward, forward)
         size = arm_size(elf)
         board = QemuBench(elf)
@@ -49,11 +53,8 @@ def measure(path: Path, steps: int, folder: Path) -> list[str]:
             instructions = board.instructions(float(np.median(ticks)))
         finally:
             board.close()
-        milliseconds = 1e3 * instructions / CORE_HZ
-        rows.append(f"| {name} | {forward} | {size['flash']:,} B ({100 * size['flash'] / FLASH_BYTES:.1f}%) | "
-                    f"{size['ram']:,} B ({100 * size['ram'] / SRAM_BYTES:.1f}%) | {instructions:,.0f} | "
-                    f"{milliseconds:.2f} ms / {1e3 * artifact.control_period:g} ms = "
-                    f"{100 * milliseconds / (1e3 * artifact.control_period):.1f}% | {first:.1e} |")
+        rows.append(OnboardRow(name, forward, size["flash"], size["ram"], instructions, artifact.control_period,
+                               first))
     return rows
 
 
@@ -61,15 +62,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", type=Path, help="artifacts (default: every models/*/model.npz)")
     parser.add_argument("--steps", type=int, default=50, help="control steps per build (median is reported)")
+    parser.add_argument("--update", type=Path, help="also write the table between this file's onboard-table markers")
     arguments = parser.parse_args()
-    paths = arguments.models or sorted(MODELS.glob("*/model.npz"))
-    print("| model | forward sums | flash (of 1 MB) | RAM (of 128 KB SRAM) | instructions / step | step at 168 MHz "
-          "/ period = duty | first-step max abs diff vs NumPy |")
-    print("|---|---|---|---|---|---|---|")
-    for path in paths:
+    if arguments.steps < 1:
+        parser.error(f"--steps must be >= 1, got {arguments.steps}")
+    if arguments.update is not None:
+        replace_table(arguments.update.read_text(), "")  # refuse a file without markers before measuring
+    rows = []
+    for path in arguments.models or sorted(MODELS.glob("*/model.npz")):
         with tempfile.TemporaryDirectory() as folder:
-            for row in measure(path, arguments.steps, Path(folder)):
-                print(row, flush=True)
+            rows.extend(measure_model(path, arguments.steps, Path(folder)))
+    table = markdown_table(rows)
+    print(table)
+    if arguments.update is not None:
+        arguments.update.write_text(replace_table(arguments.update.read_text(), table))
+        print(f"wrote the table into {arguments.update}", file=sys.stderr)
     return 0
 
 

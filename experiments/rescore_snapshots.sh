@@ -15,7 +15,7 @@ mkdir -p "$out"
 reports=()
 for candidate in "$@"; do
     report="$out/$(echo "$candidate" | tr '/' '_' | sed 's/\.npz$//').json"
-    "$HEBBKIT" eval "$candidate" --morphologies standard rear_left:lower:0.4 rear_left:lower:1.5+rear_right:lower:1.5 \
+    "$HEBBKIT" eval "$candidate" --bodies standard rear_left:lower:0.4 rear_left:lower:1.5+rear_right:lower:1.5 \
         --episodes 20 --seed 10000100 --backend c --json --no-progress > "$report"
     reports+=("$report")
 done

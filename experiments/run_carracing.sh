@@ -21,4 +21,4 @@ source experiments/queue_lib.sh
 VALIDATE_FLAGS="--every 5"
 train_stages carracing-diagonal models/carracing-paper/checkpoint-envpool \
     "10000000 20000000 30000000 40000000 50000000 60000000" \
-    --config carracing-paper --carracing-backend envpool --rule-family diagonal
+    --config carracing-paper --carracing-env envpool --rule-family diagonal

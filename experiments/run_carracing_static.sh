@@ -13,4 +13,4 @@ source experiments/queue_lib.sh
 
 VALIDATE_FLAGS="--every 5"  # every 50 generations, 5 episodes each
 train_stages carracing-static models/carracing-static/checkpoint-envpool \
-    "10000000 20830099 30000000 40000000 50000000 60000000" --config carracing-static --carracing-backend envpool
+    "10000000 20830099 30000000 40000000 50000000 60000000" --config carracing-static --carracing-env envpool

@@ -22,7 +22,7 @@ artifact=${4:-$run/latest.npz}
 model=models/$name
 if [ -d "$run/snapshots" ]; then "$HEBBKIT" validate "$run" --no-progress; fi   # the new snapshots' held-out curve
 ship_files "$run" "$model" "$artifact" checkpoint
-"$HEBBKIT" eval "$model/model.npz" --morphologies standard damaged_right_front damaged_left_front --episodes 100 \
+"$HEBBKIT" eval "$model/model.npz" --bodies standard damaged_right_front damaged_left_front --episodes 100 \
     --json --no-progress > "$model/eval_100_episodes.json"
 baseline_flags=()
 if [ "$baseline" != "-" ]; then baseline_flags=(--baseline "$baseline"); fi

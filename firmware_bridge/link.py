@@ -62,10 +62,16 @@ class LinkStats:
     round_trips: list[float] = field(default_factory=list)
 
 
+DEFAULT_TIMEOUT = 1.0
+"""Seconds a request waits for its answer (and `hello` for the handshake): enough for several HELLOs."""
+HELLO_RETRY = 0.25
+"""Seconds between HELLOs during the handshake, at most (`Link.hello_retry_period`)."""
+
+
 class Link:
     """A framed, checksummed, sequenced link to the robot's microcontroller."""
 
-    def __init__(self, url: str, baudrate: int = 1_000_000, timeout: float = 0.2,
+    def __init__(self, url: str, baudrate: int = 1_000_000, timeout: float = DEFAULT_TIMEOUT,
                  state_period: float = 0.01, missed_periods: int = 3) -> None:
         import serial
 
@@ -172,11 +178,18 @@ class Link:
 
     # ------------------------------------------------------------------ requests
 
-    def hello(self, retry_period: float = 0.25) -> HelloAck:
-        """Protocol version handshake; HELLO is repeated every `retry_period` s until the timeout (a board that is
-        still booting, or a frame lost on the line, must not fail the handshake). A firmware that speaks another
-        protocol version raises ProtocolVersionError: its frames (a v1 firmware's STATE reports, or its ERROR 3
-        answer) say so, and it would never answer a v2 HELLO."""
+    @property
+    def hello_retry_period(self) -> float:
+        """Seconds between two HELLOs: `HELLO_RETRY`, or a quarter of the timeout if that is shorter, so that every
+        handshake sends several HELLOs within its timeout."""
+        return min(HELLO_RETRY, self.timeout / 4)
+
+    def hello(self, retry_period: float | None = None) -> HelloAck:
+        """Protocol version handshake; HELLO is repeated every `retry_period` s (default `hello_retry_period`) until
+        the timeout (a board that is still booting, or a frame lost on the line, must not fail the handshake). A
+        firmware that speaks another protocol version raises ProtocolVersionError: its frames (a v1 firmware's STATE
+        reports, or its ERROR 3 answer) say so, and it would never answer a v2 HELLO."""
+        retry_period = self.hello_retry_period if retry_period is None else retry_period
         deadline = time.monotonic() + self.timeout
         self._inbox.clear()
         self.peer_version = None

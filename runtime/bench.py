@@ -2,7 +2,7 @@
 
 The naive baseline is the same job written the obvious way: `W = W + eta * (A * np.outer(pre, post) + ...)` with a
 temporary per term, plus the same checks the `Policy` makes (finite observation, finite weights). All candidates
-run in the same process, interleaved episode by episode (reset every `steps_per_episode`), on the same
+run in the same process, interleaved episode by episode (reset every `max_steps`), on the same
 observation stream, so the ratios are meaningful on a noisy machine even when the absolute figures are not.
 """
 
@@ -34,7 +34,8 @@ class BenchConfig:
     """`hebbkit bench`: control-step latency of the Ant network per backend, against a naive NumPy baseline."""
 
     episodes: int = field(default=6, metadata={"help": "episodes per candidate (weights reset between them)"})
-    steps_per_episode: int = field(default=1000, metadata={"help": "control steps per episode (the Ant's 1,000)"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode (the Ant's 1,000)",
+                                                   "aliases": ("steps_per_episode",)})
     warmup_steps: int = field(default=200, metadata={"help": "untimed steps at the start of the first episode"})
     backends: tuple[str, ...] | None = field(default=None, metadata={
         "help": "backends to time (c: the C kernel, compiled on first use); default: numpy, onnx and c, those that "
@@ -43,11 +44,11 @@ class BenchConfig:
     json: bool = field(default=False, metadata={"help": "print the full report as JSON instead of a table"})
 
     def __post_init__(self) -> None:
-        if self.episodes < 1 or self.steps_per_episode < 1:
-            raise ConfigError(f"--episodes and --steps-per-episode must be >= 1, got {self.episodes} and "
-                              f"{self.steps_per_episode}")
-        if not 0 <= self.warmup_steps < self.steps_per_episode:
-            raise ConfigError(f"--warmup-steps must be >= 0 and below --steps-per-episode ({self.steps_per_episode}),"
+        if self.episodes < 1 or self.max_steps < 1:
+            raise ConfigError(f"--episodes and --max-steps must be >= 1, got {self.episodes} and "
+                              f"{self.max_steps}")
+        if not 0 <= self.warmup_steps < self.max_steps:
+            raise ConfigError(f"--warmup-steps must be >= 0 and below --max-steps ({self.max_steps}),"
                               f" got {self.warmup_steps}")
         unknown = sorted(set(self.backends or ()) - set(BACKENDS))
         if unknown or self.backends == ():
@@ -142,7 +143,7 @@ def installed_policies(artifact: PolicyArtifact, names: tuple[str, ...] | None) 
 def run_benchmark(config: BenchConfig = BenchConfig()) -> dict:
     """Time every backend and the naive baseline; returns figures, ratios and target verdicts."""
     artifact = ant_benchmark_artifact(config.seed)
-    observations = observation_stream(artifact.network.n_inputs, config.steps_per_episode, config.seed)
+    observations = observation_stream(artifact.network.n_inputs, config.max_steps, config.seed)
     policies, skipped = installed_policies(artifact, config.backends)
     candidates: dict[str, object] = dict(policies)
     candidates["naive_numpy"] = NaiveStep(artifact, seed=0)

@@ -75,15 +75,62 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
             kwargs["type"] = path_argument
         if item.metadata.get("choices"):
             kwargs["choices"] = item.metadata["choices"]
+        aliases = item.metadata.get("aliases", ())
+        if aliases:
+            kwargs["help"] += f" (formerly {', '.join(map(flag_name, aliases))})"
         if item.metadata.get("positional"):
             parser.add_argument(item.name, metavar=item.name.upper(), **kwargs)
         else:
-            flag = "--" + item.name.replace("_", "-")
             if has_default:
                 kwargs["default"] = argparse.SUPPRESS if suppress_defaults else default
             else:
                 kwargs["required"] = True
-            parser.add_argument(flag, dest=item.name, **kwargs)
+            parser.add_argument(flag_name(item.name), dest=item.name, **kwargs)
+            add_deprecated_flags(parser, item.name, aliases, kwargs)
+
+
+def flag_name(name: str) -> str:
+    """The flag of an option: `max_steps` -> `--max-steps`."""
+    return "--" + name.replace("_", "-")
+
+
+class DeprecatedFlag(argparse.Action):
+    """An old spelling of a flag: stores its value as the flag does and prints a one-line warning on stderr that
+    names the flag to use instead."""
+
+    def __init__(self, option_strings: list[str], dest: str, canonical: str = "", **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.canonical = canonical
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.canonical}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_deprecated_flags(parser: argparse.ArgumentParser, name: str, aliases: tuple[str, ...],
+                         kwargs: dict[str, Any]) -> None:
+    """Add the old spellings `aliases` of the option `name` (`metadata["aliases"]`): hidden from --help, they set
+    the same option and warn (`DeprecatedFlag`)."""
+    if not aliases:
+        return
+    if kwargs.get("action") is not None or kwargs.get("required"):
+        raise TypeError(f"option {name}: aliases need a flag that takes a value and has a default")
+    options = {key: kwargs[key] for key in ("type", "nargs", "choices") if key in kwargs}
+    parser.add_argument(*map(flag_name, aliases), dest=name, action=DeprecatedFlag, canonical=flag_name(name),
+                        default=argparse.SUPPRESS, help=argparse.SUPPRESS, **options)
+
+
+def renamed_options(config_type: type, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with options stored under an old name (`metadata["aliases"]`, e.g. an older run's config.json)
+    renamed to the option's name; a value under the new name wins."""
+    renamed = dict(values)
+    for item, _ in option_fields(config_type):
+        for alias in item.metadata.get("aliases", ()):
+            if alias in renamed:
+                value = renamed.pop(alias)
+                renamed.setdefault(item.name, value)
+    return renamed
 
 
 def path_argument(text: str) -> Path:

@@ -35,7 +35,13 @@ JOINT_ROLES = ("hip_abduction", "hip", "knee", "")
 ACTUATIONS = ("torque", "position")
 ACTUATORS = ("servo", "pd")
 """How position targets are tracked: "servo" (PyBullet's position motor, torque and speed limited) or "pd" (the
-robot's own PD law, torque = kp (target - q) - kd dq within the torque limit, computed every physics step)."""
+robot's own PD law, torque = kp (target - q) - kd dq within the torque and speed limits)."""
+PD_SOLVERS = ("explicit", "motor")
+"""How the simulation integrates a "pd" actuator: "explicit" (the torque computed before every physics step, one
+`stepSimulation` each: exact, but stable only for physics steps well below the joint's inertia / kd) or "motor"
+(PyBullet's position motor, solved with the contacts in every physics step, set to the PD law's tracking velocity
+kp / kd (target - q) within the torque and speed limits: stable at any step, one `stepSimulation` per control
+step). docs/robots.md compares them."""
 GENERATORS = ("servo_quadruped",)
 """Models written by hebbkit itself from parameters (`hebbkit.trainer.envs.bodies`) instead of read from a file."""
 OBSERVATIONS = ("ant28", "proprio", "proprio_contacts", "proprio_contacts_action")
@@ -45,6 +51,13 @@ MAX_JOINTS = 64
 
 _TOP_KEYS = {"name", "description", "model", "generator", "format", "length", "self_collision", "feet",
              "parts_mean_includes_floor", "control", "pose", "actuation", "observation", "joints", "legs"}
+_TABLE_KEYS = {
+    "control": {"period", "physics_substeps", "solver_iterations"},
+    "pose": {"start_height", "fall_height"},
+    "actuation": {"mode", "model", "pd_solver", "torque_limit", "speed_limit", "torque_per_action", "position_gain",
+                  "velocity_gain"},
+    "observation": {"layout", "offers"},
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class RobotSpec:
     velocity_gain: float = 1.0
     control_period: float = 0.02
     physics_substeps: int = 4
+    solver_iterations: int = 5
+    pd_solver: str = "explicit"
     start_height: float = 0.3
     fall_height: float = 0.0
     length: float = 0.0
@@ -229,16 +244,24 @@ def parse_robot(data: Mapping[str, Any], path: Path) -> RobotSpec:
     pose = reader.table(data, "pose")
     actuation = reader.table(data, "actuation")
     observation = reader.table(data, "observation")
+    for key, table in (("control", control), ("pose", pose), ("actuation", actuation), ("observation", observation)):
+        unknown = sorted(set(table) - _TABLE_KEYS[key])
+        if unknown:
+            raise RobotFileError(f"{path}: [{key}]: unknown keys {unknown}; expected some of "
+                                 f"{sorted(_TABLE_KEYS[key])}")
     mode = reader.text(actuation, "mode", default="position", where="actuation")
     if mode not in ACTUATIONS:
         raise RobotFileError(f"{path}: actuation.mode should be one of {list(ACTUATIONS)}, found {mode!r}")
     actuator = reader.text(actuation, "model", default="servo", where="actuation")
     if actuator not in ACTUATORS:
         raise RobotFileError(f"{path}: actuation.model should be one of {list(ACTUATORS)}, found {actuator!r}")
+    pd_solver = reader.text(actuation, "pd_solver", default="explicit", where="actuation")
+    if pd_solver not in PD_SOLVERS:
+        raise RobotFileError(f"{path}: actuation.pd_solver should be one of {list(PD_SOLVERS)}, found {pd_solver!r}")
     torque_limit = reader.number(actuation, "torque_limit", where="actuation", default=0.0, low=0.0)
     speed_limit = reader.number(actuation, "speed_limit", where="actuation", default=10.0, low=0.0)
     model_limits = urdf_joint_limits(model) if found and model_format == "urdf" and model else {}
-    joints = _read_joints(reader, data, model_limits, torque_limit, speed_limit, actuator)
+    joints = _read_joints(reader, data, model_limits, torque_limit, speed_limit, actuator, pd_solver)
     feet = reader.names(data, "feet")
     legs = _read_legs(reader, data)
     for joint in joints:
@@ -265,6 +288,9 @@ def parse_robot(data: Mapping[str, Any], path: Path) -> RobotSpec:
         control_period=reader.number(control, "period", where="control", default=0.02, low=1e-4, high=1.0),
         physics_substeps=int(reader.number(control, "physics_substeps", where="control", default=4, low=1,
                                            high=100, integer=True)),
+        solver_iterations=int(reader.number(control, "solver_iterations", where="control", default=5, low=1,
+                                            high=1000, integer=True)),
+        pd_solver=pd_solver,
         start_height=reader.number(pose, "start_height", where="pose", default=0.3, low=0.0),
         fall_height=reader.number(pose, "fall_height", where="pose", default=0.0, low=0.0),
         length=reader.number(data, "length", default=0.0, low=0.0),
@@ -366,7 +392,8 @@ class _Reader:
 
 
 def _read_joints(reader: _Reader, data: Mapping, model_limits: Mapping[str, tuple[float, float]],
-                 torque_limit: float, speed_limit: float, actuator: str) -> tuple[JointSpec, ...]:
+                 torque_limit: float, speed_limit: float, actuator: str,
+                 pd_solver: str = "explicit") -> tuple[JointSpec, ...]:
     path = reader.path
     rows = data.get("joints")
     if not isinstance(rows, list) or not rows or not all(isinstance(row, Mapping) for row in rows):
@@ -419,6 +446,9 @@ def _read_joints(reader: _Reader, data: Mapping, model_limits: Mapping[str, tupl
         kd = reader.number(row, "kd", where=where, default=0.0, low=0.0)
         if actuator == "pd" and kp <= 0:
             raise RobotFileError(f"{path}: {where}: a pd actuator needs kp > 0 (N*m/rad)")
+        if actuator == "pd" and pd_solver == "motor" and kd <= 0:
+            raise RobotFileError(f"{path}: {where}: pd_solver = \"motor\" needs kd > 0 (N*m*s/rad): it tracks "
+                                 "the PD law's velocity kp / kd (target - q)")
         joints.append(JointSpec(
             name=name, lower=lower, upper=upper, leg=reader.text(row, "leg", where=where), role=role, stand=stand,
             command=command, kp=kp, kd=kd,

@@ -92,7 +92,7 @@ def test_new_rejects_an_unknown_profile(tmp_path, capsys):
 
 
 def test_bench_json_with_a_tiny_budget():
-    result = run_cli("bench", "--json", "--episodes", "1", "--steps-per-episode", "60", "--warmup-steps", "10")
+    result = run_cli("bench", "--json", "--episodes", "1", "--max-steps", "60", "--warmup-steps", "10")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert set(report["backends"]) == {"numpy", "onnx", "c"}
@@ -103,7 +103,7 @@ def test_bench_json_with_a_tiny_budget():
 
 
 def test_demo_runs_and_writes_its_files(tmp_path):
-    result = run_cli("demo", "--output", str(tmp_path), "--steps", "60", "--episodes", "1", "--no-plot",
+    result = run_cli("demo", "--output", str(tmp_path), "--max-steps", "60", "--episodes", "1", "--no-plot",
                      "--model", str(tmp_path / "missing.npz"))
     assert result.returncode == 0, result.stderr
     assert "UNTRAINED rule" in result.stdout and "damaged_left_front (held out from training)" in result.stdout
@@ -112,7 +112,7 @@ def test_demo_runs_and_writes_its_files(tmp_path):
 
 def test_demo_runs_a_given_model(tmp_path):
     assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
-    result = run_cli("demo", "--output", str(tmp_path / "out"), "--steps", "50", "--episodes", "1", "--no-gif",
+    result = run_cli("demo", "--output", str(tmp_path / "out"), "--max-steps", "50", "--episodes", "1", "--no-gif",
                      "--model", str(tmp_path / "rule.npz"))
     assert result.returncode == 0, result.stderr
     assert "UNTRAINED" not in result.stdout and "distance" in result.stdout
@@ -137,7 +137,7 @@ def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
     assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
     capsys.readouterr()
     both_fronts = "front_right:lower:0.25+front_left:lower:0.25"  # not the canonical order: the key stays as given
-    assert main(["eval", str(tmp_path / "rule.npz"), "--morphologies", "standard", both_fronts, "--episodes", "1",
+    assert main(["eval", str(tmp_path / "rule.npz"), "--bodies", "standard", both_fronts, "--episodes", "1",
                  "--max-steps", "30", "--burn-in", "5", "--workers", "1", "--no-progress", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert list(report["morphologies"]) == ["standard", both_fronts]
@@ -175,7 +175,7 @@ def test_suite_refuses_bad_input_before_running_anything(tmp_path, capsys, argum
 
 def test_eval_refuses_a_bad_body_before_running_anything(tmp_path, capsys):
     assert main(["new", str(tmp_path / "rule.npz")]) == 0
-    assert main(["eval", str(tmp_path / "rule.npz"), "--morphologies", "validation", "front_left:lower:9"]) == 1
+    assert main(["eval", str(tmp_path / "rule.npz"), "--bodies", "validation", "front_left:lower:9"]) == 1
     assert "scale '9' is outside [0, 4]" in capsys.readouterr().err
 
 

@@ -154,7 +154,7 @@ def test_eval_of_a_carracing_model_refuses_ant_bodies(tmp_path):
     layout = ParameterLayout.of(network)
     artifact = layout.to_artifact(np.zeros(layout.size), CARRACING_PROFILE, 0.02)
     path = save_artifact(artifact, tmp_path / "car.npz")
-    refused(hebbkit("eval", str(path), "--morphologies", "damaged_left_front"), "CarRacing", "one body")
+    refused(hebbkit("eval", str(path), "--bodies", "damaged_left_front"), "CarRacing", "one body")
 
 
 @pytest.mark.parametrize("flags, message", [

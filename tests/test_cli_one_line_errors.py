@@ -133,7 +133,7 @@ def test_train_into_an_unwritable_run_dir_is_one_line(tmp_path):
 
 
 def test_bench_refuses_counts_that_time_nothing():
-    one_line(hebbkit("bench", "--episodes", "0"), "--episodes and --steps-per-episode must be >= 1")
+    one_line(hebbkit("bench", "--episodes", "0"), "--episodes and --max-steps must be >= 1")
     one_line(hebbkit("bench", "--warmup-steps", "1000"), "--warmup-steps must be")
     one_line(hebbkit("bench", "--backends", "cuda"), "--backends must name some of")
 
@@ -178,7 +178,7 @@ def test_inspect_escapes_control_characters_of_provenance(tmp_path):
 
 @pytest.mark.parametrize("command, extra", [
     (("eval", str(MODEL), "--episodes", "1"), "train"),
-    (("demo", "--episodes", "1", "--steps", "45"), "train"),
+    (("demo", "--episodes", "1", "--max-steps", "45"), "train"),
     (("train", "--config", "smoke", "--run-dir", "RUN"), "train"),
     (("record", str(MODEL), "--output", "OUT/x.gif"), "train"),
     (("suite", str(MODEL), "--episodes", "1", "--output", "OUT"), "train"),
@@ -193,7 +193,7 @@ def test_a_numpy_only_install_names_the_extra_to_install(tmp_path, command, extr
 
 
 def test_bench_times_the_installed_backends_and_names_the_skipped(tmp_path):
-    result = hebbkit("bench", "--episodes", "1", "--steps-per-episode", "30", "--warmup-steps", "0", "--json",
+    result = hebbkit("bench", "--episodes", "1", "--max-steps", "30", "--warmup-steps", "0", "--json",
                      blocked=OPTIONAL)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -217,7 +217,7 @@ def test_the_default_model_is_found_from_any_folder_of_the_checkout(tmp_path, mo
 
 
 def test_demo_outside_the_checkout_runs_the_shipped_model(tmp_path):
-    result = hebbkit("demo", "--episodes", "1", "--steps", "45", "--no-gif", "--no-plot", "--output",
+    result = hebbkit("demo", "--episodes", "1", "--max-steps", "45", "--no-gif", "--no-plot", "--output",
                      str(tmp_path / "demo"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "NO MODEL" not in result.stdout and "models/ant-robust/model.npz: rule" in result.stdout

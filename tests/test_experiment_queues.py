@@ -101,6 +101,33 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
     assert calls[4].startswith("train --config ant-robust --seed 0 --init-weights evolved ")
 
 
+def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+
+    committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
+    script = workspace / "experiments" / "run_a1.sh"
+    script.write_text((ROOT / "experiments" / "run_a1.sh").read_text())
+    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    assert calls == [
+        "train --config a1-robust --seed 0 --env-steps-budget 150000000 --generations 100000 --run-dir runs/a1-hebbian "
+        "--no-progress",
+        "train --resume runs/a1-static --env-steps-budget 60000000 --generations 100000 --workers 0 --no-progress"]
+    hebbian = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
+    static = COMMANDS["train"].parse(build_parser().parse_args(
+        ["train", "--config", "a1-static", "--seed", "0", "--env-steps-budget", "60000000"]))
+    assert (hebbian.rule, hebbian.init_weights, static.rule, static.static_init) == (
+        "ABCD_lr", "random", "static", "fan-in-uniform")
+    assert (hebbian.env_steps_budget, str(hebbian.run_dir)) == (150_000_000, "runs/a1-hebbian")
+    assert hebbian.task == static.task and hebbian.seed == static.seed == 0  # one protocol for both
+    task = hebbian.task  # the A1's robot file, what a real A1 measures, randomised bodies and actuators
+    assert (task.robot, task.observation, task.actuation) == ("unitree_a1", "proprio_contacts_action", "position")
+    assert (task.bodies, task.body_distribution, task.domain_randomization) == (("standard",), "leg-scales-motors",
+                                                                                True)
+
+
 def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:
     for name in ("ship_lib.sh", script):
         (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())

@@ -1,15 +1,17 @@
-"""The layers hold: every module of every folder imports only what `architecture.md`'s "may import" column allows.
+"""The layers hold: every module of every folder imports only what `docs/architecture.md`'s layer table allows.
 
-One table (`MAY_IMPORT`) mirrors the column; `NEVER` repeats the never-rules word for word, so a break names the rule it
-breaks. Each module's imports are read with `ast` (relative imports resolved to absolute names); the standard library
-and the folder's own package are always allowed. Two subprocess checks show the runtime's rule also holds for what is
-actually loaded, not only for what is written.
+One table (`MAY_IMPORT`) mirrors the doc's "may import", "lazily" and "one file only" columns; `NEVER` repeats its
+never-rules, so a break names the rule it breaks. Each module's imports are read with `ast` (relative imports resolved
+to absolute names); the standard library and the folder's own package are always allowed. The doc's table is parsed
+and compared with these two tables, so the doc cannot drift from what is enforced. Two subprocess checks show the
+runtime's rule also holds for what is actually loaded, not only for what is written.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -120,7 +122,7 @@ def test_every_module_imports_only_what_its_folder_may_import(layer, path):
     where = path.relative_to(ROOT)
     for imported in imports_of(layer, path):
         assert not covered(imported.module, never), \
-            f"{where}:{imported.line} imports {imported.module}: never allowed in {layer.folder}/ (architecture.md)"
+            f"{where}:{imported.line} imports {imported.module}: never in {layer.folder}/ (docs/architecture.md)"
         if is_standard_library(imported.module) or covered(imported.module, allowed):
             continue
         assert covered(imported.module, layer.lazily), \
@@ -156,3 +158,43 @@ def test_numpy_backend_runs_without_onnx_loaded():
     code = ("import numpy as np; from hebbkit.runtime import Policy, NetworkSpec, new_artifact; "
             "Policy(new_artifact(NetworkSpec(), seed=0), 'numpy').step(np.zeros(28))")
     assert loaded_after(code) == []
+
+
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+
+
+def documented_layers() -> dict[str, dict[str, str]]:
+    """The rows of docs/architecture.md's layer table (between its `layers:` markers), by folder, cells by header."""
+    text = ARCHITECTURE.read_text()
+    table = text[text.index("<!-- layers: start"):text.index("<!-- layers: end")]
+    lines = [line for line in table.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = dict(zip(header, (cell.strip() for cell in line.strip("|").split("|"))))
+        rows[cells["folder"].strip("`").rstrip("/")] = cells
+    return rows
+
+
+def names(cell: str) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", cell))
+
+
+@pytest.mark.parametrize("layer", MAY_IMPORT, ids=lambda layer: layer.folder)
+def test_the_architecture_doc_states_the_enforced_rules(layer):
+    """docs/architecture.md's layer table says what this test enforces: no more, no less."""
+    row = documented_layers().get(layer.folder)
+    assert row is not None, f"docs/architecture.md's layer table has no row for {layer.folder}/"
+    assert names(row["import name"]) == {layer.package}
+    assert names(row["may import"]) == set(layer.may_import), f"{layer.folder}: 'may import' differs from MAY_IMPORT"
+    assert names(row["lazily"]) == set(layer.lazily), f"{layer.folder}: 'lazily' differs from MAY_IMPORT"
+    per_file = {(file, module) for file, modules in layer.per_file for module in modules}
+    documented = set(re.findall(r"`([^`]+\.py)`: `([^`]+)`", row["one file only"]))
+    assert documented == per_file, f"{layer.folder}: 'one file only' differs from MAY_IMPORT's per_file"
+    excepted = {file for folder, file in NEVER_EXCEPT if folder == layer.folder}  # "(but `sim_node.py`)"
+    never = names(row["never"]) - excepted
+    assert never == set(NEVER.get(layer.folder, ())), f"{layer.folder}: 'never' differs from NEVER"
+
+
+def test_the_architecture_doc_has_no_other_layers():
+    assert set(documented_layers()) == {layer.folder for layer in MAY_IMPORT}

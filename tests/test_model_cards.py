@@ -1,6 +1,6 @@
 """The shipped models' evidence and the tables that quote it agree.
 
-Each model ships `eval_100_episodes.json` (written by `hebbkit eval MODEL --morphologies standard damaged_right_front
+Each model ships `eval_100_episodes.json` (written by `hebbkit eval MODEL --bodies standard damaged_right_front
 damaged_left_front --episodes 100 --json`; a CarRacing driver's by `experiments/ship_carracing.sh`, with its envpool
 twin `eval_100_episodes_envpool.json`). It must describe the `model.npz` shipped beside it (a re-shipped model
 with a stale report fails here), and every distance it reports must appear, as `mean +- std`, in the model's card

@@ -71,7 +71,7 @@ def test_train_evaluate_and_export_on_your_own_robot(trained):
     artifact = load_artifact(model)
     assert artifact.profile.robot == "own_dog" and artifact.profile.joint_names == resolve_robot(robot).joint_names
     result = hebbkit("eval", str(model), "--robot", str(robot), "--episodes", "1", "--max-steps", "20", "--burn-in",
-                     "2", "--workers", "1", "--json", "--no-progress", "--morphologies", "standard",
+                     "2", "--workers", "1", "--json", "--no-progress", "--bodies", "standard",
                      "front_left:lower:0.5", "rear_right:upper:0", "rear_left:motor:0.3")
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["morphologies"]) == 4

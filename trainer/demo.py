@@ -22,10 +22,12 @@ SHIPPED_MODEL = Path("models/ant-robust/model.npz")  # found from any folder: he
 class DemoConfig:
     """`hebbkit demo`: run the shipped Ant model from random weights; write its GIF and plots to OUTPUT."""
 
-    model: Path = field(default=SHIPPED_MODEL, metadata={"help": "policy artifact to run (untrained if missing)"})
+    model: Path = field(default=SHIPPED_MODEL, metadata={
+        "help": "policy artifact (.npz) to run (untrained if missing)"})
     output: Path = field(default=Path("runs/demo"), metadata={"help": "folder for the GIF, plots and files"})
     episodes: int = field(default=3, metadata={"help": "episodes per body, fresh random weights each"})
-    steps: int = field(default=1000, metadata={"help": "control steps per episode, 40 burn-in included"})
+    max_steps: int = field(default=1000, metadata={"help": "control steps per episode, 40 burn-in included",
+                                                   "aliases": ("steps",)})
     seed: int = field(default=0, metadata={"help": "episode i uses seed + i"})
     plot: bool = field(default=True, metadata={"help": "save the weights' trajectory plot (matplotlib)"})
     gif: bool = field(default=True, metadata={"help": "save a GIF of an episode with a leg breaking (Pillow)"})
@@ -35,6 +37,7 @@ def run_demo(config: DemoConfig) -> int:
     from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
     from hebbkit.runtime.shipped import locate_model
 
+    from .episodes import summarise, walk_phrase
     from .fitness import FitnessProtocol, run_episode
 
     config.output.mkdir(parents=True, exist_ok=True)
@@ -52,28 +55,27 @@ def run_demo(config: DemoConfig) -> int:
         artifact = new_artifact(NetworkSpec(), profile=ANT28, seed=config.seed,
                                 provenance={"command": "hebbkit demo", "note": "untrained demo rule"})
         save_artifact(artifact, config.output / "untrained_ant28.npz")
-    protocol = FitnessProtocol(morphologies=("standard", "damaged_left_front"), max_steps=config.steps,
-                               early_stop_after=config.steps)
-    print(f"\n{config.episodes} episodes per body, {config.steps} steps each (40 zero-action burn-in), fresh random "
-          "weights U[-0.1, 0.1] every episode, no reward signal to the network:", flush=True)
-    progress = _progress_bar(len(protocol.morphologies) * config.episodes * config.steps)
+    protocol = FitnessProtocol(morphologies=("standard", "damaged_left_front"), max_steps=config.max_steps,
+                               early_stop_after=config.max_steps)
+    print(f"\n{config.episodes} episodes per body, {config.max_steps} steps each (40 zero-action burn-in), fresh "
+          "random weights U[-0.1, 0.1] every episode, no reward signal to the network:", flush=True)
+    progress = _progress_bar(len(protocol.morphologies) * config.episodes * config.max_steps)
     summary = {}
     for morphology in protocol.morphologies:
         results = []
         for index in range(config.episodes):
             results.append(run_episode(artifact, protocol, morphology, config.seed + index))
             if progress is not None:
-                progress.update(config.steps)
+                progress.update(config.max_steps)
         summary[morphology] = results
     if progress is not None:
         progress.close()
     for morphology, results in summary.items():
         finals = np.array([r.fitness for r in results])
-        walks = [r.walk_step for r in results if r.walk_step is not None]
+        summary_of_body = summarise([{"distance": r.fitness, "walk_step": r.walk_step} for r in results])
         held_out = " (held out from training)" if morphology == "damaged_left_front" else ""
-        walk = f"median {np.median(walks):.0f} steps after burn-in" if walks else "never (speed > 0.3 m/s)"
         print(f"  {morphology}{held_out}: distance {finals.mean():.1f} +- {finals.std():.1f} "
-              f"[{', '.join(f'{d:.0f}' for d in finals)}]; starts walking: {walk}")
+              f"[{', '.join(f'{d:.0f}' for d in finals)}]; {walk_phrase(summary_of_body)}")
     if config.gif:
         _gif(config.output / "ant_walks_then_leg_breaks.gif", artifact, config)
     if config.plot:
@@ -99,8 +101,9 @@ def _gif(path: Path, artifact, config: DemoConfig) -> None:
     breaking = Perturbations(events=(ScheduledEvent(500, "break_segment", leg="front_left", segment="lower",
                                                     scale=0.25),))
     env = QuadrupedEnv(perturbations=breaking, render_mode="rgb_array", render_size=(240, 180),
-                       max_episode_steps=config.steps)
-    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.steps, early_stop_after=config.steps)
+                       max_episode_steps=config.max_steps)
+    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.max_steps,
+                               early_stop_after=config.max_steps)
     frames = GifFrames(every=5)
     try:
         run_episode(artifact, protocol, "standard", config.seed, env=env, on_step=frames)
@@ -124,14 +127,14 @@ def _plot(path: Path, artifact, config: DemoConfig) -> None:
 
     from .fitness import FitnessProtocol, cached_env
 
-    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.steps)
+    protocol = FitnessProtocol(morphologies=("standard",), max_steps=config.max_steps)
     env = cached_env(protocol, "standard")
     trajectories, norms = [], []
     for init in range(3):
         policy = Policy(artifact, "numpy", seed=config.seed + 100 + init)
         observation, _ = env.reset(seed=config.seed + 100 + init)
         snapshots, layer_norms = [], []
-        for step in range(1, config.steps + 1):
+        for step in range(1, config.max_steps + 1):
             action = np.zeros(8, np.float32) if step <= 40 else policy.step(observation)
             observation, *_ = env.step(action)
             if step % 5 == 0:

@@ -118,3 +118,15 @@ def summarise(outcomes: list[dict]) -> dict:
             "walk_step_median": float(np.median(walked)) if walked else None,
             "walked_fraction": len(walked) / len(outcomes)}
 
+
+def walk_phrase(summary: dict) -> str:
+    """What a `summarise` summary says about walking: "walks after N steps (median, X% of episodes)" only when the
+    body went forward (mean distance > 0) and reached walking speed; otherwise that it did not walk (a burst of speed
+    in an episode that ends behind its start is not a walk)."""
+    fraction, median = summary["walked_fraction"], summary["walk_step_median"]
+    if median is None:
+        return "did not walk"
+    if summary["distance_mean"] <= 0:
+        return f"did not walk (distance <= 0; {fraction:.0%} of episodes reached walking speed)"
+    return f"walks after {median:.0f} steps (median, {fraction:.0%} of episodes)"
+

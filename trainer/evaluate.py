@@ -27,11 +27,11 @@ def check_episode_options(episodes: int, workers: int, max_steps: int, burn_in: 
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """`hebbkit eval`: run ARTIFACT for N episodes per morphology (fresh random weights and env seed each) and
+    """`hebbkit eval`: run ARTIFACT for N episodes per body (fresh random weights and env seed each) and
     report the distance walked (summed progress after burn-in) and how many steps it took to start walking."""
 
     artifact: Path = field(metadata={"positional": True, "help": "a .npz policy artifact"})
-    morphologies: tuple[str, ...] = field(default=("standard",), metadata={"help": (
+    bodies: tuple[str, ...] = field(default=("standard",), metadata={"aliases": ("morphologies",), "help": (
         "bodies to evaluate on: presets (standard, damaged_right_front, damaged_left_front); custom bodies as "
         "leg:segment:scale parts joined by '+' (legs front_left, front_right, rear_left, rear_right; segments "
         "upper, lower, or motor for the leg's actuator strength; scale within [0, 4] times nominal, 0 removes the "
@@ -41,8 +41,8 @@ class EvalConfig:
         "'upper-legs', 'uniform-scale', 'several-legs', 'actuators'), 'validation' (the first study's held-out "
         "bodies) or 'validation2' (round 2's, one per category); hebbkit.trainer.envs.body_sets lists them. The "
         "report's keys are the bodies as written here, lists replaced by their entries")})
-    episodes: int = field(default=10, metadata={"help": "episodes per morphology"})
-    seed: int = field(default=0, metadata={"help": "episode i of a morphology uses seed + i"})
+    episodes: int = field(default=10, metadata={"help": "episodes per body"})
+    seed: int = field(default=0, metadata={"help": "episode i of a body uses seed + i"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
@@ -50,7 +50,7 @@ class EvalConfig:
     carracing_env: str = field(default="gymnasium", metadata={
         "help": "CarRacing only: the env the car drives in: gymnasium (Gymnasium's CarRacing-v3, the reference "
                 "every reported score comes from) or envpool (envpool's C++ CarRacing-v3, what "
-                "--carracing-backend envpool trains on; its tracks for a seed differ from Gymnasium's)",
+                "`hebbkit train --carracing-env envpool` trains on; its tracks for a seed differ from Gymnasium's)",
         "choices": ("gymnasium", "envpool")})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
@@ -111,21 +111,21 @@ def evaluate(config: EvalConfig) -> dict:
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
     if artifact.network.frontend is None:
         artifact_robot(artifact.profile, config.robot)  # a robot that is not built in needs its file
-    morphologies = expand_bodies(config.morphologies)  # lists expanded; a misspelt body fails now
-    if artifact.network.frontend is not None and morphologies != ("standard",):
-        raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --morphologies "
-                          f"{' '.join(config.morphologies)} does not apply (omit it)")
+    bodies = expand_bodies(config.bodies)  # lists expanded; a misspelt body fails now
+    if artifact.network.frontend is not None and bodies != ("standard",):
+        raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --bodies "
+                          f"{' '.join(config.bodies)} does not apply (omit it)")
     if artifact.network.frontend is None and config.carracing_env != "gymnasium":
         raise ConfigError(f"--carracing-env applies to CarRacing drivers only; {config.artifact} is a legged "
                           f"robot's policy (omit it)")
     tasks = [EpisodeTask(str(config.artifact), morphology, config.seed + index, config.max_steps, config.burn_in,
                          early_stop=config.early_stop, backend=config.backend, carracing_env=config.carracing_env,
                          robot=config.robot or "")
-             for morphology in morphologies for index in range(config.episodes)]
+             for morphology in bodies for index in range(config.episodes)]
     outcomes = run_episodes(tasks, config.workers or None, progress=config.progress, description="hebbkit eval")
     report: dict = {"artifact": str(config.artifact), "sha256": artifact.sha256(), "config": {
         k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}, "morphologies": {}}
-    for position, morphology in enumerate(morphologies):
+    for position, morphology in enumerate(bodies):
         episodes = outcomes[position * config.episodes:(position + 1) * config.episodes]
         report["morphologies"][morphology] = {
             "episodes": [{"seed": e["seed"], "distance": round(e["distance"], 4), "steps": e["steps"],
@@ -143,25 +143,24 @@ def load_metadata_network(path: Path) -> dict:
 
 
 def run_eval(config: EvalConfig) -> int:
+    from .episodes import walk_phrase
+
     report = evaluate(config)
     if config.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per morphology, "
+    print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per body, "
           f"fresh random weights each")
     pixels = load_metadata_network(config.artifact).get("frontend") is not None
     width = max([22, *(len(name) for name in report["morphologies"])])
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
-        walk = summary["walk_step_median"]
         mean, std = summary["distance_mean"], summary["distance_std"]
         if pixels:  # CarRacing: the score is the total reward
             env = "CarRacing-v3" + (" (envpool)" if config.carracing_env == "envpool" else "")
             print(f"{env:>{width}}: score {mean:8.2f} +- {std:6.2f}")
         else:
-            print(f"{morphology:>{width}}: distance {mean:8.2f} +- {std:6.2f}   "
-                  f"walks after {'-' if walk is None else f'{walk:.0f}'} steps (median, "
-                  f"{summary['walked_fraction']:.0%} of episodes)")
+            print(f"{morphology:>{width}}: distance {mean:8.2f} +- {std:6.2f}   {walk_phrase(summary)}")
         print(f"{'':>{width}}  per episode: {distances}")
     return 0
 

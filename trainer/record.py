@@ -22,8 +22,8 @@ class RecordConfig:
     artifact: Path = field(metadata={"positional": True, "help": "policy artifact (.npz)"})
     output: Path | None = field(default=None, metadata={
         "help": "GIF path (default: runs/record/<model folder>-<body>-seed<seed>.gif)"})
-    morphology: str = field(default="standard", metadata={
-        "help": "body, as `hebbkit eval --morphologies` reads it (CarRacing: ignored)"})
+    body: str = field(default="standard", metadata={
+        "help": "body, as `hebbkit eval --bodies` reads it (CarRacing: ignored)", "aliases": ("morphology",)})
     seed: int = field(default=0, metadata={"help": "env seed and initial-weight seed, as `hebbkit eval --seed`"})
     max_steps: int = field(default=1000, metadata={"help": "control steps of the episode"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps first (legged robots; CarRacing has none)"})
@@ -36,7 +36,7 @@ class RecordConfig:
 
 
 def default_output(config: RecordConfig) -> Path:
-    body = config.morphology.replace(":", "_").replace("+", "-")
+    body = config.body.replace(":", "_").replace("+", "-")
     return Path("runs/record") / f"{config.artifact.resolve().parent.name}-{body}-seed{config.seed}.gif"
 
 
@@ -53,14 +53,14 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
         raise ConfigError("max_steps and every must be >= 1, width and burn_in >= 0")
     output = check_output_file(config.output or default_output(config), "--output")  # before the episode runs
     artifact = load_artifact(config.artifact)
-    protocol = protocol_for(artifact, (config.morphology,), config.max_steps, config.burn_in, early_stop=False,
+    protocol = protocol_for(artifact, (config.body,), config.max_steps, config.burn_in, early_stop=False,
                             robot=config.robot)
     if protocol.env != "carracing" and config.burn_in >= config.max_steps:
         raise ConfigError(f"burn_in ({config.burn_in}) must be below max_steps ({config.max_steps})")
-    env = protocol.make_env(config.morphology, render_mode="rgb_array")
+    env = protocol.make_env(config.body, render_mode="rgb_array")
     frames = GifFrames(config.every, config.width or None)
     try:
-        result = run_episode(artifact, protocol, config.morphology, config.seed, backend=config.backend, env=env,
+        result = run_episode(artifact, protocol, config.body, config.seed, backend=config.backend, env=env,
                              on_step=frames)
     finally:
         env.close()
@@ -72,6 +72,6 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
 
 def run_record(config: RecordConfig) -> int:
     path, score, steps, label = record(config)
-    print(f"{config.artifact} on {config.morphology}, seed {config.seed}: {steps} steps, {label} {score:.1f}")
+    print(f"{config.artifact} on {config.body}, seed {config.seed}: {steps} steps, {label} {score:.1f}")
     print(f"GIF: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -117,7 +117,10 @@ def check_robot(value: str | Path, steps: int = 100) -> dict:
              "command": list(joint.command_range), "stand": joint.stand} for joint in spec.joints],
         "feet": list(spec.feet), "legs_for_damage": [leg for leg, parts in spec.legs if parts.upper or parts.lower],
         "actuation": spec.actuation, "actuator": spec.actuator if spec.actuation == "position" else "torque",
-        "control_rate_hz": round(1.0 / spec.control_period, 3), "start_height": round(start, 4),
+        "pd_solver": spec.pd_solver if spec.actuation == "position" and spec.actuator == "pd" else "",
+        "control_rate_hz": round(1.0 / spec.control_period, 3),
+        "physics_step_ms": round(1000.0 * spec.control_period / spec.physics_substeps, 4),
+        "solver_iterations": spec.solver_iterations, "start_height": round(start, 4),
         "standing_height": round(height, 4), "lowest_torso_height": round(lowest, 4),
         "fall_height": spec.fall_height, "stands": lowest > spec.fall_height,
         "observation": profile.observation, "observation_size": profile.n_observations,
@@ -129,7 +132,10 @@ def describe(report: dict) -> list[str]:
     """`hebbkit robot check`'s lines."""
     lines = [f"robot        {report['robot']} ({report['file']})", f"model        {report['model']}",
              f"mass         {report['mass_kg']:.3f} kg",
-             f"actuation    {report['actuation']} ({report['actuator']}) at {report['control_rate_hz']:g} Hz",
+             f"actuation    {report['actuation']} ({report['actuator']}"
+             f"{', ' + report['pd_solver'] + ' solver' if report['pd_solver'] else ''}) at "
+             f"{report['control_rate_hz']:g} Hz; physics steps of {report['physics_step_ms']:g} ms, "
+             f"{report['solver_iterations']} solver iterations",
              f"joints       {len(report['joints'])} in command order:"]
     for joint in report["joints"]:
         lines.append(f"  {joint['name']:<24} {joint['leg'] or '-':<12} {joint['role'] or '-':<14} limits "

@@ -133,10 +133,15 @@ class Run:
 
 
 def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
-    """A new run directory, or the resumed one, and the state to continue from."""
+    """A new run directory, or the resumed one, and the state to continue from. A run stopped before its first
+    checkpoint (config.json, no checkpoint.npz, no generation logged) resumes from its start."""
     if config.resume is not None:
         directory = Path(config.resume)
         stored = read_stored_config(directory)
+        if not_started(directory):
+            run = Run(resumed_config(stored, directory, {name: getattr(config, name) for name in RESUMABLE_FIELDS}),
+                      directory, command)
+            return run, run.strategy.initialize(run.config.seed, initial_mean(run))
         checkpoint = read_checkpoint(directory / "checkpoint.npz")
         check_config_matches(checkpoint, stored, directory)  # before a changed network could fail less clearly
         # what may change on resume (`RESUMABLE_FIELDS`) comes from `config`; the rest is the stored run
@@ -166,6 +171,13 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
             directory.rmdir()  # a refused config or an unwritable folder leaves no empty run folder behind
         raise
     return run, run.strategy.initialize(config.seed, mean)
+
+
+def not_started(directory: Path) -> bool:
+    """A run directory whose run never checkpointed: no checkpoint.npz and no generation in log.csv (a run with
+    logged generations and no checkpoint lost it: `read_checkpoint` refuses it)."""
+    log = directory / "log.csv"
+    return not (directory / "checkpoint.npz").exists() and (not log.exists() or len(log.read_text().splitlines()) <= 1)
 
 
 def initial_mean(run: Run) -> np.ndarray | None:
@@ -273,25 +285,18 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     KeyboardInterrupt."""
     run, state = prepare_run(config, command)
     config = run.config
-    if evaluator is None:
-        if config.carracing_backend == "envpool":
-            from .batched import EnvpoolEvaluator
-
-            evaluator = EnvpoolEvaluator(config.workers or None)
-        else:
-            from .workers import make_evaluator
-
-            evaluator = make_evaluator(config.backend, config.workers or None, config.ray_address)
-    print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
-          f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
-          f"generation {state.generation} -> {config.generations}", flush=True)
     env_steps = run.env_steps
     budget = config.env_steps_budget or None
-    monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
-                              config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
+    monitor: TrainingMonitor | None = None
     interrupted = False
     try:
-        with signals_interrupt():
+        with signals_interrupt():  # from here on, an interrupt ends with the command that continues the run
+            evaluator = evaluator or new_evaluator(config)
+            print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
+                  f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
+                  f"generation {state.generation} -> {config.generations}", flush=True)
+            monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
+                                      config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
             while state.generation < config.generations and (budget is None or env_steps < budget):
                 state, stats = run_generation(run, state, evaluator)
                 env_steps += stats.env_steps
@@ -303,15 +308,41 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        monitor.close()
-        evaluator.shutdown(terminate=interrupted)
+        if monitor is not None:
+            monitor.close()
+        if evaluator is not None:
+            evaluator.shutdown(terminate=interrupted)
     if interrupted:
-        print(f"\ninterrupted after generation {state.generation} (checkpointed). Resume with:\n"
-              f"  hebbkit train --resume {run.directory} --generations {config.generations}", file=sys.stderr)
+        checkpointed = (run.directory / "checkpoint.npz").exists()
+        if not checkpointed:
+            run.log.truncate(0)  # a row logged just before the interrupt, with no checkpoint after it
+        print(interrupted_message(run.directory, state.generation, config.generations, checkpointed),
+              file=sys.stderr)
         raise KeyboardInterrupt
     print(f"done: generation {state.generation}, {env_steps:,} env steps, best centre fitness "
           f"{run.best_center_fitness:.2f}; {run.directory / 'best.npz'}, {run.directory / 'latest.npz'}")
     return run.directory
+
+
+def new_evaluator(config: TrainConfig) -> Evaluator:
+    """The evaluator a run's config asks for: envpool's batched CarRacing, or worker processes (local or Ray)."""
+    if config.carracing_env == "envpool":
+        from .batched import EnvpoolEvaluator
+
+        return EnvpoolEvaluator(config.workers or None)
+    from .workers import make_evaluator
+
+    return make_evaluator(config.backend, config.workers or None, config.ray_address)
+
+
+def interrupted_message(directory: Path, generation: int, generations: int, checkpointed: bool) -> str:
+    """What an interrupted run says: what was kept, and the command that continues it (`--resume` starts a run
+    that never checkpointed from its beginning: `not_started`)."""
+    resume = f"  hebbkit train --resume {directory} --generations {generations}"
+    if checkpointed:
+        return f"\ninterrupted after generation {generation} (checkpointed). Resume with:\n{resume}"
+    return (f"\ninterrupted during generation {generation + 1}, before the first checkpoint: nothing was "
+            f"checkpointed. Start it again (from generation 0, with the run's config.json) with:\n{resume}")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ class ValidateConfig:
 
     run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "training run directories"})
     bodies: tuple[str, ...] = field(default=("standard", "damaged_right_front", "validation"), metadata={
-        "help": "bodies as `hebbkit eval --morphologies` reads them ('validation' = the study's held-out bodies)"})
+        "help": "bodies as `hebbkit eval --bodies` reads them ('validation' = the study's held-out bodies)"})
     episodes: int = field(default=5, metadata={"help": "episodes per body and snapshot"})
     seed: int = field(default=VALIDATION_SEED, metadata={"help": "episode i uses seed + i, on every body"})
     max_steps: int = field(default=1000, metadata={"help": "steps per episode (no early stop)"})
@@ -67,11 +67,16 @@ def read_validation(run_dir: Path) -> list[dict]:
 
 
 def run_config(run_dir: Path) -> dict:
-    """A run's config.json as stored (empty if it has none)."""
+    """A run's config.json as stored (empty if it has none), options stored under an old name renamed
+    (`TrainConfig.from_json`'s rule: `morphologies` is read as `bodies`)."""
     import json
 
+    from hebbkit.runtime.cli import renamed_options
+
+    from .train_config import TrainConfig
+
     path = Path(run_dir) / "config.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return renamed_options(TrainConfig, json.loads(path.read_text())) if path.exists() else {}
 
 
 def write_validation(run_dir: Path, rows: list[dict]) -> Path:
@@ -251,11 +256,11 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
 
 
 def training_bodies(run_dir: Path) -> set[str]:
-    """The fixed bodies a run's fitness used (config.json's morphologies; sampled bodies are never validation
-    bodies), by canonical spec and as written."""
+    """The fixed bodies a run's fitness used (its config's bodies; sampled bodies are never validation bodies), by
+    canonical spec and as written."""
     from .envs.morphology import resolve_morphology
 
-    bodies = run_config(run_dir).get("morphologies", [])
+    bodies = run_config(run_dir).get("bodies", [])
     return {*bodies, *(resolve_morphology(body).spec for body in bodies)}
 
 

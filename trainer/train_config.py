@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from hebbkit.runtime.cli import build_config, flat_options, option_fields
+from hebbkit.runtime.cli import build_config, flat_options, option_fields, renamed_options
 from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.network import WEIGHT_NORMS, NetworkSpec, WeightInit
 
@@ -22,7 +22,7 @@ from .es import ESConfig
 from .fitness import FitnessProtocol
 
 POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
-CARRACING_BACKENDS = ("gymnasium", "envpool")
+CARRACING_ENVS = ("gymnasium", "envpool")
 STATIC_INITS = ("normal", "fan-in-uniform")
 INIT_WEIGHTS = ("random", "evolved")
 
@@ -46,8 +46,9 @@ class TaskConfig:
     observation: str = field(default="ant28", metadata={
         "help": "ant28, proprio, proprio_contacts or proprio_contacts_action (and the previous action)"})
     actuation: str = field(default="torque", metadata={"help": "torque or position"})
-    morphologies: tuple[str, ...] = field(default=("standard", "damaged_right_front"),
-                                          metadata={"help": "morphologies every candidate is scored on"})
+    bodies: tuple[str, ...] = field(default=("standard", "damaged_right_front"), metadata={
+        "help": "bodies every candidate is scored on, as `hebbkit eval --bodies` reads them",
+        "aliases": ("morphologies",)})
     body_distribution: str | None = field(default=None, metadata={
         "help": "also score every candidate on bodies sampled from this distribution, new ones every generation "
                 "(all candidates of a generation meet the same bodies): leg-scales, leg-scales-motors (also one leg "
@@ -56,11 +57,11 @@ class TaskConfig:
                 "leg-scales and leg-scales-motors exclude every evaluation body; leg-scales-wide trains on "
                 "single-leg lower damage and holds out the other categories"})
     bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
-    episodes: int = field(default=1, metadata={"help": "episodes per morphology per candidate"})
+    episodes: int = field(default=1, metadata={"help": "episodes per body per candidate"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
     episode_aggregate: str = field(default="mean", metadata={
-        "help": "how a candidate's episodes (every morphology, every episode) make its fitness: mean (the paper), "
+        "help": "how a candidate's episodes (every body, every episode) make its fitness: mean (the paper), "
                 "worst-half (the mean of the worse half) or min; the last two reward rules whose bad draws of "
                 "randomised bodies or actuators still walk"})
     domain_randomization: bool = field(default=False, metadata={
@@ -80,9 +81,9 @@ class TaskConfig:
                 object.__setattr__(self, "robot", str(robot_file_path(self.robot)))
         if self.burn_in >= self.max_steps:
             raise ConfigError(f"burn_in ({self.burn_in}) must be below max_steps ({self.max_steps})")
-        held_out = [body for body in self.morphologies if body in VALIDATION_BODIES and body != "standard"]
+        held_out = [body for body in self.bodies if body in VALIDATION_BODIES and body != "standard"]
         if held_out:
-            raise ConfigError(f"morphologies {held_out} are validation bodies: no training may use them "
+            raise ConfigError(f"bodies {held_out} are validation bodies: no training may use them "
                               f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
         check_episode_aggregate(self.episode_aggregate)
         if self.body_distribution is not None and self.body_distribution not in BODY_DISTRIBUTIONS:
@@ -97,7 +98,7 @@ class TaskConfig:
             return replace(FitnessProtocol.carracing(self.max_steps, self.episodes),
                            episode_aggregate=self.episode_aggregate)
         return FitnessProtocol(robot=self.robot, observation=self.observation, actuation=self.actuation,
-                               morphologies=self.morphologies, episodes_per_morphology=self.episodes,
+                               morphologies=self.bodies, episodes_per_morphology=self.episodes,
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,
                                randomization=SIM2REAL_RANGES if self.domain_randomization else (),
                                episode_aggregate=self.episode_aggregate)
@@ -123,7 +124,7 @@ class TrainConfig:
 
     config: str = field(default="ant-paper", metadata={
         "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, servo-proprio-worst, "
-                "ant-proprio, carracing-paper, carracing-static, smoke"})
+                "ant-proprio, a1-robust, a1-static, carracing-paper, carracing-static, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
@@ -158,11 +159,11 @@ class TrainConfig:
     policy_backend: str = field(default="auto", metadata={
         "help": "runtime backend that steps each candidate's controller: c (the C kernel, ~2x faster control step; "
                 "needs a C compiler), numpy, or auto (c when it builds, else numpy); recorded resolved in config.json"})
-    carracing_backend: str = field(default="gymnasium", metadata={
+    carracing_env: str = field(default="gymnasium", metadata={
         "help": "CarRacing only: gymnasium (Gymnasium's CarRacing-v3, one episode per worker process) or envpool "
                 "(every candidate of a generation in lockstep on envpool's C++ CarRacing-v3, controllers stepped "
                 "as one batched torch computation; ~10x faster; needs envpool). Scores are reported on Gymnasium's "
-                "env either way (hebbkit eval)"})
+                "env either way (hebbkit eval)", "aliases": ("carracing_backend",)})
     backend: str = field(default="local", metadata={"help": "local (process pool) or ray"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
     ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
@@ -197,14 +198,14 @@ class TrainConfig:
             raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
         if self.policy_backend not in POLICY_BACKENDS:
             raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {self.policy_backend!r}")
-        if self.carracing_backend not in CARRACING_BACKENDS:
-            raise ConfigError(f"carracing_backend must be gymnasium or envpool, got {self.carracing_backend!r}")
-        if self.carracing_backend == "envpool":
+        if self.carracing_env not in CARRACING_ENVS:
+            raise ConfigError(f"carracing_env must be gymnasium or envpool, got {self.carracing_env!r}")
+        if self.carracing_env == "envpool":
             if self.task.env != "carracing":
-                raise ConfigError(f"carracing_backend envpool runs the carracing env only; this run's env is "
+                raise ConfigError(f"carracing_env envpool runs the carracing env only; this run's env is "
                                   f"{self.task.env!r}")
             if self.backend != "local":
-                raise ConfigError("carracing_backend envpool steps every candidate in this process: use "
+                raise ConfigError("carracing_env envpool steps every candidate in this process: use "
                                   f"--backend local, not {self.backend!r}")
 
     @classmethod
@@ -226,9 +227,10 @@ class TrainConfig:
         """Inverse of `to_json`. Options missing from older runs keep their defaults, which are what those runs did
         (fitness_shaping centered-ranks, static_init normal, init_weights random), except policy_backend: numpy,
         which stepped every run before the C backend, and weight_norm: max for a Hebbian CarRacing run, which always
-        normalised so; keys no option has any more are ignored."""
+        normalised so; options stored under an old name (morphologies, carracing_backend) are read under the new
+        one; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
-        values = {name: value for name, value in data.items() if name in names}
+        values = {name: value for name, value in renamed_options(cls, data).items() if name in names}
         for name in ("run_dir", "resume", "init_from"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
@@ -239,8 +241,15 @@ class TrainConfig:
 
 
 SERVO_PROPRIO = {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
-                 "morphologies": ("standard",), "domain_randomization": True, "episodes": 2}
+                 "bodies": ("standard",), "domain_randomization": True, "episodes": 2}
 """The deployable servo model's task (preset servo-proprio), which its variants extend."""
+
+A1_ROBUST = {"robot": "unitree_a1", "observation": "proprio_contacts_action", "actuation": "position",
+             "bodies": ("standard",), "body_distribution": "leg-scales-motors", "bodies_per_generation": 2,
+             "domain_randomization": True}
+"""The Unitree A1's task (presets a1-robust, a1-static; experiments/run_a1.sh): what a real A1 measures, position
+targets, bodies and actuators randomised as the Ant study found best (ant-robust's bodies per generation, with the
+weakened legs of leg-scales-motors) and per-episode sim-to-real perturbations."""
 
 PRESETS: dict[str, dict] = {
     "ant-paper": {},
@@ -249,14 +258,16 @@ PRESETS: dict[str, dict] = {
     # servo-proprio's budget per generation, but each candidate scored by the worse of its two randomised episodes
     "servo-proprio-worst": {**SERVO_PROPRIO, "episode_aggregate": "min"},
     "ant-proprio": {"observation": "proprio", "actuation": "position", "domain_randomization": True},
-    "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
+    "carracing-paper": {"env": "carracing", "population": 200, "generations": 300, "bodies": ("standard",),
                         "burn_in": 0, "weight_norm": "max"},
-    "carracing-static": {"env": "carracing", "population": 200, "generations": 300, "morphologies": ("standard",),
+    "carracing-static": {"env": "carracing", "population": 200, "generations": 300, "bodies": ("standard",),
                          "burn_in": 0, "rule": "static", "static_init": "fan-in-uniform"},
-    "ant-robust": {"morphologies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
-    "ant-robust-motors": {"morphologies": ("standard",), "body_distribution": "leg-scales-motors",
+    "ant-robust": {"bodies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
+    "ant-robust-motors": {"bodies": ("standard",), "body_distribution": "leg-scales-motors",
                           "bodies_per_generation": 2},
-    "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "morphologies": ("standard",),
+    "a1-robust": A1_ROBUST,
+    "a1-static": {**A1_ROBUST, "rule": "static", "static_init": "fan-in-uniform"},
+    "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "bodies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }
 """Named starting points: flat options over the defaults."""

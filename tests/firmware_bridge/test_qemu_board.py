@@ -44,6 +44,13 @@ def wait_state(link: Link, predicate, seconds: float = 10.0):
     raise AssertionError(f"no matching STATE within {seconds} s; last {link.last_state}")
 
 
+def test_the_readme_one_liner_handshakes_with_the_default_timeout(board):
+    _, port = board
+    time.sleep(0.5)  # the board has booted: what the one-liner meets when a user types it after starting QEMU
+    with Link(port) as link:  # issue 31: the defaults retry HELLO within the timeout
+        assert link.hello().firmware_version == "ref-2.0"
+
+
 def test_handshake_configure_and_servos_follow_commands(board):
     _, port = board
     with Link(port, timeout=10.0) as link:

@@ -286,7 +286,8 @@ def test_the_controller_refuses_run_time_parameter_changes_and_bad_choices_witho
 
     assert controller_change_refusal({"max_slew": 1.0}, PARAMETERS, configured=False) is None
     assert "cannot change while" in controller_change_refusal({"max_slew": 1.0}, PARAMETERS, configured=True)
-    assert controller_change_refusal({"use_sim_time": True}, PARAMETERS, configured=True) is None  # rclpy's own
+    # rclpy's own use_sim_time is read at configure and activate too (tests/ros/test_parameter_safety.py)
+    assert "cannot change while" in controller_change_refusal({"use_sim_time": True}, PARAMETERS, configured=True)
     assert "found 'bogus'" in controller_change_refusal({"trigger": "bogus"}, PARAMETERS, configured=False)
     assert "found 'cuda'" in controller_change_refusal({"backend": "cuda"}, PARAMETERS, configured=False)
     with pytest.raises(ConfigError, match="mode should be one of realtime, lockstep, found 'bogus'"):

@@ -3,6 +3,7 @@ published numbers; a broken file is one line naming the file and what is wrong."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hebbkit.runtime.errors import RobotFileError
@@ -18,7 +19,7 @@ from hebbkit.runtime.profile import (
     SERVO_SHOULDER_LIMITS,
     SERVO_STALL_TORQUE,
 )
-from hebbkit.runtime.robot_file import builtin_robot_names, load_robot_file, resolve_robot
+from hebbkit.runtime.robot_file import builtin_robot_names, load_robot_file, resolve_robot, urdf_joint_limits
 
 
 def test_robots_reads_the_files_and_they_equal_the_constants():
@@ -34,10 +35,15 @@ def test_the_a1_file_has_the_published_numbers_and_a_real_robots_observation():
     a1 = resolve_robot("unitree_a1")
     assert len(a1.joints) == 12 and a1.joint_names[:3] == ("FR_hip_joint", "FR_upper_joint", "FR_lower_joint")
     assert [joint.role for joint in a1.joints[:3]] == ["hip_abduction", "hip", "knee"]
-    assert a1.joint_limits[:3] == ((-0.802, 0.802), (-1.05, 4.19), (-2.7, -0.916))
+    # Unitree's ranges in degrees (unitree_ros const.xacro: hip +-46, thigh -60..240, calf -154.5..-52.5), which are
+    # the A1 URDF's <limit> tags (the SDK's a1_const.h rounds them, three of its six outwards)
+    degrees = ((-46.0, 46.0), (-60.0, 240.0), (-154.5, -52.5))
+    assert np.allclose(np.degrees(a1.joint_limits[:3]), degrees, atol=1e-9)
+    assert a1.joint_limits[:3] == tuple(urdf_joint_limits(a1.model)[name] for name in a1.joint_names[:3])
     assert {joint.torque_limit for joint in a1.joints} == {33.5} and {j.speed_limit for j in a1.joints} == {21.0}
     assert [(joint.kp, joint.kd) for joint in a1.joints[:3]] == [(60.0, 5.0), (40.0, 4.0), (80.0, 7.0)]
-    assert a1.actuation == "position" and a1.actuator == "pd"
+    assert a1.actuation == "position" and a1.actuator == "pd" and a1.pd_solver == "motor"
+    assert (a1.physics_substeps, a1.solver_iterations) == (4, 10)  # 5 ms physics steps (docs/robots.md)
     for (lower, upper), (low, high), stand in zip(a1.joint_limits, a1.command_limits, a1.stand_pose, strict=True):
         assert lower <= low < stand < high <= upper
     profile = a1.profile(check=True)
@@ -66,6 +72,10 @@ upper = 1.0
     (BASE + "[observation]\nlayout = \"proprio_contacts\"\noffers = [\"joint_position\"]\n", "does not offer"),
     (BASE.replace('name = "knee"', 'name = "knee"\nstand = 3.0'), "outside the limits"),
     (BASE + "[legs.middle]\nupper = \"x\"\n", "unknown leg"),
+    (BASE + "[control]\nphysics_substep = 4\n", r"\[control\]: unknown keys \['physics_substep'\]"),
+    (BASE + "[actuation]\nmodel = \"pd\"\npd_solver = \"implicit\"\n", "pd_solver should be one of"),
+    (BASE.replace('upper = 1.0', 'upper = 1.0\nkp = 10.0') + "[actuation]\nmodel = \"pd\"\npd_solver = \"motor\"\n",
+     "needs kd > 0"),
 ])
 def test_a_broken_robot_file_is_one_line(tmp_path, text, message):
     path = tmp_path / "bot.toml"

@@ -1,5 +1,5 @@
 """The envpool CarRacing backend: the batched controller equals `Policy.step`, the pool keeps the env API's
-promises, and `hebbkit train --carracing-backend envpool` trains, resumes and repeats itself."""
+promises, and `hebbkit train --carracing-env envpool` trains, resumes and repeats itself."""
 
 from __future__ import annotations
 
@@ -173,15 +173,15 @@ def test_envpool_backend_is_refused_for_the_ant_and_on_ray():
     from hebbkit.runtime.errors import ConfigError
 
     with pytest.raises(ConfigError, match="carracing env only"):
-        resolve_config({"config": "smoke", "carracing_backend": "envpool"})
+        resolve_config({"config": "smoke", "carracing_env": "envpool"})
     with pytest.raises(ConfigError, match="--backend local"):
-        resolve_config({"config": "carracing-paper", "carracing_backend": "envpool", "backend": "ray"})
+        resolve_config({"config": "carracing-paper", "carracing_env": "envpool", "backend": "ray"})
 
 
 @pytest.fixture(scope="module")
 def envpool_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("envpool") / "run"
-    result = hebbkit("train", "--config", "carracing-paper", "--carracing-backend", "envpool", "--population", "4",
+    result = hebbkit("train", "--config", "carracing-paper", "--carracing-env", "envpool", "--population", "4",
                      "--generations", "2", "--max-steps", "30", "--workers", "2", "--run-dir", str(run_dir),
                      "--no-progress", "--no-tensorboard")
     assert result.returncode == 0, result.stderr
@@ -195,12 +195,12 @@ def log_rows(run_dir):
 
 
 def test_envpool_training_runs_resumes_and_repeats_itself(envpool_run, tmp_path):
-    assert json.loads((envpool_run / "config.json").read_text())["carracing_backend"] == "envpool"
+    assert json.loads((envpool_run / "config.json").read_text())["carracing_env"] == "envpool"
     assert len({row["fitness_max"] for row in log_rows(envpool_run)}) > 1  # the candidates scored differently
     result = hebbkit("train", "--resume", str(envpool_run), "--generations", "3", "--no-progress")
     assert result.returncode == 0, result.stderr
     again = tmp_path / "again"
-    result = hebbkit("train", "--config", "carracing-paper", "--carracing-backend", "envpool", "--population", "4",
+    result = hebbkit("train", "--config", "carracing-paper", "--carracing-env", "envpool", "--population", "4",
                      "--generations", "3", "--max-steps", "30", "--workers", "1", "--run-dir", str(again),
                      "--no-progress", "--no-tensorboard")
     assert result.returncode == 0, result.stderr
@@ -227,7 +227,7 @@ def test_the_static_car_baseline_trains_on_envpool_and_its_twin_equals_policy_st
     """carracing-static: weights (conv kernels included) evolved directly, started fan-in-uniform; the batched
     twin steps such a network as `Policy.step` does (nothing learns, nothing is normalised)."""
     run_dir = tmp_path / "static-car"
-    result = hebbkit("train", "--config", "carracing-static", "--carracing-backend", "envpool", "--population", "4",
+    result = hebbkit("train", "--config", "carracing-static", "--carracing-env", "envpool", "--population", "4",
                      "--generations", "1", "--max-steps", "20", "--workers", "1", "--learning-rate", "1e-9",
                      "--run-dir", str(run_dir), "--no-progress", "--no-tensorboard")
     assert result.returncode == 0, result.stderr

@@ -23,7 +23,7 @@ CAR = ROOT / "models" / "carracing-paper" / "checkpoint" / "latest.npz"
 @pytest.mark.parametrize(("model", "morphology", "steps", "burn_in"), [
     (ANT, "front_left:lower:0.25", 80, 40), (CAR, "standard", 30, 0)])
 def test_gif_shows_the_episode_eval_scores(tmp_path, model, morphology, steps, burn_in):
-    config = RecordConfig(model, tmp_path / "episode.gif", morphology=morphology, seed=3, max_steps=steps,
+    config = RecordConfig(model, tmp_path / "episode.gif", body=morphology, seed=3, max_steps=steps,
                           burn_in=burn_in, every=10, width=160)
     path, score, ran, _ = record(config)
     artifact = load_artifact(model)

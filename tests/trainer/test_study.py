@@ -66,7 +66,7 @@ def test_sampled_bodies_are_the_same_for_a_generation_and_differ_between_generat
 
 def test_training_refuses_validation_bodies_and_unknown_distributions():
     with pytest.raises(ConfigError, match="validation bodies"):
-        resolve_config({"morphologies": ("standard", VALIDATION_BODIES[1])})
+        resolve_config({"bodies": ("standard", VALIDATION_BODIES[1])})
     with pytest.raises(ConfigError, match="unknown body_distribution 'wobbly'"):
         resolve_config({"body_distribution": "wobbly"})
 

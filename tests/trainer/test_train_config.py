@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hebbkit.runtime.cli import option_fields
+from hebbkit.runtime.cli import option_fields, renamed_options
 from hebbkit.runtime.errors import ConfigError
 from hebbkit.trainer.checkpoints import CheckpointError, load_checkpoint, read_stored_config
 from hebbkit.trainer.cli import build_parser
@@ -50,9 +50,10 @@ def test_config_json_stays_one_flat_object_with_every_flag():
     config = resolve_config({"config": "servo-proprio", "sigma": 0.05, "run_dir": Path("runs/x")})
     written = config.to_json()
     assert "es" not in written and "task" not in written
-    assert written["sigma"] == 0.05 and written["episodes"] == 2 and written["morphologies"] == ["standard"]
+    assert written["sigma"] == 0.05 and written["episodes"] == 2 and written["bodies"] == ["standard"]
     assert written["run_dir"] == "runs/x"
-    assert set(LEGACY) <= set(written)  # every key an older run wrote is still written
+    assert set(renamed_options(TrainConfig, LEGACY)) <= set(written)  # every key an older run wrote is still
+    # written (under its new name: morphologies -> bodies)
     assert TrainConfig.from_json(json.loads(json.dumps(written))) == config
 
 
@@ -83,7 +84,7 @@ def test_presets_are_flat_options_and_all_resolve():
     ({"sigma": 0}, "sigma must be a finite number > 0"),
     ({"episodes": 0}, "episodes must be an integer >= 1"),
     ({"burn_in": 50, "max_steps": 50}, "burn_in (50) must be below max_steps (50)"),
-    ({"morphologies": ("standard", "damaged_left_front")}, "validation bodies"),
+    ({"bodies": ("standard", "damaged_left_front")}, "validation bodies"),
     ({"generations": 0}, "generations must be an integer >= 1"),
     ({"episode_aggregate": "median"}, "episode_aggregate must be one of mean, worst-half, min, got 'median'"),
 ])

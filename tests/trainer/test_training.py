@@ -104,6 +104,44 @@ def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
     load_artifact(run_dir / "latest.npz")
 
 
+def test_ctrl_c_in_the_first_generation_says_nothing_was_checkpointed_and_its_command_works(tmp_path):
+    run_dir = tmp_path / "first"
+    process = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", "train", *SMOKE, "--generations", "1",
+                                "--max-steps", "1000", "--population", "16", "--run-dir", str(run_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith(f"run {run_dir}")  # printed just before generation 1 starts
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert not (run_dir / "checkpoint.npz").exists(), "generation 1 finished before the interrupt: nothing tested"
+    assert "nothing was checkpointed" in stderr and "(checkpointed)" not in stderr
+    command = next(line.split() for line in stderr.splitlines() if line.startswith("  hebbkit train --resume"))
+    assert command[3] == str(run_dir)
+    result = hebbkit(*command[1:])  # the command it printed, as printed
+    assert result.returncode == 0, result.stderr
+    with np.load(run_dir / "checkpoint.npz") as checkpoint:
+        assert int(checkpoint["generation"]) == 1
+    assert len((run_dir / "log.csv").read_text().splitlines()) == 2  # the header and generation 1, once
+
+
+def test_a_run_that_never_checkpointed_resumes_from_its_start_and_one_that_lost_its_checkpoint_is_refused(
+        reference_run, tmp_path):
+    from hebbkit.trainer.run import not_started
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "config.json").write_text((reference_run / "config.json").read_text())
+    assert not_started(fresh)
+    result = hebbkit("train", "--resume", str(fresh), "--generations", "4", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(final_mean(fresh), final_mean(reference_run))  # as if it had never stopped
+    (fresh / "checkpoint.npz").unlink()
+    assert not not_started(fresh)  # four generations logged: their checkpoint is lost, not yet to be written
+    refused = hebbkit("train", "--resume", str(fresh), "--no-progress")
+    assert refused.returncode == 1 and "no checkpoint.npz" in refused.stderr
+
+
 def die_once(job):
     """A chunk function whose first call kills its worker process (a stand-in for an OOM kill or a lost node)."""
     marker = Path(os.environ["HEBBKIT_TEST_MARKER"])
@@ -189,7 +227,7 @@ def test_static_baseline_can_start_as_the_papers_does(tmp_path):
 
 
 def test_eval_json_schema(reference_run):
-    result = hebbkit("eval", str(reference_run / "latest.npz"), "--morphologies", "standard", "damaged_left_front",
+    result = hebbkit("eval", str(reference_run / "latest.npz"), "--bodies", "standard", "damaged_left_front",
                      "--episodes", "2", "--max-steps", "80", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

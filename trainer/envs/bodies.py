@@ -36,14 +36,17 @@ class Servo:
 
 @dataclass(frozen=True)
 class PDActuator:
-    """Position targets tracked by the robot's own PD law, computed every physics step: torque = kp (target - q)
-    - kd dq, within +-torque_limit, and no torque driving a joint faster once it is past speed_limit. One entry
-    per joint (N*m/rad, N*m*s/rad, N*m, rad/s)."""
+    """Position targets tracked by the robot's own PD law: torque = kp (target - q) - kd dq, within +-torque_limit,
+    and no torque driving a joint faster once it is past speed_limit. One entry per joint (N*m/rad, N*m*s/rad, N*m,
+    rad/s). solver: "explicit" (the torque computed before every physics step) or "motor" (PyBullet's position
+    motor tracking the law's velocity kp / kd (target - q), solved with the contacts; `hebbkit.runtime.robot_file`
+    `PD_SOLVERS`)."""
 
     kp: tuple[float, ...]
     kd: tuple[float, ...]
     torque_limit: tuple[float, ...]
     speed_limit: tuple[float, ...]
+    solver: str = "explicit"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Body:
     stand_pose: each joint's angle at reset before the U(-0.1, 0.1) noise (empty: 0 for every joint).
     command_limits: the range position actions map onto per joint (None: the joint limits the model gives).
     pd: the robot's PD law for position actuation (None: the `servo` model).
+    solver_iterations: the constraint solver's iterations per physics step (pybullet_envs' 5 for the Ant).
     """
 
     name: str
@@ -88,6 +92,7 @@ class Body:
     stand_pose: tuple[float, ...] = ()
     command_limits: tuple[tuple[float, float], ...] | None = None
     pd: PDActuator | None = None
+    solver_iterations: int = 5
 
     def strength_per_joint(self, morphology: Morphology) -> tuple[float, ...]:
         """Each joint's actuator strength factor in `morphology` (its legs' `motor` parts; 1 elsewhere)."""

@@ -3,15 +3,15 @@
 - `UNSEEN_CATEGORIES`: "the bodies it never saw", the evaluation lists, one per kind of change: `lower-legs` (the
   first list, `UNSEEN_BODIES`: lower segments shortened, removed or lengthened), `upper-legs`, `uniform-scale` (every
   segment of every leg scaled alike), `several-legs` (damage on two or more legs at once) and `actuators` (weakened
-  motors on two or more legs). `hebbkit eval --morphologies unseen` and `hebbkit suite --suite unseen-bodies` take
+  motors on two or more legs). `hebbkit eval --bodies unseen` and `hebbkit suite --suite unseen-bodies` take
   them all; each category's name is a list of its own. No training config lists them, and no body of them lies in
   the support of `leg-scales` or `leg-scales-motors` (tested). `leg-scales-wide` trains on single-leg damage of every
   kind, so for its models the single-leg bodies of `lower-legs` are a seen kind: `categories_held_out` says which
   categories a distribution never produces, and a card names them. Exception to note: the paper's protocol
   (`--config ant-paper`) trains on `damaged_right_front`, so for paper-protocol models that entry is a seen body.
-- `VALIDATION_BODIES`: the bodies of the first study's validation curves (`--morphologies validation`), distinct
+- `VALIDATION_BODIES`: the bodies of the first study's validation curves (`--bodies validation`), distinct
   from the unseen list except `damaged_left_front`, and also outside every training distribution.
-- `VALIDATION2_BODIES`: round 2's validation bodies (`--morphologies validation2`), one per category, none in any
+- `VALIDATION2_BODIES`: round 2's validation bodies (`--bodies validation2`), one per category, none in any
   evaluation list and none in the support of any training distribution (`leg-scales-wide` included).
 - `BodyDistribution` ("leg-scales"; "leg-scales-motors" adds one leg with weakened motors to half the bodies;
   "leg-scales-wide" damages one leg in any of its parts): the bodies a training run samples, see its docstring.

@@ -95,7 +95,9 @@ class QuadrupedEnv(gym.Env):
         self.render_size = render_size
         self.walk_target = (float(walk_target[0]), float(walk_target[1]))
         self.dt = self.body.control_period
-        self._pd = self.body.pd if actuation == "position" else None  # the robot's own PD law, every physics step
+        self._pd = self.body.pd if actuation == "position" else None  # the robot's own PD law
+        self._pd_motor = self._pd is not None and self._pd.solver == "motor"
+        self._pd_explicit = self._pd is not None and not self._pd_motor  # its torque computed every physics step
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt)}
         self._client = p.connect(p.DIRECT)
         self._folder = Path(tempfile.mkdtemp(prefix="hebbkit-env-"))
@@ -128,12 +130,13 @@ class QuadrupedEnv(gym.Env):
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=c)
         p.setGravity(0, 0, -GRAVITY, physicsClientId=c)
         p.setDefaultContactERP(0.9, physicsClientId=c)
-        if self._pd is None:
-            p.setPhysicsEngineParameter(fixedTimeStep=self.dt, numSolverIterations=5,
+        iterations = self.body.solver_iterations
+        if not self._pd_explicit:
+            p.setPhysicsEngineParameter(fixedTimeStep=self.dt, numSolverIterations=iterations,
                                         numSubSteps=self.body.physics_substeps, physicsClientId=c)
         else:  # one stepSimulation per physics step: the PD torques are recomputed before each
-            p.setPhysicsEngineParameter(fixedTimeStep=self.dt / self.body.physics_substeps, numSolverIterations=5,
-                                        numSubSteps=1, physicsClientId=c)
+            p.setPhysicsEngineParameter(fixedTimeStep=self.dt / self.body.physics_substeps,
+                                        numSolverIterations=iterations, numSubSteps=1, physicsClientId=c)
         (self._floor,) = p.loadSDF(str(Path(pybullet_data.getDataPath()) / "plane_stadium.sdf"), physicsClientId=c)
         p.changeDynamics(self._floor, -1, lateralFriction=FLOOR_FRICTION, restitution=FLOOR_RESTITUTION,
                          physicsClientId=c)
@@ -225,10 +228,10 @@ class QuadrupedEnv(gym.Env):
         self._handle_events()
         self._actuate(action)
         started = time.perf_counter()
-        if self._pd is None:
-            p.stepSimulation(physicsClientId=self._client)
-        else:
+        if self._pd_explicit:
             self._step_pd()
+        else:
+            p.stepSimulation(physicsClientId=self._client)
         self.physics_seconds += time.perf_counter() - started
         self._steps += 1
         measurements = self._measure()
@@ -290,7 +293,7 @@ class QuadrupedEnv(gym.Env):
             p.changeDynamics(robot, index, jointDamping=damping + perturbations.joint_damping, physicsClientId=c)
         self._strength = (np.asarray(perturbations.strength_per_joint(len(self._joint_indices)))
                           * np.asarray(self.body.strength_per_joint(self.morphology)))
-        if self.actuation == "torque" or self._pd is not None:
+        if self.actuation == "torque" or self._pd_explicit:
             # Coulomb friction: a velocity motor towards zero speed with the friction torque as its limit.
             p.setJointMotorControlArray(robot, self._joint_indices, p.VELOCITY_CONTROL,
                                         targetVelocities=[0.0] * len(self._joint_indices),
@@ -304,8 +307,11 @@ class QuadrupedEnv(gym.Env):
             p.setJointMotorControlArray(self._robot, self._joint_indices, p.TORQUE_CONTROL,
                                         forces=command * self._strength, physicsClientId=c)
             return
-        if self._pd is not None:
+        if self._pd_explicit:
             self._pd_target = command  # tracked by `_step_pd`, every physics step
+            return
+        if self._pd_motor:
+            self._actuate_pd_motor(command)
             return
         servo = self.body.servo
         # position actuation: joint friction takes its share of the servo's torque. A hobby servo's stall torque
@@ -318,11 +324,31 @@ class QuadrupedEnv(gym.Env):
                                     positionGain=servo.position_gain, velocityGain=servo.velocity_gain,
                                     physicsClientId=c)
 
+    def _actuate_pd_motor(self, command: np.ndarray) -> None:
+        """The PD law by PyBullet's position motor: in every physics step of length h the solver drives the joint
+        towards velocity kp / kd (target - q) (positionGain kp / kd h, velocityGain 1), within the torque limit
+        (less joint friction) and the speed limit, both scaled by the actuator's strength. PyBullet caps a motor's
+        impulse at force x the whole `stepSimulation` time step, which spans `physics_substeps` physics steps: the
+        force passed is the torque limit / physics_substeps, so that the torque in each physics step stays within
+        the limit."""
+        c, robot, pd = self._client, self._robot, self._pd
+        if pd is None:
+            return
+        substeps = self.body.physics_substeps
+        gains = np.asarray(pd.kp) / np.asarray(pd.kd) * (self.dt / substeps)
+        limits = np.maximum(np.asarray(pd.torque_limit) * self._strength - self.perturbations.joint_friction, 0.0)
+        speeds = np.asarray(pd.speed_limit) * self._strength
+        for index, target, gain, limit, speed in zip(self._joint_indices, command, gains, limits / substeps, speeds,
+                                                     strict=True):
+            p.setJointMotorControl2(robot, index, p.POSITION_CONTROL, targetPosition=float(target),
+                                    targetVelocity=0.0, positionGain=float(gain), velocityGain=1.0,
+                                    force=float(limit), maxVelocity=float(speed), physicsClientId=c)
+
     def _step_pd(self) -> None:
         """One control step of the robot's PD law: before each physics step, torque = kp (target - q) - kd dq
         within the (strength-scaled) torque limit, none that drives a joint past its (scaled) speed limit."""
         c, robot, joints, pd = self._client, self._robot, self._joint_indices, self._pd
-        if pd is None:  # only a PD body in position actuation steps here
+        if pd is None:  # only a PD body with the explicit solver, in position actuation, steps here
             return
         kp, kd = np.asarray(pd.kp), np.asarray(pd.kd)
         limit = np.asarray(pd.torque_limit) * self._strength

@@ -47,7 +47,7 @@ def body_from_spec(spec: RobotSpec) -> Body:
     if spec.actuator == "pd":
         pd = PDActuator(kp=tuple(joint.kp for joint in spec.joints), kd=tuple(joint.kd for joint in spec.joints),
                         torque_limit=tuple(joint.torque_limit for joint in spec.joints),
-                        speed_limit=tuple(joint.speed_limit for joint in spec.joints))
+                        speed_limit=tuple(joint.speed_limit for joint in spec.joints), solver=spec.pd_solver)
     torque = spec.joints[0].torque_limit if n else spec.torque_per_action
     speed = spec.joints[0].speed_limit if n else 10.0
     return Body(
@@ -61,7 +61,7 @@ def body_from_spec(spec: RobotSpec) -> Body:
         parameters=make_servo_quadruped().parameters if spec.generator else {},
         joint_legs=spec.joint_legs,
         stand_pose=spec.stand_pose if any(spec.stand_pose) else (),
-        command_limits=spec.command_limits, pd=pd,
+        command_limits=spec.command_limits, pd=pd, solver_iterations=spec.solver_iterations,
     )
 
 

@@ -26,8 +26,23 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.profile import ROBOTS
 
 from .conversions import imu_message, joint_state_message
-from .node_runner import run_node
+from .node_runner import ranged_descriptor, run_node
 from .robots import SERIAL_ROBOT
+
+BRIDGE_RANGES = {"baudrate": (1, 2**31 - 1), "watchdog_ms": (1, 0xFFFF), "state_rate_hz": (1, 1000),
+                 "heartbeat_period": (0.001, 60.0)}
+"""Bounds of the bridge's numeric parameters, checked by rclpy when they are declared (a value out of them ends the
+node with one FATAL line): what a CONFIGURE frame can carry (watchdog_ms a uint16, 0 refused by the firmware,
+state_rate_hz 1..1000) and a heartbeat timer that can run (a period of 0 busy-loops, a negative one cannot be
+created); out of them the node used to end with a traceback or spin."""
+
+
+def check_heartbeat(period: float, watchdog_ms: int) -> None:
+    """Raise `ConfigError` unless a heartbeat every `period` s keeps a `watchdog_ms` watchdog fed while no commands
+    come (otherwise the firmware trips whenever the controller is idle)."""
+    if not period * 1000.0 < watchdog_ms:
+        raise ConfigError(f"heartbeat_period {period:g} s should be shorter than watchdog_ms {watchdog_ms} ms, or the "
+                          "firmware's watchdog trips whenever no commands come")
 
 
 class SerialBridge(Node):
@@ -44,7 +59,8 @@ class SerialBridge(Node):
                               ("lower", [lower for lower, _ in robot.joint_limits]),
                               ("upper", [upper for _, upper in robot.joint_limits]),
                               ("watchdog_ms", 100), ("state_rate_hz", 100), ("heartbeat_period", 0.05)):
-            self.declare_parameter(name, default)
+            self.declare_parameter(name, default, ranged_descriptor(BRIDGE_RANGES.get(name)))
+        check_heartbeat(self.get_parameter("heartbeat_period").value, self.get_parameter("watchdog_ms").value)
         self.joint_names = list(self.get_parameter("joint_names").value)
         self.link = Link(self.get_parameter("port").value, baudrate=self.get_parameter("baudrate").value,
                          timeout=1.0)

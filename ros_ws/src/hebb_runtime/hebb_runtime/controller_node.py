@@ -86,6 +86,14 @@ LEVELS = {HealthLevel.OK: DiagnosticStatus.OK, HealthLevel.WARN: DiagnosticStatu
           HealthLevel.ERROR: DiagnosticStatus.ERROR}
 
 
+def start_note(latched: ControllerState | None) -> str:
+    """What starts with the first complete measurements after activate: the policy, or (a stop latched before,
+    which activate keeps) only the safe command; the log used to say "policy on" while an e-stop held the robot."""
+    if latched is None:
+        return "policy on (fresh random weights, soft start)"
+    return f"{latched} still latched: safe command only, the policy starts after ~/reset"
+
+
 class HebbController(LifecycleNode):
     """Thin ROS plumbing around hebbkit.runtime's Policy and ControllerCore."""
 
@@ -215,8 +223,8 @@ class HebbController(LifecycleNode):
             return
         self._waiting = False
         self.core.activate(now, seed=self.parameter("seed"))
-        self.get_logger().info(f"first complete measurements after {now - self._armed_at:.2f} s: policy on "
-                               "(fresh random weights, soft start)")
+        self.get_logger().info(f"first complete measurements after {now - self._armed_at:.2f} s: "
+                               f"{start_note(self.core.latched)}")
 
     def _missing(self, now: float) -> list[str]:
         """Needed measurements not received within `sensor_timeout` of `now`."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import rclpy
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 from rclpy.logging import get_logger
@@ -20,6 +21,18 @@ from hebbkit.runtime.errors import HebbkitError
 from hebbkit.runtime.lifetime import end_with_parent
 
 NodeT = TypeVar("NodeT", bound=Node)
+
+
+def ranged_descriptor(limits: tuple[int, int] | tuple[float, float] | None) -> ParameterDescriptor:
+    """A parameter descriptor that has rclpy refuse values outside `limits` (inclusive; ints give an integer range,
+    floats a floating-point one; None: no range)."""
+    descriptor = ParameterDescriptor()
+    if limits is not None and all(type(limit) is int for limit in limits):
+        descriptor.integer_range = [IntegerRange(from_value=limits[0], to_value=limits[1], step=1)]
+    elif limits is not None:
+        descriptor.floating_point_range = [FloatingPointRange(from_value=float(limits[0]),
+                                                              to_value=float(limits[1]))]
+    return descriptor
 
 
 def run_node(make_node: Callable[[], NodeT], close: Callable[[NodeT], None] | None = None, *,

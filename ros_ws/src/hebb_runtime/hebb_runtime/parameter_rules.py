@@ -17,6 +17,9 @@ CONTROLLER_CHOICES: dict[str, tuple[str, ...]] = {"trigger": ("timer", "state"),
 """hebb_controller's parameters that take one of a few words."""
 SIM_CHOICES: dict[str, tuple[str, ...]] = {"mode": ("realtime", "lockstep")}
 """pybullet_sim's."""
+READ_AT_CONFIGURE = ("use_sim_time",)
+"""Parameters rclpy declares itself that hebb_controller reads at configure and activate (the clock of its diagnostics
+timer and of its control timer): refused while configured like its own."""
 
 
 def check_choices(values: Mapping[str, object], choices: Mapping[str, tuple[str, ...]]) -> None:
@@ -34,13 +37,15 @@ def controller_change_refusal(changes: Mapping[str, object], declared: Iterable[
     activated (seed). Set while configured, a change would answer "successful" and change nothing, or half of the
     loop (a trigger of `state` on a running timer doubled the command stream), so every declared parameter is
     refused while configured, with the way to apply it; unconfigured, a valid value is accepted and read at the next
-    configure. Parameters it does not declare (use_sim_time) are rclpy's.
+    configure. rclpy's own `use_sim_time` (`READ_AT_CONFIGURE`) is treated alike: switched on while configured, the
+    node's clock waited for a /clock nobody published, so /diagnostics stopped at once and, after the next activate,
+    every command, with nothing in the log. Other parameters it does not declare are rclpy's.
     """
     try:
         check_choices(changes, CONTROLLER_CHOICES)
     except ConfigError as error:
         return str(error)
-    ours = sorted(set(changes) & set(declared))
+    ours = sorted(set(changes) & (set(declared) | set(READ_AT_CONFIGURE)))
     if configured and ours:
         return (f"{', '.join(ours)} cannot change while hebb_controller is configured (read at configure and "
                 "activate): deactivate, cleanup, set it, then configure again")

@@ -30,12 +30,16 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.robot_file import robot_for
 
 from .conversions import imu_message, joint_state_message, measurements_message, stamp_seconds
-from .node_runner import run_node
+from .node_runner import ranged_descriptor, run_node
 from .parameter_rules import SIM_CHOICES, check_choices
 from .robots import resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
+SIM_RANGES = {"seed": (0, 2**31 - 1), "burn_in_steps": (0, 100_000), "max_episode_steps": (1, 2**31 - 1),
+              "stop_after": (0, 2**31 - 1)}
+"""Bounds of the sim's integer parameters, checked by rclpy when they are declared (out of them: one FATAL line; a
+negative seed used to end the node with a gymnasium traceback)."""
 
 
 def body_of_artifact(path: str) -> tuple[str, str, str]:
@@ -73,7 +77,7 @@ class PyBulletSim(Node):
                               ("actuation", "torque"), ("mode", "realtime"), ("seed", 0), ("burn_in_steps", 40),
                               ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False),
                               ("model_path", ""), ("stop_after", 0)):
-            self.declare_parameter(name, default)
+            self.declare_parameter(name, default, ranged_descriptor(SIM_RANGES.get(name)))
         check_choices({name: self.get_parameter(name).value for name in SIM_CHOICES}, SIM_CHOICES)
         from hebbkit.trainer.envs import QuadrupedEnv
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Unitree A1's models (issue 29 section 2), one after another on both cores, after the Ant runs (one training at a
+# time). Same protocol for both (presets a1-robust and a1-static, trainer/train_config.py): the A1's robot file
+# (runtime/robots/unitree_a1.toml: PD position control, 5 ms physics), the observation a real A1 measures
+# (proprio_contacts_action), bodies and actuators randomised as the Ant study found best (ant-robust's two bodies
+# sampled per generation, from leg-scales-motors: segment scales and, in half of them, one leg's motors weakened)
+# and the sim-to-real perturbations drawn per episode (--domain-randomization).
+#   a1-hebbian: ABCD_lr rules, random initial weights every episode; 150 M env steps (ant-robust's budget)
+#   a1-static:  a static network, fan-in-uniform initial weights (the paper's baseline); 60 M (ant-static's budget)
+# An A1 control step costs ~1.3x the Ant's (benchmarks/env_step.py): ~6 h and ~2.5 h at the Ant runs' ~9,500 env
+# steps/s. Each resumes where it stopped: runs/NAME if it holds a checkpoint, else the committed
+# models/NAME/checkpoint; a run that reached its env-step budget stops at once. Start it in the background:
+#   nohup experiments/run_a1.sh > runs/a1.log 2>&1 &
+# At the end of a session, copy each run's config.json, log.csv, validation.csv, checkpoint.npz and best.npz to
+# models/NAME/checkpoint and commit them once. Ship the static baseline first, then the Hebbian model against it:
+#   experiments/ship_model.sh a1-static runs/a1-static -
+#   experiments/ship_model.sh a1-hebbian runs/a1-hebbian models/a1-static/model.npz
+# Never edit this file while it runs (bash reads it as it goes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source experiments/queue_lib.sh
+
+train_run a1-hebbian models/a1-hebbian/checkpoint 150000000 --config a1-robust --seed 0
+train_run a1-static models/a1-static/checkpoint 60000000 --config a1-static --seed 0
