@@ -249,15 +249,9 @@ def parse_robot(data: Mapping[str, Any], path: Path) -> RobotSpec:
         if unknown:
             raise RobotFileError(f"{path}: [{key}]: unknown keys {unknown}; expected some of "
                                  f"{sorted(_TABLE_KEYS[key])}")
-    mode = reader.text(actuation, "mode", default="position", where="actuation")
-    if mode not in ACTUATIONS:
-        raise RobotFileError(f"{path}: actuation.mode should be one of {list(ACTUATIONS)}, found {mode!r}")
-    actuator = reader.text(actuation, "model", default="servo", where="actuation")
-    if actuator not in ACTUATORS:
-        raise RobotFileError(f"{path}: actuation.model should be one of {list(ACTUATORS)}, found {actuator!r}")
-    pd_solver = reader.text(actuation, "pd_solver", default="explicit", where="actuation")
-    if pd_solver not in PD_SOLVERS:
-        raise RobotFileError(f"{path}: actuation.pd_solver should be one of {list(PD_SOLVERS)}, found {pd_solver!r}")
+    mode = reader.choice(actuation, "mode", ACTUATIONS, default="position", where="actuation")
+    actuator = reader.choice(actuation, "model", ACTUATORS, default="servo", where="actuation")
+    pd_solver = reader.choice(actuation, "pd_solver", PD_SOLVERS, default="explicit", where="actuation")
     torque_limit = reader.number(actuation, "torque_limit", where="actuation", default=0.0, low=0.0)
     speed_limit = reader.number(actuation, "speed_limit", where="actuation", default=10.0, low=0.0)
     model_limits = urdf_joint_limits(model) if found and model_format == "urdf" and model else {}
@@ -275,9 +269,7 @@ def parse_robot(data: Mapping[str, Any], path: Path) -> RobotSpec:
     if bad:
         raise RobotFileError(f"{path}: observation.offers: unknown measurements {bad}; expected some of "
                              f"{[key for key in MEASUREMENTS if key not in CONTROLLER_MEASUREMENTS]}")
-    layout = reader.text(observation, "layout", default="proprio", where="observation")
-    if layout not in OBSERVATIONS:
-        raise RobotFileError(f"{path}: observation.layout should be one of {list(OBSERVATIONS)}, found {layout!r}")
+    layout = reader.choice(observation, "layout", OBSERVATIONS, default="proprio", where="observation")
     spec = RobotSpec(
         name=name, source=str(path), model=model, model_format=model_format, joints=joints, feet=feet, legs=legs,
         generator=generator, description=reader.text(data, "description"), actuation=mode, actuator=actuator,
@@ -360,6 +352,14 @@ class _Reader:
         value = data[key]
         if not isinstance(value, str) or (required and not value.strip()) or not value.isprintable():
             raise RobotFileError(f"{self.path}: {self._key(where, key)} should be a printable string, found "
+                                 f"{value!r}")
+        return value
+
+    def choice(self, data: Mapping, key: str, choices: tuple[str, ...], *, default: str, where: str = "") -> str:
+        """The text at `key`, which must be one of `choices`."""
+        value = self.text(data, key, default=default, where=where)
+        if value not in choices:
+            raise RobotFileError(f"{self.path}: {self._key(where, key)} should be one of {list(choices)}, found "
                                  f"{value!r}")
         return value
 

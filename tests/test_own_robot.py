@@ -5,7 +5,6 @@ it (lockstep, through real topics when the `ros` extra is installed). Tiny sizes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from hebbkit.runtime import load_artifact
 from hebbkit.runtime.robot_file import resolve_robot
 from tests.own_robot import write_robot
+from tests.ros.domain import isolated_ros_domain
 
 
 def hebbkit(*arguments: str) -> subprocess.CompletedProcess:
@@ -95,31 +95,26 @@ def test_the_ros_nodes_drive_your_own_robot(trained):
     from std_msgs.msg import Float64
 
     robot, model = trained
-    previous = os.environ.get("ROS_DOMAIN_ID")
-    os.environ["ROS_DOMAIN_ID"] = str(100 + os.getpid() % 50)
-    rclpy.init()
-    sim = node_process("sim_node", DEFAULT_PARAMS, {"mode": "lockstep", "model_path": str(model), "robot": str(robot),
-                                                    "stop_after": 30, "burn_in_steps": 5}, "pybullet_sim")
-    controller = node_process("controller_node", DEFAULT_PARAMS, {
-        "model_path": str(model), "trigger": "state", "soft_start_time": 0.0, "sensor_timeout": 5.0}, "hebb_controller")
-    watcher = rclpy.create_node("own_robot_watcher")
     distances: list[float] = []
     names: list[list[str]] = []
-    watcher.create_subscription(Float64, "/pybullet_sim/distance", lambda m: distances.append(m.data), LATCHED)
-    watcher.create_subscription(JointState, "joint_states", lambda m: names.append(list(m.name)),
-                                qos_profile_sensor_data)
-    try:
-        change_state("hebb_controller", (1, 3))
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(distances) < 30:
-            rclpy.spin_once(watcher, timeout_sec=0.05)
-    finally:
-        watcher.destroy_node()
-        logs = "\n".join(stop([controller, sim]))
-        rclpy.shutdown()
-        if previous is None:
-            os.environ.pop("ROS_DOMAIN_ID", None)
-        else:
-            os.environ["ROS_DOMAIN_ID"] = previous
+    with isolated_ros_domain(100):
+        sim = node_process("sim_node", DEFAULT_PARAMS, {
+            "mode": "lockstep", "model_path": str(model), "robot": str(robot), "stop_after": 30, "burn_in_steps": 5},
+            "pybullet_sim")
+        controller = node_process("controller_node", DEFAULT_PARAMS, {
+            "model_path": str(model), "trigger": "state", "soft_start_time": 0.0, "sensor_timeout": 5.0},
+            "hebb_controller")
+        watcher = rclpy.create_node("own_robot_watcher")
+        watcher.create_subscription(Float64, "/pybullet_sim/distance", lambda m: distances.append(m.data), LATCHED)
+        watcher.create_subscription(JointState, "joint_states", lambda m: names.append(list(m.name)),
+                                    qos_profile_sensor_data)
+        try:
+            change_state("hebb_controller", (1, 3))
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and len(distances) < 30:
+                rclpy.spin_once(watcher, timeout_sec=0.05)
+        finally:
+            watcher.destroy_node()
+            logs = "\n".join(stop([controller, sim]))
     assert names and names[-1] == list(resolve_robot(robot).joint_names), logs
     assert len(distances) >= 30, f"the simulation stepped {len(distances)} times through ROS\n{logs}"

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,28 +23,15 @@ from hebb_runtime.controller_node import PARAMETERS, start_note  # noqa: E402
 from hebb_runtime.launcher import DEFAULT_PARAMS, node_process, stop  # noqa: E402
 from hebb_runtime.parameter_rules import controller_change_refusal  # noqa: E402
 
-from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact  # noqa: E402
 from hebbkit.runtime.safety import ControllerState  # noqa: E402
+from tests.ros.domain import isolated_ros_domain  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
 def ros_domain():
     """An isolated DDS domain for this module, shared by the test process and the nodes it starts."""
-    previous = os.environ.get("ROS_DOMAIN_ID")
-    os.environ["ROS_DOMAIN_ID"] = str(100 + os.getpid() % 50)
-    rclpy.init()
-    yield
-    rclpy.shutdown()
-    if previous is None:
-        os.environ.pop("ROS_DOMAIN_ID", None)
-    else:
-        os.environ["ROS_DOMAIN_ID"] = previous
-
-
-@pytest.fixture(scope="module")
-def untrained(tmp_path_factory) -> Path:
-    return save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=4),
-                         tmp_path_factory.mktemp("model") / "ant.npz")
+    with isolated_ros_domain(100):
+        yield
 
 
 def in_process_controller(*parameters):

@@ -45,10 +45,11 @@ from sensor_msgs.msg import Imu, JointState  # noqa: E402
 from std_msgs.msg import Empty, Float64, Float64MultiArray  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
-from hebbkit.runtime import ANT28, NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
+from hebbkit.runtime import NetworkSpec, Policy, load_artifact, new_artifact, save_artifact  # noqa: E402
 from hebbkit.runtime.loop_stats import LOOP_SAMPLES_KEPT  # noqa: E402
 from hebbkit.runtime.profile import ANT_JOINTS, ROBOTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
+from tests.ros.domain import isolated_ros_domain  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
@@ -58,21 +59,8 @@ SERVO_PROFILE = robot_profile("servo_quadruped", "proprio", "position")
 @pytest.fixture(scope="module", autouse=True)
 def ros_domain():
     """An isolated DDS domain for this module, shared by the test process and the nodes it starts."""
-    previous = os.environ.get("ROS_DOMAIN_ID")
-    os.environ["ROS_DOMAIN_ID"] = str(40 + os.getpid() % 50)
-    rclpy.init()
-    yield
-    rclpy.shutdown()
-    if previous is None:
-        os.environ.pop("ROS_DOMAIN_ID", None)
-    else:
-        os.environ["ROS_DOMAIN_ID"] = previous
-
-
-@pytest.fixture(scope="module")
-def untrained(tmp_path_factory) -> Path:
-    return save_artifact(new_artifact(NetworkSpec(), profile=ANT28, seed=4),
-                         tmp_path_factory.mktemp("model") / "ant.npz")
+    with isolated_ros_domain(40):
+        yield
 
 
 class FakeRobot:

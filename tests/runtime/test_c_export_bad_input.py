@@ -116,6 +116,16 @@ def build(folder: Path) -> ctypes.CDLL:
     return ctypes.CDLL(str(library))
 
 
+def fuzzed_export(path: Path, folder: Path) -> tuple[PolicyArtifact, ctypes.CDLL] | None:
+    """Export `path` into `folder` and build it; None after a clean refusal, which must leave `folder` unwritten."""
+    artifact = export_or_refusal(path, folder)
+    event("refused" if artifact is None else "exported")
+    if artifact is None:
+        assert not folder.exists()
+        return None
+    return artifact, build(folder)
+
+
 def strings(library: ctypes.CDLL, symbol: str, count: int) -> list[bytes]:
     return list((ctypes.c_char_p * count).in_dll(library, symbol))
 
@@ -260,12 +270,10 @@ def test_fuzz_names_export_cleanly_or_are_refused(base_file, harmless_code, tmp_
         metadata["provenance"]["command"] = "PROVENANCE_MARKER " + data.draw(names, label="command")
 
     path = resealed(base_file, folder / "fuzz.npz", change)
-    artifact = export_or_refusal(path, folder / "c")
-    event("refused" if artifact is None else "exported")
-    if artifact is None:
-        assert not (folder / "c").exists()
+    exported = fuzzed_export(path, folder / "c")
+    if exported is None:
         return
-    library = build(folder / "c")
+    artifact, library = exported
     profile = artifact.profile
     assert strings(library, "probe_macros", 2) == [utf8(profile.name), utf8(profile.action_mode)]
     for symbol, values in (("hebb_model_joint_names", profile.joint_names),
@@ -313,12 +321,10 @@ def test_fuzz_numbers_export_cleanly_or_are_refused(base_file, tmp_path_factory,
             set_number(metadata, field, value)
 
     path = resealed(base_file, folder / "fuzz.npz", change)
-    artifact = export_or_refusal(path, folder / "c")
-    event("refused" if artifact is None else "exported")
-    if artifact is None:
-        assert not (folder / "c").exists()
+    exported = fuzzed_export(path, folder / "c")
+    if exported is None:
         return
-    library = build(folder / "c")
+    artifact, library = exported
     profile, n = artifact.profile, artifact.profile.n_actions
     for symbol, values in (("hebb_model_action_low", profile.action_low), ("hebb_model_action_high",
                            profile.action_high), ("hebb_model_action_scale", profile.action_scale),
@@ -345,7 +351,4 @@ def test_fuzz_coefficients_export_cleanly_or_are_refused(tmp_path_factory, magni
     except HebbkitError as error:  # Inf in a tensor
         assert "\n" not in str(error)
         return
-    artifact = export_or_refusal(path, folder / "c")
-    event("refused" if artifact is None else "exported")
-    if artifact is not None:
-        build(folder / "c")
+    fuzzed_export(path, folder / "c")
