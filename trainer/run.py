@@ -291,12 +291,13 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
     interrupted = False
     try:
         with signals_interrupt():  # from here on, an interrupt ends with the command that continues the run
-            evaluator = evaluator or new_evaluator(config)
-            print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
-                  f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} workers, "
-                  f"generation {state.generation} -> {config.generations}", flush=True)
-            monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
-                                      config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
+            with interrupts_deferred():  # the set-up imports C++ extensions (torch for TensorBoard, Ray)
+                evaluator = evaluator or new_evaluator(config)
+                print(f"run {run.directory}: {config.config}, {run.layout.size:,} parameters ({run.network.rule}), "
+                      f"population {config.es.population}, {evaluator.name} backend with {evaluator.workers} "
+                      f"workers, generation {state.generation} -> {config.generations}", flush=True)
+                monitor = TrainingMonitor(run.directory, state.generation, config.generations, config.progress,
+                                          config.tensorboard, env_steps_budget=budget, env_steps=env_steps)
             while state.generation < config.generations and (budget is None or env_steps < budget):
                 state, stats = run_generation(run, state, evaluator)
                 env_steps += stats.env_steps
@@ -357,6 +358,26 @@ def signals_interrupt() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive inside the block raise KeyboardInterrupt when it ends, not inside it.
+
+    For imports: a KeyboardInterrupt raised inside a C++ extension's import (torch's) aborts the process (SIGABRT,
+    an exception thrown through pybind11), and one raised inside the `exec` of a dataclass definition leaves CPython
+    marked as killed by SIGINT, whatever exit code the program returns afterwards."""
+    received: list[int] = []
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    for number in previous:
+        signal.signal(number, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:

@@ -104,6 +104,29 @@ def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
     load_artifact(run_dir / "latest.npz")
 
 
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_during_the_set_up_takes_effect_when_it_ends_and_the_exit_code_stays_130(signal_name):
+    # The set-up imports torch (TensorBoard): a KeyboardInterrupt inside that import aborted the process (-6, a C++
+    # exception through pybind11) or, inside a dataclass's exec, left CPython to end it by SIGINT (-2) after exit 130
+    script = f"""
+import dataclasses, os, signal, sys
+from hebbkit.trainer.run import interrupts_deferred, signals_interrupt
+try:
+    with signals_interrupt(), interrupts_deferred():
+        os.kill(os.getpid(), signal.{signal_name})
+        @dataclasses.dataclass(frozen=True)
+        class Defined:
+            x: int
+        print("set-up finished", flush=True)
+    print("not reached", flush=True)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130, result.stderr
+    assert result.stdout.splitlines() == ["set-up finished"]
+
+
 def test_ctrl_c_in_the_first_generation_says_nothing_was_checkpointed_and_its_command_works(tmp_path):
     run_dir = tmp_path / "first"
     process = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", "train", *SMOKE, "--generations", "1",
