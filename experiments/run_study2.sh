@@ -10,7 +10,9 @@
 # same bodies every generation as ant-robust's own first 40 M env steps, the control at equal budget):
 #   r2-b-standardize: each layer's weights standardised after every update (Leung et al. 2025)
 #   r2-c-evolved:     initial weights evolved beside the rules (the seed code's "coevolve")
-# Sections d and e (the wider bodies, population 256) take a's winning schedule: a later queue.
+# Sections d and e take a's winning schedule (the control's: no schedule beat it, docs/experiments.md):
+#   r2-d-wide:   the wider body distribution (leg-scales-wide)
+#   r2-e-pop256: population 256 (half the generations at the same budget)
 # Snapshots are scored afterwards on round 2's validation bodies (VALIDATE=0 here; see docs/experiments.md):
 #   hebbkit validate runs/r2-* --bodies standard validation2 --no-progress
 # Each resumes runs/NAME, else the committed experiments/study2/NAME (commit it there at a session's end), else starts.
@@ -31,3 +33,7 @@ train_run r2-a-decay experiments/study2/r2-a-decay 40000000 "${WARM[@]}" \
 train_run r2-b-standardize experiments/study2/r2-b-standardize 40000000 --config ant-robust --seed 0 \
     --weight-norm standardize
 train_run r2-c-evolved experiments/study2/r2-c-evolved 40000000 --config ant-robust --seed 0 --init-weights evolved
+train_run r2-d-wide experiments/study2/r2-d-wide 40000000 "${WARM[@]}" \
+    --learning-rate 0.0227 --learning-rate-decay 0.995 --body-distribution leg-scales-wide
+train_run r2-e-pop256 experiments/study2/r2-e-pop256 40000000 "${WARM[@]}" \
+    --learning-rate 0.0227 --learning-rate-decay 0.995 --population 256
