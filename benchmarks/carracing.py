@@ -126,7 +126,7 @@ def pipeline_throughput(backend: str, arguments: argparse.Namespace) -> dict:
             evaluator.shutdown()
     return {"env_steps_per_second": round(stats.env_steps_per_second, 1), "env_steps": stats.env_steps,
             "seconds": round(stats.seconds, 2), "es_seconds": round(stats.es_seconds, 3),
-            "policy_backend": "torch (PopulationTwin)" if backend == "envpool" else run.config.policy_backend}
+            "policy_backend": "torch (PopulationTwin)" if backend == "envpool" else run.config.backend}
 
 
 def compare_envs(seeds: range = range(3), steps: int = 50) -> None:

@@ -39,7 +39,7 @@ def trained_run(name: str, population: int, folder: Path, policy_backend: str = 
     """A fresh run whose ES mean is the shipped trained rule (so episodes walk, as late in training)."""
     config = resolve_config({"config": "ant-paper", "population": population, "run_dir": folder / name,
                              "progress": False, "tensorboard": False, "snapshot_every": 0,
-                             "policy_backend": policy_backend})
+                             "backend": policy_backend})
     run, state = prepare_run(config, "benchmarks/train_throughput.py")
     return run, replace(state, mean=run.layout.from_artifact(load_artifact(TRAINED)))
 

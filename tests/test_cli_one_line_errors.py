@@ -4,7 +4,7 @@ Guaranteed:
 - `export` writes every output or none: `--c` onto a file or an unwritable place, `--c ""`, and `--c` beside an
   `--onnx` that fails end in one line and leave no file behind;
 - `record`, `plot`, `study --output` and `train --run-dir` in an unwritable place, `bench --episodes 0`,
-  `ros-demo --seconds -1` and `--backend ray --ray-address` without a cluster end in one line;
+  `ros-demo --seconds -1` and `--executor ray --ray-address` without a cluster end in one line;
 - `inspect` escapes control characters of the file's strings (no terminal escape reaches the terminal);
 - with only NumPy installed, `eval`, `demo`, `train`, `record`, `suite`, `plot` and `bridge` name the extra to install
   in one line; `bench` times the backends that are installed and names the ones it skipped;

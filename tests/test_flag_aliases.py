@@ -1,6 +1,7 @@
 """One flag name per idea (issue 31): `--bodies` (a list of bodies) and `--body` (one), `--max-steps` (control steps
-per episode), `--carracing-env` (which CarRacing); the old spellings still work, each with a one-line warning on
-stderr that names the new flag, and the new names never warn."""
+per episode), `--carracing-env` (which CarRacing), `--backend` (the runtime backend; train's local/ray is
+`--executor`); the old spellings still work, each with a one-line warning on stderr that names the new flag, and
+the new names never warn."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ RENAMED = {  # old flag -> new flag, as `hebbkit COMMAND` reads them
     "--morphology": "--body",
     "--steps-per-episode": "--max-steps",
     "--carracing-backend": "--carracing-env",
+    "--policy-backend": "--backend",
 }
 """Every old spelling and its new name (old names of the commands' options are their `metadata["aliases"]`)."""
 
@@ -31,6 +33,7 @@ CASES = [  # (argv before the flag, old flag, value, option)
     (["demo"], "--steps", ["60"], "max_steps"),
     (["bench"], "--steps-per-episode", ["60"], "max_steps"),
     (["train"], "--carracing-backend", ["envpool"], "carracing_env"),
+    (["train"], "--policy-backend", ["numpy"], "backend"),
 ]
 
 
@@ -59,8 +62,6 @@ def test_the_new_flag_does_not_warn_and_means_the_same(prefix, old, values, opti
 def test_every_alias_is_listed_and_no_command_spells_an_idea_the_old_way():
     aliases = {}
     for command in COMMANDS.values():
-        if command.name == "ros-demo":
-            continue  # see the next test
         names = {canonical(item.name) for item, _ in option_fields(command.config_type())}
         assert not names & set(RENAMED), f"hebbkit {command.name} still has {sorted(names & set(RENAMED))}"
         for item, _ in option_fields(command.config_type()):
@@ -70,16 +71,42 @@ def test_every_alias_is_listed_and_no_command_spells_an_idea_the_old_way():
     assert aliases.keys() - RENAMED.keys() == {"--steps"}  # demo's --steps (its episodes' --max-steps)
 
 
-@pytest.mark.xfail(strict=True, reason="ros_ws (another owner): RosDemoConfig.morphology should become `body` with "
-                                       "metadata aliases=('morphology',), as hebbkit record's")
-def test_ros_demo_names_its_body_as_record_does():
+def test_ros_demo_names_its_body_as_record_does(capsys):
     names = {item.name for item, _ in option_fields(COMMANDS["ros-demo"].config_type())}
     assert "body" in names and "morphology" not in names
+    arguments = build_parser().parse_args(["ros-demo", "--morphology", "damaged_left_front"])
+    assert arguments.body == "damaged_left_front"
+    assert capsys.readouterr().err.strip() == "hebbkit ros-demo: warning: --morphology is deprecated, use --body"
+
+
+def test_the_launch_reads_body_and_its_old_name_morphology_with_a_warning(capsys):
+    from hebb_runtime.launch_plan import launch_body
+
+    assert launch_body({"body": "damaged_left_front", "morphology": ""}) == "damaged_left_front"
+    assert capsys.readouterr().err == ""
+    assert launch_body({"body": "standard", "morphology": "damaged_right_front"}) == "damaged_right_front"
+    assert "morphology:= is deprecated, use body:=" in capsys.readouterr().err
+
+
+def test_train_names_its_runtime_backend_as_eval_does_and_where_it_runs_executor(capsys):
+    arguments = build_parser().parse_args(["train", "--backend", "onnx", "--executor", "ray"])
+    assert (arguments.backend, arguments.executor) == ("onnx", "ray") and capsys.readouterr().err == ""
+
+
+def test_train_backend_local_or_ray_still_means_the_executor_with_a_warning(capsys):
+    from hebbkit.trainer.run import train_config_from_cli
+
+    config = train_config_from_cli(build_parser().parse_args(["train", "--config", "smoke", "--backend", "ray"]))
+    assert (config.executor, config.backend) == ("ray", "auto")
+    assert capsys.readouterr().err.strip() == (
+        "hebbkit train: warning: --backend ray is deprecated, use --executor ray (--backend now names the runtime "
+        "backend, as in hebbkit eval)")
 
 
 def test_an_older_runs_config_json_reads_its_old_option_names():
     config = TrainConfig.from_json({"env": "carracing", "morphologies": ["standard"], "carracing_backend": "envpool",
-                                    "burn_in": 0})
+                                    "burn_in": 0, "backend": "local", "policy_backend": "c"})
+    assert (config.executor, config.backend) == ("local", "c")
     assert config.task.bodies == ("standard",) and config.carracing_env == "envpool"
     assert "morphologies" not in config.to_json() and config.to_json()["bodies"] == ["standard"]
 

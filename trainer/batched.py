@@ -10,7 +10,7 @@ episode ended leave the batch. Results depend only on the jobs (the seeds), not 
 this evaluator resumes and repeats exactly.
 
 The controller is the torch twin of the runtime's step, parity-tested against `Policy.step`
-(tests/trainer/test_carracing_envpool.py), whatever `policy_backend` the run names.
+(tests/trainer/test_carracing_envpool.py), whatever runtime `backend` the run names.
 """
 
 from __future__ import annotations

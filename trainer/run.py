@@ -49,6 +49,7 @@ from .train_config import (
     RESUMABLE_FIELDS,
     TaskConfig,
     TrainConfig,
+    executor_from_backend,
     network_for,
     resolve_config,
     resolve_policy_backend,
@@ -129,7 +130,7 @@ class Run:
         items.append(EpisodeItem(len(candidates), None, seeds(2)))  # the centre (the mean itself), own episodes
         n_chunks = max(1, min(len(items), workers * self.config.chunks_per_worker))
         return [Job(state.mean, self.layout, self.profile, self.control_period, protocol,
-                    tuple(items[index::n_chunks]), self.config.policy_backend) for index in range(n_chunks)]
+                    tuple(items[index::n_chunks]), self.config.backend) for index in range(n_chunks)]
 
 
 def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
@@ -161,7 +162,7 @@ def prepare_run(config: TrainConfig, command: str) -> tuple[Run, ESState]:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputPathError(f"--run-dir {directory}: cannot create it ({error.strerror or error})") from error
-    config = replace(config, run_dir=directory, policy_backend=resolve_policy_backend(config.policy_backend))
+    config = replace(config, run_dir=directory, backend=resolve_policy_backend(config.backend))
     try:
         run = Run(config, directory, command)
         mean = initial_mean(run)
@@ -333,7 +334,7 @@ def new_evaluator(config: TrainConfig) -> Evaluator:
         return EnvpoolEvaluator(config.workers or None)
     from .workers import make_evaluator
 
-    return make_evaluator(config.backend, config.workers or None, config.ray_address)
+    return make_evaluator(config.executor, config.workers or None, config.ray_address)
 
 
 def interrupted_message(directory: Path, generation: int, generations: int, checkpointed: bool) -> str:
@@ -393,6 +394,7 @@ def train_config_from_cli(namespace) -> TrainConfig:
     names = {item.name for item, _ in option_fields(TrainConfig)}
     given = {name: getattr(namespace, name) for name in names if hasattr(namespace, name)}
     given = {name: tuple(value) if isinstance(value, list) else value for name, value in given.items()}
+    given = executor_from_backend(given)
     if given.get("resume") is not None:
         directory = Path(given["resume"])
         return resume_config(read_stored_config(directory), directory, given)

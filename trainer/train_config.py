@@ -23,6 +23,7 @@ from .fitness import FitnessProtocol
 
 POLICY_BACKENDS = ("auto", "c", "numpy", "onnx")
 CARRACING_ENVS = ("gymnasium", "envpool")
+EXECUTORS = ("local", "ray")
 STATIC_INITS = ("normal", "fan-in-uniform")
 INIT_WEIGHTS = ("random", "evolved")
 
@@ -156,15 +157,18 @@ class TrainConfig:
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"group": True})
     seed: int = field(default=0, metadata={"help": "seed of everything random in the run"})
-    policy_backend: str = field(default="auto", metadata={
-        "help": "runtime backend that steps each candidate's controller: c (the C kernel, ~2x faster control step; "
-                "needs a C compiler), numpy, or auto (c when it builds, else numpy); recorded resolved in config.json"})
+    backend: str = field(default="auto", metadata={
+        "help": "runtime backend that steps each candidate's controller, as in hebbkit eval: c (the C kernel, ~2x "
+                "faster control step; needs a C compiler), numpy, onnx, or auto (c when it builds, else numpy); "
+                "recorded resolved in config.json", "aliases": ("policy_backend",)})
     carracing_env: str = field(default="gymnasium", metadata={
         "help": "CarRacing only: gymnasium (Gymnasium's CarRacing-v3, one episode per worker process) or envpool "
                 "(every candidate of a generation in lockstep on envpool's C++ CarRacing-v3, controllers stepped "
                 "as one batched torch computation; ~10x faster; needs envpool). Scores are reported on Gymnasium's "
                 "env either way (hebbkit eval)", "aliases": ("carracing_backend",)})
-    backend: str = field(default="local", metadata={"help": "local (process pool) or ray"})
+    executor: str = field(default="local", metadata={
+        "help": "where the candidates run: local (a process pool on this machine) or ray (a Ray cluster, "
+                "--ray-address)"})
     workers: int = field(default=0, metadata={"help": "worker processes (0: one per core)"})
     ray_address: str | None = field(default=None, metadata={"help": "'auto' joins a running Ray cluster"})
     chunks_per_worker: int = field(default=4, metadata={"help": "chunks per worker per generation (retry unit)"})
@@ -194,24 +198,25 @@ class TrainConfig:
         if self.init_from is not None and self.static_init != "normal":
             raise ConfigError(f"--init-from and --static-init {self.static_init} both choose the starting weights; "
                               "give one")
-        if self.backend not in ("local", "ray"):
-            raise ConfigError(f"backend must be 'local' or 'ray', got {self.backend!r}")
-        if self.policy_backend not in POLICY_BACKENDS:
-            raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {self.policy_backend!r}")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor must be 'local' or 'ray', got {self.executor!r}")
+        if self.backend not in POLICY_BACKENDS:
+            raise ConfigError(f"backend must be auto, c, numpy or onnx, got {self.backend!r}")
         if self.carracing_env not in CARRACING_ENVS:
             raise ConfigError(f"carracing_env must be gymnasium or envpool, got {self.carracing_env!r}")
         if self.carracing_env == "envpool":
             if self.task.env != "carracing":
                 raise ConfigError(f"carracing_env envpool runs the carracing env only; this run's env is "
                                   f"{self.task.env!r}")
-            if self.backend != "local":
+            if self.executor != "local":
                 raise ConfigError("carracing_env envpool steps every candidate in this process: use "
-                                  f"--backend local, not {self.backend!r}")
+                                  f"--executor local, not {self.executor!r}")
 
     @classmethod
     def from_options(cls, values: dict[str, Any]) -> TrainConfig:
-        """The config from flat options (`--population` -> "population"); options not given keep their defaults."""
-        return build_config(cls, values)
+        """The config from flat options (`--population` -> "population"); options not given keep their defaults.
+        `backend` local or ray is read as `executor` (`executor_from_backend`)."""
+        return build_config(cls, executor_from_backend(values))
 
     def options(self) -> dict[str, Any]:
         """The flat options: every flag's value, by its name."""
@@ -225,19 +230,33 @@ class TrainConfig:
     @classmethod
     def from_json(cls, data: dict) -> TrainConfig:
         """Inverse of `to_json`. Options missing from older runs keep their defaults, which are what those runs did
-        (fitness_shaping centered-ranks, static_init normal, init_weights random), except policy_backend: numpy,
+        (fitness_shaping centered-ranks, static_init normal, init_weights random), except backend: numpy,
         which stepped every run before the C backend, and weight_norm: max for a Hebbian CarRacing run, which always
-        normalised so; options stored under an old name (morphologies, carracing_backend) are read under the new
-        one; keys no option has any more are ignored."""
+        normalised so; options stored under an old name (morphologies, carracing_backend, policy_backend; backend
+        local or ray as executor) are read under the new one; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
+        data = dict(data)
+        if "executor" not in data and data.get("backend") in EXECUTORS:
+            data["executor"] = data.pop("backend")
         values = {name: value for name, value in renamed_options(cls, data).items() if name in names}
         for name in ("run_dir", "resume", "init_from"):
             if values.get(name) is not None:
                 values[name] = Path(values[name])
-        values.setdefault("policy_backend", "numpy")
+        values.setdefault("backend", "numpy")
         if data.get("env") == "carracing" and data.get("rule", "ABCD_lr") != "static":
             values.setdefault("weight_norm", "max")
         return cls.from_options(values)
+
+
+def executor_from_backend(values: dict[str, Any]) -> dict[str, Any]:
+    """Flat options with `backend` local or ray, what --backend meant before it named the runtime backend (as in
+    hebbkit eval), moved to `executor`, with a one-line warning on stderr; other options unchanged."""
+    if values.get("backend") not in EXECUTORS:
+        return values
+    executor = values["backend"]
+    print(f"hebbkit train: warning: --backend {executor} is deprecated, use --executor {executor} (--backend now "
+          "names the runtime backend, as in hebbkit eval)", file=sys.stderr)
+    return {**{name: value for name, value in values.items() if name != "backend"}, "executor": executor}
 
 
 SERVO_PROPRIO = {"robot": "servo_quadruped", "observation": "proprio", "actuation": "position",
@@ -281,7 +300,7 @@ def resolve_config(overrides: dict) -> TrainConfig:
     return TrainConfig.from_options({**PRESETS[name], **overrides, "config": name})
 
 
-RESUMABLE_FIELDS = ("generations", "env_steps_budget", "backend", "workers", "ray_address", "progress",
+RESUMABLE_FIELDS = ("generations", "env_steps_budget", "executor", "workers", "ray_address", "progress",
                     "tensorboard")
 """What may change when a run is resumed: its budget and where it runs. Everything else is the run's identity."""
 
@@ -309,7 +328,7 @@ def resume_config(stored: TrainConfig, directory: Path, given: dict) -> TrainCon
 def resolve_policy_backend(name: str) -> str:
     """"auto" -> "c" when the C kernel builds here, else "numpy" (with a note); other names are checked."""
     if name not in POLICY_BACKENDS:
-        raise ConfigError(f"policy_backend must be auto, c, numpy or onnx, got {name!r}")
+        raise ConfigError(f"backend must be auto, c, numpy or onnx, got {name!r}")
     if name != "auto":
         return name
     from hebbkit.runtime.backends.c_backend import KernelBuildError, kernel_library

@@ -169,7 +169,7 @@ def ray_start_problem(address: str | None, error: Exception) -> str:
     if address:
         return (f"--ray-address {address}: cannot join a Ray cluster ({detail}); start one (ray start --head) or "
                 "leave --ray-address unset for a local Ray instance")
-    return f"the ray backend could not start a local Ray instance ({detail}); use --backend local"
+    return f"the ray backend could not start a local Ray instance ({detail}); use --executor local"
 
 
 class RayEvaluator:

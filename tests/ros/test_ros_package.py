@@ -14,8 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "ros_ws" / "src" / "hebb_runtime"
-DOCUMENTED_ARGUMENTS = {"sim", "robot", "model", "params_file", "morphology", "port", "namespace", "use_sim_time",
-                        "backend"}
+DOCUMENTED_ARGUMENTS = {"sim", "robot", "model", "params_file", "body", "morphology", "port", "namespace",
+                        "use_sim_time", "backend"}
 
 
 def test_package_xml_is_format_3_with_the_runtime_dependencies():
@@ -67,7 +67,7 @@ def test_launch_file_stops_when_a_node_exits_or_the_controller_refuses_its_confi
     assert "LaunchConfiguration(\"params_file\", default" not in source  # a declared "" always won over it
 
 
-DEFAULTS = {name: "" for name in DOCUMENTED_ARGUMENTS} | {"sim": "true", "robot": "ant", "morphology": "standard",
+DEFAULTS = {name: "" for name in DOCUMENTED_ARGUMENTS} | {"sim": "true", "robot": "ant", "body": "standard",
                                                          "port": "/dev/ttyACM0", "use_sim_time": "false",
                                                          "backend": "numpy"}
 

@@ -174,8 +174,8 @@ def test_envpool_backend_is_refused_for_the_ant_and_on_ray():
 
     with pytest.raises(ConfigError, match="carracing env only"):
         resolve_config({"config": "smoke", "carracing_env": "envpool"})
-    with pytest.raises(ConfigError, match="--backend local"):
-        resolve_config({"config": "carracing-paper", "carracing_env": "envpool", "backend": "ray"})
+    with pytest.raises(ConfigError, match="--executor local"):
+        resolve_config({"config": "carracing-paper", "carracing_env": "envpool", "executor": "ray"})
 
 
 @pytest.fixture(scope="module")

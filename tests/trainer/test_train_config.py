@@ -31,8 +31,8 @@ def test_a_legacy_flat_config_json_reads_into_the_nested_parts():
     config = TrainConfig.from_json(LEGACY)
     assert config.es == ESConfig()  # the paper's ES, as the run had it
     assert config.task == TaskConfig()
-    assert config.policy_backend == "numpy" and config.rule_family == "synapse" and config.run_dir == Path(
-        "runs/ant-paper")
+    assert config.backend == "numpy" and config.executor == "local" and config.rule_family == "synapse"
+    assert config.run_dir == Path("runs/ant-paper")
     assert config.es.fitness_shaping == "centered-ranks"  # the only shaping before it was an option
     assert config.static_init == "normal"  # likewise the static weights' start
     assert TrainConfig.from_json({**LEGACY, "a_field_that_is_gone": 1}) == config  # unknown keys are ignored

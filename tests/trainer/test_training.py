@@ -53,7 +53,7 @@ def test_smoke_run_writes_config_log_checkpoint_and_exports(reference_run):
 
 
 def test_ray_backend_gives_the_same_run(reference_run, tmp_path):
-    result = hebbkit("train", *SMOKE, "--generations", "4", "--backend", "ray", "--run-dir", str(tmp_path / "r"))
+    result = hebbkit("train", *SMOKE, "--generations", "4", "--executor", "ray", "--run-dir", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
     np.testing.assert_array_equal(final_mean(tmp_path / "r"), final_mean(reference_run))
 
@@ -200,7 +200,7 @@ def test_a_ray_worker_dying_is_retried_too(reference_run, tmp_path, monkeypatch)
 
     monkeypatch.setenv("HEBBKIT_TEST_MARKER", str(tmp_path / "marker"))
     evaluator = RayEvaluator(workers=2, chunk_function=die_once)
-    config = resolve_config({"config": "smoke", "generations": 4, "run_dir": tmp_path / "run", "backend": "ray"})
+    config = resolve_config({"config": "smoke", "generations": 4, "run_dir": tmp_path / "run", "executor": "ray"})
     train(config, evaluator=evaluator)
     assert (tmp_path / "marker").exists()
     np.testing.assert_array_equal(final_mean(tmp_path / "run"), final_mean(reference_run))

@@ -5,6 +5,7 @@ installation). The launch file only turns the plan into launch actions and event
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,15 @@ def node_parameters(parameters: Mapping | None, node: str, namespace: str = "") 
     return merged
 
 
+def launch_body(arguments: Mapping[str, str]) -> str:
+    """The simulated body: `body:=`, or `morphology:=` (its old name, with a warning on stderr) when given."""
+    old = arguments.get("morphology", "")
+    if not old:
+        return arguments["body"]
+    print(f"ant.launch.py: warning: morphology:= is deprecated, use body:= (simulating {old!r})", file=sys.stderr)
+    return old
+
+
 def plan_launch(arguments: Mapping[str, str], share: Path) -> LaunchPlan:
     """The plan for ant.launch.py's `arguments` (launch argument -> text), `share` the package's share directory.
     Raises ValueError (an unknown robot, a non-boolean flag, a parameter file that is no YAML mapping) or
@@ -91,7 +101,7 @@ def plan_launch(arguments: Mapping[str, str], share: Path) -> LaunchPlan:
         controller["max_slew"] = SERIAL_MAX_SLEW  # real servos: never a jump faster than they can follow
     if sim:
         robot_node = "pybullet_sim"
-        robot_parameters = {"robot": robot, "model_path": str(model), "morphology": arguments["morphology"],
+        robot_parameters = {"robot": robot, "model_path": str(model), "body": launch_body(arguments),
                             "publish_clock": use_sim_time, "use_sim_time": False}
     else:
         robot_node = "serial_bridge"

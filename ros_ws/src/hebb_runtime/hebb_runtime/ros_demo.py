@@ -25,7 +25,9 @@ class RosDemoConfig:
     params_file: Path | None = field(default=None, metadata={"help": "parameter YAML (default: the package's)"})
     seconds: float = field(default=20.0, metadata={"help": "how long to watch (wall time)"})
     mode: str = field(default="realtime", metadata={"help": "realtime (timer at 60 Hz) or lockstep"})
-    morphology: str = field(default="standard", metadata={"help": "simulated body"})
+    body: str = field(default="standard", metadata={
+        "help": "simulated body: a preset or leg:segment:scale parts (see hebbkit eval --help)",
+        "aliases": ("morphology",)})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy or onnx"})
     seed: int = field(default=0, metadata={"help": "seed of the weights and the simulation"})
     robot: str = field(default="", metadata={
@@ -55,7 +57,7 @@ def run_ros_demo(config: RosDemoConfig) -> int:
             from error
     params = config.params_file or DEFAULT_PARAMS
     lockstep = config.mode == "lockstep"
-    sim_parameters = {"mode": config.mode, "morphology": config.morphology, "seed": config.seed,
+    sim_parameters = {"mode": config.mode, "body": config.body, "seed": config.seed,
                       "model_path": str(config.model.resolve())}
     if config.robot:
         from hebbkit.runtime.robot_file import robot_file_path

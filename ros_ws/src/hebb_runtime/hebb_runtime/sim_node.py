@@ -73,7 +73,7 @@ class PyBulletSim(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("pybullet_sim", **kwargs)
-        for name, default in (("robot", "ant"), ("morphology", "standard"), ("observation", "ant28"),
+        for name, default in (("robot", "ant"), ("body", "standard"), ("morphology", ""), ("observation", "ant28"),
                               ("actuation", "torque"), ("mode", "realtime"), ("seed", 0), ("burn_in_steps", 40),
                               ("max_episode_steps", 1_000_000), ("perturbations", "{}"), ("publish_clock", False),
                               ("model_path", ""), ("stop_after", 0)):
@@ -92,7 +92,8 @@ class PyBulletSim(Node):
                                        f"said {robot}/{observation}/{actuation})")
             robot, observation, actuation = trained
         perturbations = perturbations_from_json(self.get_parameter("perturbations").value)
-        self.env = QuadrupedEnv(robot=robot, morphology=self.get_parameter("morphology").value,
+        self.body = self._body()
+        self.env = QuadrupedEnv(robot=robot, morphology=self.body,
                                 observation=observation, actuation=actuation, perturbations=perturbations,
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
         self.profile = self.env.profile
@@ -120,9 +121,17 @@ class PyBulletSim(Node):
             self._idle = 0
         else:
             self.create_timer(self.env.dt, self._tick)
-        self.get_logger().info(f"{self.env.body.name} ({self.get_parameter('morphology').value}), profile "
+        self.get_logger().info(f"{self.env.body.name} ({self.body}), profile "
                                f"{self.profile.name}, {'lockstep' if self.lockstep else 'real time'} at "
                                f"{1 / self.env.dt:.1f} Hz")
+
+    def _body(self) -> str:
+        """The `body` parameter, or the deprecated `morphology` (its old name) when a parameter file still sets it."""
+        old = self.get_parameter("morphology").value
+        if not old:
+            return self.get_parameter("body").value
+        self.get_logger().warning(f"parameter morphology is deprecated, use body (simulating {old!r})")
+        return old
 
     def _on_command(self, message: Float64MultiArray) -> None:
         command = np.asarray(message.data, dtype=np.float64)

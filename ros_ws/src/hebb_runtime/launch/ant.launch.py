@@ -1,4 +1,4 @@
-"""ros2 launch hebb_runtime ant.launch.py [sim:=true] [robot:=ant] [model:=...] [morphology:=standard] ...
+"""ros2 launch hebb_runtime ant.launch.py [sim:=true] [robot:=ant] [model:=...] [body:=standard] ...
 
 Starts the Hebbian controller (a lifecycle node, configured and activated automatically) and either the PyBullet
 simulation (sim:=true) or the serial bridge to the real robot (sim:=false). Switching from the simulated quadruped
@@ -32,7 +32,9 @@ ARGUMENTS = {
               "model, for the servo quadruped); a relative path is looked up in the working directory, then among "
               "the installed models"),
     "params_file": ("", "parameter YAML (default: this package's config/ant.yaml)"),
-    "morphology": ("standard", "simulated body: standard, damaged_right_front, damaged_left_front"),
+    "body": ("standard", "simulated body (sim:=true): standard, damaged_right_front, damaged_left_front, or "
+             "leg:segment:scale parts as hebbkit eval --bodies takes them"),
+    "morphology": ("", "deprecated: the old name of body"),
     "port": ("/dev/ttyACM0", "serial port of the robot's microcontroller (sim:=false)"),
     "namespace": ("", "namespace of all nodes and topics"),
     "use_sim_time": ("false", "follow the simulation's /clock"),
