@@ -92,13 +92,21 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
     assert result.returncode == 0, result.stderr
     calls = (workspace / "calls.txt").read_text().splitlines()
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
-        "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay", "runs/r2-b-standardize", "runs/r2-c-evolved"]
+        "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay", "runs/r2-b-standardize", "runs/r2-c-evolved",
+        "runs/r2-d-wide", "runs/r2-e-pop256"]
     warm = "--config ant-robust --init-from models/ant-robust/model.npz --sigma 0.0648 --seed 1"
     assert all(call.startswith(f"train {warm} --learning-rate ") for call in calls[:3])
     assert all("--env-steps-budget 40000000" in call for call in calls)
     assert "--learning-rate 0.05 --learning-rate-decay 1.0" in calls[0]
     assert calls[3].startswith("train --config ant-robust --seed 0 --weight-norm standardize ")
     assert calls[4].startswith("train --config ant-robust --seed 0 --init-weights evolved ")
+    control = f"train {warm} --learning-rate 0.0227 --learning-rate-decay 0.995"  # section a's winner
+    assert calls[5].startswith(f"{control} --body-distribution leg-scales-wide ")
+    assert calls[6].startswith(f"{control} --population 256 ")
+    from hebbkit.trainer.cli import build_parser
+
+    for call in calls:
+        build_parser().parse_args(call.split())  # every command parses as hebbkit reads it
 
 
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):

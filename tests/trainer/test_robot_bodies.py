@@ -170,3 +170,36 @@ def test_the_a1_motor_honours_the_torque_limit_over_its_physics_substeps():
             env.close()
     assert velocities["torque"] > 0.5  # rad/s after 20 ms at 2 N*m
     assert velocities["position"] == pytest.approx(velocities["torque"], rel=0.15)
+
+
+def _servo_knee_droop(load_torque: float) -> float:
+    """The servo quadruped hung in the air, its front-left knee held at 1.4 rad with its lower leg weighted so that
+    gravity pulls on the knee with `load_torque` (N*m): how far the knee sags (rad) in half a second."""
+    env = QuadrupedEnv(robot="servo_quadruped", observation="proprio", actuation="position")
+    try:
+        env.reset(seed=0)
+        c, robot, joints = env._client, env._robot, env._joint_indices
+        p.resetBasePositionAndOrientation(robot, (0, 0, 1), (0, 0, 0, 1), physicsClientId=c)
+        p.createConstraint(robot, -1, -1, -1, p.JOINT_FIXED, (0, 0, 0), (0, 0, 0), (0, 0, 1), physicsClientId=c)
+        pose = np.zeros(len(joints))
+        pose[1] = 1.4  # front_left_knee: the lower leg nearly horizontal
+        for index, angle in zip(joints, pose, strict=True):
+            p.resetJointState(robot, index, angle, 0.0, physicsClientId=c)
+        centre, frame = p.getLinkState(robot, joints[1], physicsClientId=c)[0:5:4]
+        lever = float(np.hypot(centre[0] - frame[0], centre[1] - frame[1]))
+        p.changeDynamics(robot, joints[1], mass=load_torque / (9.81 * lever), physicsClientId=c)
+        low, high = np.array(env.profile.joint_limits).T
+        hold = np.clip(2 * (pose - low) / (high - low) - 1, -1, 1).astype(np.float32)
+        for _ in range(25):
+            env.step(hold)
+        return 1.4 - p.getJointState(robot, joints[1], physicsClientId=c)[0]
+    finally:
+        env.close()
+
+
+def test_the_servo_holds_a_load_below_its_stall_torque_and_yields_above_it():
+    """PyBullet caps a motor's impulse at force x the whole stepSimulation step in each of the 4 physics steps it
+    spans: the servo's force was its stall torque, so it held four times the load a 0.25 N*m servo can."""
+    stall = SERVO_QUADRUPED.servo.stall_torque
+    assert abs(_servo_knee_droop(0.7 * stall)) < 0.05
+    assert _servo_knee_droop(1.5 * stall) > 0.3

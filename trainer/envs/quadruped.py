@@ -297,8 +297,15 @@ class QuadrupedEnv(gym.Env):
             # Coulomb friction: a velocity motor towards zero speed with the friction torque as its limit.
             p.setJointMotorControlArray(robot, self._joint_indices, p.VELOCITY_CONTROL,
                                         targetVelocities=[0.0] * len(self._joint_indices),
-                                        forces=[perturbations.joint_friction] * len(self._joint_indices),
-                                        physicsClientId=c)
+                                        forces=[self._motor_force(perturbations.joint_friction)]
+                                        * len(self._joint_indices), physicsClientId=c)
+
+    def _motor_force(self, torque: float) -> float:
+        """The `force` that caps a PyBullet motor at `torque`: PyBullet caps a motor's impulse at force x the whole
+        `stepSimulation` time step in every physics step it spans, so where one call spans `physics_substeps`
+        physics steps the force is the torque / physics_substeps (the full torque would allow that many times it;
+        `tests/trainer/test_robot_bodies.py`, `tests/trainer/test_perturbations.py`)."""
+        return torque if self._pd_explicit else torque / self.body.physics_substeps
 
     def _actuate(self, action: np.ndarray) -> None:
         c = self._client
@@ -320,7 +327,7 @@ class QuadrupedEnv(gym.Env):
         speeds = servo.max_speed * self._strength
         for index, target, limit, speed in zip(self._joint_indices, command, limits, speeds, strict=True):
             p.setJointMotorControl2(self._robot, index, p.POSITION_CONTROL, targetPosition=float(target),
-                                    force=float(limit), maxVelocity=float(speed),
+                                    force=self._motor_force(float(limit)), maxVelocity=float(speed),
                                     positionGain=servo.position_gain, velocityGain=servo.velocity_gain,
                                     physicsClientId=c)
 
@@ -329,8 +336,8 @@ class QuadrupedEnv(gym.Env):
         towards velocity kp / kd (target - q) (positionGain kp / kd h, velocityGain 1), within the torque limit
         (less joint friction) and the speed limit, both scaled by the actuator's strength. PyBullet caps a motor's
         impulse at force x the whole `stepSimulation` time step, which spans `physics_substeps` physics steps: the
-        force passed is the torque limit / physics_substeps, so that the torque in each physics step stays within
-        the limit."""
+        force passed is the torque limit / physics_substeps (`_motor_force`), so that the torque in each physics step
+        stays within the limit."""
         c, robot, pd = self._client, self._robot, self._pd
         if pd is None:
             return
@@ -338,11 +345,10 @@ class QuadrupedEnv(gym.Env):
         gains = np.asarray(pd.kp) / np.asarray(pd.kd) * (self.dt / substeps)
         limits = np.maximum(np.asarray(pd.torque_limit) * self._strength - self.perturbations.joint_friction, 0.0)
         speeds = np.asarray(pd.speed_limit) * self._strength
-        for index, target, gain, limit, speed in zip(self._joint_indices, command, gains, limits / substeps, speeds,
-                                                     strict=True):
+        for index, target, gain, limit, speed in zip(self._joint_indices, command, gains, limits, speeds, strict=True):
             p.setJointMotorControl2(robot, index, p.POSITION_CONTROL, targetPosition=float(target),
                                     targetVelocity=0.0, positionGain=float(gain), velocityGain=1.0,
-                                    force=float(limit), maxVelocity=float(speed), physicsClientId=c)
+                                    force=self._motor_force(float(limit)), maxVelocity=float(speed), physicsClientId=c)
 
     def _step_pd(self) -> None:
         """One control step of the robot's PD law: before each physics step, torque = kp (target - q) - kd dq
