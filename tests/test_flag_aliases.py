@@ -85,7 +85,7 @@ def test_the_launch_reads_body_and_its_old_name_morphology_with_a_warning(capsys
     assert launch_body({"body": "damaged_left_front", "morphology": ""}) == "damaged_left_front"
     assert capsys.readouterr().err == ""
     assert launch_body({"body": "standard", "morphology": "damaged_right_front"}) == "damaged_right_front"
-    assert "morphology:= is deprecated, use body:=" in capsys.readouterr().err
+    assert "ant.launch.py: warning: morphology is deprecated, use body" in capsys.readouterr().err
 
 
 def test_train_names_its_runtime_backend_as_eval_does_and_where_it_runs_executor(capsys):

@@ -351,14 +351,8 @@ def interrupted_message(directory: Path, generation: int, generations: int, chec
 def signals_interrupt() -> Iterator[None]:
     """SIGTERM and SIGINT both raise KeyboardInterrupt inside the block, also when a shell started the process in
     the background (which makes it ignore SIGINT otherwise); the previous handlers come back afterwards."""
-    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    with _signal_handlers({signal.SIGTERM: _raise_keyboard_interrupt, signal.SIGINT: signal.default_int_handler}):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 @contextmanager
@@ -369,16 +363,25 @@ def interrupts_deferred() -> Iterator[None]:
     an exception thrown through pybind11), and one raised inside the `exec` of a dataclass definition leaves CPython
     marked as killed by SIGINT, whatever exit code the program returns afterwards."""
     received: list[int] = []
-    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    for number in previous:
-        signal.signal(number, lambda signum, frame: received.append(signum))
+
+    def remember(signum, frame) -> None:
+        received.append(signum)
+
+    with _signal_handlers({signal.SIGTERM: remember, signal.SIGINT: remember}):
+        yield
+    if received:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def _signal_handlers(handlers: dict) -> Iterator[None]:
+    """`handlers` (signal -> handler) inside the block; the previous handlers come back afterwards."""
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    if received:
-        raise KeyboardInterrupt
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:

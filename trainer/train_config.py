@@ -235,9 +235,7 @@ class TrainConfig:
         normalised so; options stored under an old name (morphologies, carracing_backend, policy_backend; backend
         local or ray as executor) are read under the new one; keys no option has any more are ignored."""
         names = {item.name for item, _ in option_fields(cls)}
-        data = dict(data)
-        if "executor" not in data and data.get("backend") in EXECUTORS:
-            data["executor"] = data.pop("backend")
+        data = executor_from_backend(data, warn=False)
         values = {name: value for name, value in renamed_options(cls, data).items() if name in names}
         for name in ("run_dir", "resume", "init_from"):
             if values.get(name) is not None:
@@ -248,14 +246,16 @@ class TrainConfig:
         return cls.from_options(values)
 
 
-def executor_from_backend(values: dict[str, Any]) -> dict[str, Any]:
+def executor_from_backend(values: dict[str, Any], warn: bool = True) -> dict[str, Any]:
     """Flat options with `backend` local or ray, what --backend meant before it named the runtime backend (as in
-    hebbkit eval), moved to `executor`, with a one-line warning on stderr; other options unchanged."""
+    hebbkit eval), moved to `executor`, with a one-line warning on stderr (`warn`: a flag given, not an older
+    config.json); other options unchanged."""
     if values.get("backend") not in EXECUTORS:
         return values
     executor = values["backend"]
-    print(f"hebbkit train: warning: --backend {executor} is deprecated, use --executor {executor} (--backend now "
-          "names the runtime backend, as in hebbkit eval)", file=sys.stderr)
+    if warn:
+        print(f"hebbkit train: warning: --backend {executor} is deprecated, use --executor {executor} (--backend "
+              "now names the runtime backend, as in hebbkit eval)", file=sys.stderr)
     return {**{name: value for name, value in values.items() if name != "backend"}, "executor": executor}
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from .robots import SERIAL_MAX_SLEW, controller_robot_parameters, default_model, launch_robot, resolve_model_path
+from .robots import (
+    SERIAL_MAX_SLEW,
+    chosen_body,
+    controller_robot_parameters,
+    default_model,
+    launch_robot,
+    resolve_model_path,
+)
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,8 @@ def node_parameters(parameters: Mapping | None, node: str, namespace: str = "") 
 
 def launch_body(arguments: Mapping[str, str]) -> str:
     """The simulated body: `body:=`, or `morphology:=` (its old name, with a warning on stderr) when given."""
-    old = arguments.get("morphology", "")
-    if not old:
-        return arguments["body"]
-    print(f"ant.launch.py: warning: morphology:= is deprecated, use body:= (simulating {old!r})", file=sys.stderr)
-    return old
+    return chosen_body(arguments["body"], arguments.get("morphology", ""),
+                       lambda text: print(f"ant.launch.py: warning: {text}", file=sys.stderr))
 
 
 def plan_launch(arguments: Mapping[str, str], share: Path) -> LaunchPlan:

@@ -11,7 +11,7 @@ simulates whatever body the model was trained on, so with `sim:=true` nothing is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hebbkit.runtime.profile import robot_profile
@@ -139,3 +139,11 @@ def controller_robot_parameters(sim: bool, parameters: Mapping | None = None) ->
     offered = describe_robot(serial_profile(robot))
     return {"robot": robot, "joint_names": list(bridge_joint_names(parameters)),
             "actuation": offered.action_mode, "measurements": list(offered.measurements or ())}
+
+
+def chosen_body(body: str, morphology: str, warn: Callable[[str], None]) -> str:
+    """The simulated body: `body`, or `morphology` (its old name; `warn` is told) when that is set."""
+    if not morphology:
+        return body
+    warn(f"morphology is deprecated, use body (simulating {morphology!r})")
+    return morphology

@@ -32,7 +32,7 @@ from hebbkit.runtime.robot_file import robot_for
 from .conversions import imu_message, joint_state_message, measurements_message, stamp_seconds
 from .node_runner import ranged_descriptor, run_node
 from .parameter_rules import SIM_CHOICES, check_choices
-from .robots import resolve_model_path
+from .robots import chosen_body, resolve_model_path
 
 LATCHED = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SIM_ONLY = ("height_above_start", "target_direction", "linear_velocity_body", "foot_contact")
@@ -92,7 +92,8 @@ class PyBulletSim(Node):
                                        f"said {robot}/{observation}/{actuation})")
             robot, observation, actuation = trained
         perturbations = perturbations_from_json(self.get_parameter("perturbations").value)
-        self.body = self._body()
+        self.body = chosen_body(self.get_parameter("body").value, self.get_parameter("morphology").value,
+                                lambda text: self.get_logger().warning(f"parameter {text}"))
         self.env = QuadrupedEnv(robot=robot, morphology=self.body,
                                 observation=observation, actuation=actuation, perturbations=perturbations,
                                 max_episode_steps=self.get_parameter("max_episode_steps").value)
@@ -124,14 +125,6 @@ class PyBulletSim(Node):
         self.get_logger().info(f"{self.env.body.name} ({self.body}), profile "
                                f"{self.profile.name}, {'lockstep' if self.lockstep else 'real time'} at "
                                f"{1 / self.env.dt:.1f} Hz")
-
-    def _body(self) -> str:
-        """The `body` parameter, or the deprecated `morphology` (its old name) when a parameter file still sets it."""
-        old = self.get_parameter("morphology").value
-        if not old:
-            return self.get_parameter("body").value
-        self.get_logger().warning(f"parameter morphology is deprecated, use body (simulating {old!r})")
-        return old
 
     def _on_command(self, message: Float64MultiArray) -> None:
         command = np.asarray(message.data, dtype=np.float64)
