@@ -145,6 +145,21 @@ def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
     assert report["morphologies"]["standard"] != report["morphologies"][both_fronts]
 
 
+def test_eval_names_list_bodies_by_their_short_labels_in_its_table(tmp_path, capsys):
+    # a list body's spec runs to 150 characters (every segment x0.45); the table names it by its label, the JSON
+    # keeps the spec, and a body written as text that no list holds is shown as written
+    assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
+    capsys.readouterr()
+    custom = "front_left:upper:0.9"
+    assert main(["eval", str(tmp_path / "rule.npz"), "--bodies", "validation2", custom, "--episodes", "1",
+                 "--max-steps", "10", "--burn-in", "5", "--workers", "1", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split(": distance")[0].strip() for line in lines if ": distance" in line]
+    assert names == ["rear_lowers_x1.5", "diagonal_uppers_x1.5", "all_segments_x0.45", "left_lowers_x0.1",
+                     "diagonal_motors_x0.4", custom]
+    assert max(len(line) for line in lines if ": distance" in line) < 100
+
+
 def test_suite_is_its_own_command_and_writes_its_table(tmp_path, capsys):
     assert main(["new", str(tmp_path / "rule.npz"), "--seed", "2"]) == 0
     capsys.readouterr()

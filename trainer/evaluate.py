@@ -143,6 +143,7 @@ def load_metadata_network(path: Path) -> dict:
 
 
 def run_eval(config: EvalConfig) -> int:
+    from .envs.body_sets import BODY_LABELS
     from .episodes import walk_phrase
 
     report = evaluate(config)
@@ -152,7 +153,8 @@ def run_eval(config: EvalConfig) -> int:
     print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per body, "
           f"fresh random weights each")
     pixels = load_metadata_network(config.artifact).get("frontend") is not None
-    width = max([22, *(len(name) for name in report["morphologies"])])
+    names = {body: BODY_LABELS.get(body, body) for body in report["morphologies"]}  # short names of list bodies
+    width = max([22, *(len(name) for name in names.values())])
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])
         mean, std = summary["distance_mean"], summary["distance_std"]
@@ -160,7 +162,7 @@ def run_eval(config: EvalConfig) -> int:
             env = "CarRacing-v3" + (" (envpool)" if config.carracing_env == "envpool" else "")
             print(f"{env:>{width}}: score {mean:8.2f} +- {std:6.2f}")
         else:
-            print(f"{morphology:>{width}}: distance {mean:8.2f} +- {std:6.2f}   {walk_phrase(summary)}")
+            print(f"{names[morphology]:>{width}}: distance {mean:8.2f} +- {std:6.2f}   {walk_phrase(summary)}")
         print(f"{'':>{width}}  per episode: {distances}")
     return 0
 
