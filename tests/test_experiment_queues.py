@@ -109,6 +109,26 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
         build_parser().parse_args(call.split())  # every command parses as hebbkit reads it
 
 
+def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_weights(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+
+    script = workspace / "experiments" / "run_study2_seeds.sh"
+    script.write_text((ROOT / "experiments" / "run_study2_seeds.sh").read_text())
+    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
+        "runs/r2-c-evolved-s1", "runs/r2-control-s1", "runs/r2-f-evolved-warm"]
+    configs = [COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls]
+    evolved, control, warm = configs
+    assert (evolved.seed, control.seed) == (1, 1)  # seed 0 of both exists: r2-c-evolved, ant-robust's own run
+    assert (evolved.init_weights, control.init_weights, warm.init_weights) == ("evolved", "random", "evolved")
+    assert evolved.task == control.task and evolved.es == control.es  # c and its control differ in one setting
+    assert str(warm.init_from) == "models/ant-robust/model.npz" and warm.es.learning_rate == 0.0227
+    assert all(config.env_steps_budget == 40_000_000 for config in configs)
+
+
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
     from hebbkit.trainer.cli import COMMANDS, build_parser
 
