@@ -4,6 +4,7 @@ nothing trains."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,26 @@ def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_w
     assert evolved.task == control.task and evolved.es == control.es  # c and its control differ in one setting
     assert str(warm.init_from) == "models/ant-robust/model.npz" and warm.es.learning_rate == 0.0227
     assert all(config.env_steps_budget == 40_000_000 for config in configs)
+
+
+def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_stages(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+    from hebbkit.trainer.train_config import TrainConfig
+
+    script = workspace / "experiments" / "run_baseline.sh"
+    script.write_text((ROOT / "experiments" / "run_baseline.sh").read_text())
+    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    # the fake trains nothing, so every stage starts anew here; for real the later stages resume the first
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
+        "60000000", "90000000", "120000000", "150000000"]
+    static = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
+    stored = ROOT / "models" / "ant-robust" / "checkpoint" / "config.json"
+    robust = TrainConfig.from_json(json.loads(stored.read_text()))
+    assert (static.rule, static.static_init) == ("static", "fan-in-uniform")
+    assert static.task == robust.task and static.es == robust.es and static.seed == robust.seed  # plasticity only
 
 
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):

@@ -284,6 +284,9 @@ PRESETS: dict[str, dict] = {
     "ant-robust": {"bodies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2},
     "ant-robust-motors": {"bodies": ("standard",), "body_distribution": "leg-scales-motors",
                           "bodies_per_generation": 2},
+    # the like-for-like baseline: ant-robust's protocol (bodies, ES, seed) with static weights from ant-static's start
+    "ant-static-robust": {"bodies": ("standard",), "body_distribution": "leg-scales", "bodies_per_generation": 2,
+                          "rule": "static", "static_init": "fan-in-uniform"},
     "a1-robust": A1_ROBUST,
     "a1-static": {**A1_ROBUST, "rule": "static", "static_init": "fan-in-uniform"},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "bodies": ("standard",),
