@@ -4,7 +4,7 @@
 # theirs, so "the best two" are c and its control, each from scratch on a second seed:
 #   r2-c-evolved-s1:  --init-weights evolved, seed 1 (seed 0 is r2-c-evolved)
 #   r2-control-s1:    ant-robust's own protocol, seed 1 (seed 0 is ant-robust's own first 40 M env steps)
-# and one late-stage question that decides how the winner is trained:
+# and first one late-stage question that decides how the winner is trained (from scratch, or on from ant-robust):
 #   r2-f-evolved-warm: evolved initial weights beside ant-robust's rules (a warm start: the initial weights start
 #                      from one U(-0.1, 0.1) draw), the control's schedule: does c's gain carry to trained rules?
 # Scored afterwards on round 2's validation bodies, as the other arms:
@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 export VALIDATE=0
 
-train_run r2-c-evolved-s1 experiments/study2/r2-c-evolved-s1 40000000 --config ant-robust --seed 1 \
-    --init-weights evolved
-train_run r2-control-s1 experiments/study2/r2-control-s1 40000000 --config ant-robust --seed 1
 train_run r2-f-evolved-warm experiments/study2/r2-f-evolved-warm 40000000 --config ant-robust \
     --init-from models/ant-robust/model.npz --sigma 0.0648 --seed 1 --learning-rate 0.0227 \
     --learning-rate-decay 0.995 --init-weights evolved
+train_run r2-c-evolved-s1 experiments/study2/r2-c-evolved-s1 40000000 --config ant-robust --seed 1 \
+    --init-weights evolved
+train_run r2-control-s1 experiments/study2/r2-control-s1 40000000 --config ant-robust --seed 1

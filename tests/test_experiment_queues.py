@@ -120,9 +120,9 @@ def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_w
     assert result.returncode == 0, result.stderr
     calls = (workspace / "calls.txt").read_text().splitlines()
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
-        "runs/r2-c-evolved-s1", "runs/r2-control-s1", "runs/r2-f-evolved-warm"]
+        "runs/r2-f-evolved-warm", "runs/r2-c-evolved-s1", "runs/r2-control-s1"]
     configs = [COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls]
-    evolved, control, warm = configs
+    warm, evolved, control = configs
     assert (evolved.seed, control.seed) == (1, 1)  # seed 0 of both exists: r2-c-evolved, ant-robust's own run
     assert (evolved.init_weights, control.init_weights, warm.init_weights) == ("evolved", "random", "evolved")
     assert evolved.task == control.task and evolved.es == control.es  # c and its control differ in one setting
