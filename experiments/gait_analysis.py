@@ -1,0 +1,97 @@
+"""What a walking model's network does over an episode: how fast it cruises, how saturated its units are, how large
+its weights grow.
+
+    .venv/bin/python experiments/gait_analysis.py models/ant-robust/model.npz models/ant-static/model.npz
+
+For every artifact, `--episodes` episodes on `--body` (seeds `--seed`, `--seed`+1, ...; full episodes, no early
+stop) print one row: the distance; the distance walked per 100-step window, first window and the mean of the
+rest (the cruise); the share of steps at which a unit's |activation| exceeds 0.95, per layer (the last layer is the
+action); the dominant frequency of the actions; and the largest |weight| at the episode's end. Activations are
+recomputed from the weights each step acts with (`forward_layer`, as every backend computes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+
+from hebbkit.runtime import Policy, load_artifact
+from hebbkit.runtime.network import forward_layer
+from hebbkit.trainer.episodes import protocol_for
+from hebbkit.trainer.fitness import run_episode
+
+SATURATED = 0.95
+WINDOW = 100
+
+
+@dataclass
+class EpisodeGait:
+    distance: float
+    windows: np.ndarray  # distance per WINDOW steps
+    saturated: np.ndarray  # share of (step, unit) with |activation| > SATURATED, per layer
+    frequency_hz: float  # dominant frequency of the actions (mean spectrum over joints)
+    max_weight: float  # largest |w| over all layers at the episode's end
+
+
+def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int) -> EpisodeGait:
+    """One episode of the artifact at `path`, traced step by step."""
+    artifact = load_artifact(path)
+    protocol = protocol_for(artifact, (body,), max_steps, burn_in, early_stop=False)
+    policy = Policy(artifact, "numpy", seed=seed)
+    layers: list[list[np.ndarray]] = []
+    act = policy.step
+
+    def traced_step(observation: np.ndarray) -> np.ndarray:
+        post = np.asarray(observation, dtype=np.float32).reshape(-1)
+        activations = []
+        for activation, weights in zip(artifact.network.activations, policy.weights, strict=True):
+            post = forward_layer(activation, post, weights)
+            activations.append(post)
+        layers.append(activations)
+        return act(observation)
+
+    policy.step = traced_step  # type: ignore[method-assign]
+    progress: list[float] = []
+    env = protocol.make_env(body)
+    try:
+        result = run_episode(artifact, protocol, body, seed, policy=policy, env=env, record_distance=progress)
+        dt = float(env.unwrapped.dt)
+    finally:
+        env.close()
+    cumulative = np.asarray(progress)
+    windows = np.diff(np.concatenate([[0.0], cumulative[WINDOW - 1::WINDOW]]))
+    saturated = np.array([np.mean([np.mean(np.abs(step[k]) > SATURATED) for step in layers])
+                          for k in range(len(layers[0]))])
+    actions = np.array([step[-1] for step in layers])
+    spectrum = np.abs(np.fft.rfft(actions - actions.mean(0), axis=0)).mean(1)
+    frequencies = np.fft.rfftfreq(len(actions), d=dt)
+    return EpisodeGait(result.fitness, windows, saturated, float(frequencies[1:][np.argmax(spectrum[1:])]),
+                       float(max(np.abs(w).max() for w in policy.weights)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("artifacts", nargs="+", help="policy artifacts (.npz)")
+    parser.add_argument("--body", default="standard", help="body, as `hebbkit eval --bodies` reads one")
+    parser.add_argument("--episodes", type=int, default=5, help="episodes per artifact")
+    parser.add_argument("--seed", type=int, default=10_000_200, help="first episode's seed")
+    parser.add_argument("--max-steps", type=int, default=1000, help="steps per episode, burn-in included")
+    parser.add_argument("--burn-in", type=int, default=40, help="zero-action steps at the start")
+    args = parser.parse_args()
+    print(f"| artifact | distance | first {WINDOW} steps | per {WINDOW} steps after | units > {SATURATED} "
+          f"(per layer) | action frequency | max abs weight at the end |")
+    print("|---|---|---|---|---|---|---|")
+    for path in args.artifacts:
+        gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in)
+                 for i in range(args.episodes)]
+        windows = np.mean([g.windows for g in gaits], axis=0)
+        saturated = np.mean([g.saturated for g in gaits], axis=0)
+        print(f"| {path} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} | {windows[1:].mean():.0f} "
+              f"| {' / '.join(f'{s:.0%}' for s in saturated)} | {np.mean([g.frequency_hz for g in gaits]):.2f} Hz "
+              f"| {np.mean([g.max_weight for g in gaits]):,.1f} |")
+
+
+if __name__ == "__main__":
+    main()

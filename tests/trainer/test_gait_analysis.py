@@ -1,0 +1,44 @@
+"""`experiments/gait_analysis.py`: one table row per artifact, windows of 100 steps, saturation per layer that matches
+what the network computes (a static network of zero weights never saturates; a Hebbian rule whose weights grow does)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hebbkit.runtime import ANT28, NetworkSpec, WeightInit, save_artifact
+from hebbkit.trainer.parameters import ParameterLayout
+
+SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "gait_analysis.py"
+
+
+def artifact(path: Path, spec: NetworkSpec, flat: np.ndarray) -> Path:
+    save_artifact(ParameterLayout.of(spec).to_artifact(flat, ANT28, 0.0165), path)
+    return path
+
+
+def cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip("|").split("|")]
+
+
+def test_one_row_per_artifact_with_saturation_per_layer(tmp_path):
+    sizes = (28, 8, 4, 8)
+    static = NetworkSpec(layer_sizes=sizes, rule="static", init=WeightInit("stored"))
+    zero_static = artifact(tmp_path / "zero.npz", static, np.zeros(ParameterLayout.of(static).size))
+    growing = NetworkSpec(layer_sizes=sizes, rule="ABCD_lr")
+    size = ParameterLayout.of(growing).size
+    hebbian = artifact(tmp_path / "grow.npz", growing, np.full(size, 0.5))  # A..D and eta 0.5: weights grow fast
+    result = subprocess.run([sys.executable, str(SCRIPT), str(zero_static), str(hebbian), "--episodes", "1",
+                             "--max-steps", "250", "--burn-in", "5"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    header, rule, *rows = result.stdout.strip().splitlines()
+    assert cells(header)[0] == "artifact" and set(rule) <= {"|", "-"} and len(rows) == 2
+    zero, grown = (cells(row) for row in rows)
+    assert zero[0].endswith("zero.npz") and zero[4] == "0% / 0% / 0%"  # tanh(0) everywhere
+    assert zero[6] == "0.0" and float(zero[1]) == float(zero[1])  # weights stay zero; a finite distance
+    shares = [int(share.rstrip("%")) for share in grown[4].split(" / ")]
+    assert len(shares) == 3 and min(shares) >= 95  # saturated from the first steps on
+    assert float(grown[6].replace(",", "")) > 100
