@@ -109,6 +109,12 @@ def test_the_ros_nodes_drive_your_own_robot(trained):
         watcher.create_subscription(JointState, "joint_states", lambda m: names.append(list(m.name)),
                                     qos_profile_sensor_data)
         try:
+            # the sim republishes its first state while idle: once the watcher hears it (and knows the distance
+            # publisher), its subscriptions are matched, so the run's 30 distance messages all reach it even under
+            # load (transient local replays only the last 10 to a late subscriber)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (names and watcher.count_publishers("/pybullet_sim/distance")):
+                rclpy.spin_once(watcher, timeout_sec=0.05)
             change_state("hebb_controller", (1, 3))
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and len(distances) < 30:

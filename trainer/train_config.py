@@ -124,8 +124,8 @@ class TrainConfig:
     """
 
     config: str = field(default="ant-paper", metadata={
-        "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, servo-proprio, servo-proprio-worst, "
-                "ant-proprio, a1-robust, a1-static, carracing-paper, carracing-static, smoke"})
+        "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, ant-static-robust, servo-proprio, "
+                "servo-proprio-worst, ant-proprio, a1-robust, a1-static, carracing-paper, carracing-static, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
