@@ -138,6 +138,14 @@ def test_study_table_and_plot(snapshot_run, tmp_path):
     assert (tmp_path / "study.png").stat().st_size > 10_000
 
 
+def test_study_table_names_list_bodies_by_their_labels():
+    spec = "front_left:lower:0.1+rear_left:lower:0.1"  # a validation2 body; its label is left_lowers_x0.1
+    rows = [{"run": "r", "env_steps": 2e6, "generations_in_budget": 3, "fitness_mean": 5.0,
+             "validation": {"standard": 10.0, spec: 4.0, "front_left:upper:0.9": None}}]
+    header = markdown_table(2_000_000, rows).splitlines()[0]
+    assert header.endswith("| standard | left_lowers_x0.1 | front_left:upper:0.9 |")
+
+
 def test_value_at_budget_takes_the_last_point_within_it():
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 25) == 2.0
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 5) is None
