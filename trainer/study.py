@@ -154,7 +154,7 @@ class StudyConfig:
 
     run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "training run directories"})
     budget: int = field(default=0, metadata={
-        "help": "env-step budget of the table (0: the smallest total among the runs)"})
+        "help": "env-step budget of the table (0: the smallest total among the runs); given, the plot also ends there"})
     output: Path | None = field(default=None, metadata={"help": "PNG of the overlaid curves (default: no plot)"})
 
 
@@ -213,10 +213,10 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
+def plot_study(run_dirs: tuple[Path, ...], output: Path, budget: int = 0) -> Path:
     """Left: population-mean fitness against env steps. Right: validation distance, per run the mean over the bodies
     its training used (solid) and over the held-out bodies (dashed), one colour per run (each body's own curve is in
-    validation.csv)."""
+    validation.csv). With `budget` > 0 both panels end at that many env steps (a longer run is cut there)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -248,9 +248,15 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path) -> Path:
     validation.set(title="validation: ES mean on fixed seeds, mean over bodies", xlabel="env steps (M)",
                    ylabel="distance (mean of episodes and bodies)")
     training.legend(fontsize=8)
-    validation.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not on them
+    if validation.get_legend_handles_labels()[1]:
+        validation.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the curves, not on them
+    else:
+        validation.text(0.5, 0.5, "no run has a validation.csv (hebbkit validate)", ha="center",
+                        transform=validation.transAxes)
     for axis in (training, validation):
         axis.grid(alpha=0.3)
+        if budget > 0:
+            axis.set_xlim(0, budget / 1e6 * 1.02)
     figure.tight_layout()
     with writing(output, "--output"):
         figure.savefig(output, dpi=120, bbox_inches="tight")
@@ -275,5 +281,5 @@ def run_study(config: StudyConfig) -> int:
     budget, rows = study_rows(config.run_dirs, config.budget)
     print(markdown_table(budget, rows))
     if config.output is not None:
-        print(f"plot: {plot_study(config.run_dirs, config.output)}")
+        print(f"plot: {plot_study(config.run_dirs, config.output, config.budget)}")
     return 0

@@ -136,6 +136,14 @@ def test_study_table_and_plot(snapshot_run, tmp_path):
     result = hebbkit("study", str(snapshot_run), "--output", str(tmp_path / "study.png"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "study.png").stat().st_size > 10_000
+    # a budget cuts both panels there; a run without validation.csv leaves the right panel saying so
+    from hebbkit.trainer.study import plot_study
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("log.csv", "config.json"):
+        (bare / name).write_text((snapshot_run / name).read_text())
+    assert plot_study((bare,), tmp_path / "cut.png", budget=budget // 2).stat().st_size > 10_000
 
 
 def test_study_table_names_list_bodies_by_their_labels():
