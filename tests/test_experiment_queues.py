@@ -33,6 +33,15 @@ def train_run(workspace: Path, *arguments: str, flags: str = "") -> list[str]:
     return calls.read_text().splitlines() if calls.exists() else []
 
 
+def run_queue(workspace: Path, script: str) -> list[str]:
+    """Run the queue `experiments/SCRIPT` in the workspace with the recording stand-in; the hebbkit calls it made."""
+    (workspace / "experiments" / script).write_text((ROOT / "experiments" / script).read_text())
+    result = subprocess.run(["bash", f"experiments/{script}"], cwd=workspace, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 0, result.stderr
+    return (workspace / "calls.txt").read_text().splitlines()
+
+
 def committed(workspace: Path, name: str = "committed") -> Path:
     source = workspace / "models" / name
     source.mkdir(parents=True)
@@ -70,12 +79,7 @@ def test_without_any_checkpoint_a_new_run_starts_with_the_given_flags(workspace)
 
 def test_the_static_carracing_queue_resumes_its_committed_checkpoint_through_every_stage(workspace):
     committed(workspace, "carracing-static/checkpoint-envpool")
-    script = workspace / "experiments" / "run_carracing_static.sh"
-    script.write_text((ROOT / "experiments" / "run_carracing_static.sh").read_text())
-    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
-    assert result.returncode == 0, result.stderr
-    calls = (workspace / "calls.txt").read_text().splitlines()
+    calls = run_queue(workspace, "run_carracing_static.sh")
     budgets = [call.split("--env-steps-budget ")[1].split()[0] for call in calls]
     assert budgets == ["10000000", "20830099", "30000000", "40000000", "50000000", "60000000"]
     assert all(call.startswith("train --resume runs/carracing-static ") for call in calls)
@@ -83,15 +87,10 @@ def test_the_static_carracing_queue_resumes_its_committed_checkpoint_through_eve
 
 
 def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_its_own_bodies(workspace):
-    script = workspace / "experiments" / "run_study2.sh"
-    script.write_text((ROOT / "experiments" / "run_study2.sh").read_text())
     snapshots = workspace / "runs" / "r2-a-const" / "snapshots"
     snapshots.mkdir(parents=True)
     (snapshots / "gen_0010.npz").write_text("x")  # VALIDATE=0: snapshots are not scored on the old bodies
-    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
-    assert result.returncode == 0, result.stderr
-    calls = (workspace / "calls.txt").read_text().splitlines()
+    calls = run_queue(workspace, "run_study2.sh")
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
         "runs/r2-a-const", "runs/r2-a-restart", "runs/r2-a-decay", "runs/r2-b-standardize", "runs/r2-c-evolved",
         "runs/r2-d-wide", "runs/r2-e-pop256"]
@@ -113,12 +112,7 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
 def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_weights(workspace):
     from hebbkit.trainer.cli import COMMANDS, build_parser
 
-    script = workspace / "experiments" / "run_study2_seeds.sh"
-    script.write_text((ROOT / "experiments" / "run_study2_seeds.sh").read_text())
-    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
-    assert result.returncode == 0, result.stderr
-    calls = (workspace / "calls.txt").read_text().splitlines()
+    calls = run_queue(workspace, "run_study2_seeds.sh")
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
         "runs/r2-f-evolved-warm", "runs/r2-c-evolved-s1", "runs/r2-control-s1"]
     configs = [COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls]
@@ -134,12 +128,7 @@ def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_s
     from hebbkit.trainer.cli import COMMANDS, build_parser
     from hebbkit.trainer.train_config import TrainConfig
 
-    script = workspace / "experiments" / "run_baseline.sh"
-    script.write_text((ROOT / "experiments" / "run_baseline.sh").read_text())
-    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
-    assert result.returncode == 0, result.stderr
-    calls = (workspace / "calls.txt").read_text().splitlines()
+    calls = run_queue(workspace, "run_baseline.sh")
     # the fake trains nothing, so every stage starts anew here; for real the later stages resume the first
     assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
         "60000000", "90000000", "120000000", "150000000"]
@@ -154,12 +143,7 @@ def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_p
     from hebbkit.trainer.cli import COMMANDS, build_parser
 
     committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
-    script = workspace / "experiments" / "run_a1.sh"
-    script.write_text((ROOT / "experiments" / "run_a1.sh").read_text())
-    result = subprocess.run(["bash", str(script)], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
-    assert result.returncode == 0, result.stderr
-    calls = (workspace / "calls.txt").read_text().splitlines()
+    calls = run_queue(workspace, "run_a1.sh")
     assert calls == [
         "train --config a1-robust --seed 0 --env-steps-budget 150000000 --generations 100000 --run-dir runs/a1-hebbian "
         "--no-progress",

@@ -143,7 +143,7 @@ def load_metadata_network(path: Path) -> dict:
 
 
 def run_eval(config: EvalConfig) -> int:
-    from .envs.body_sets import BODY_LABELS
+    from .envs.body_sets import body_label
     from .episodes import walk_phrase
 
     report = evaluate(config)
@@ -153,7 +153,7 @@ def run_eval(config: EvalConfig) -> int:
     print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per body, "
           f"fresh random weights each")
     pixels = load_metadata_network(config.artifact).get("frontend") is not None
-    names = {body: BODY_LABELS.get(body, body) for body in report["morphologies"]}  # short names of list bodies
+    names = {body: body_label(body) for body in report["morphologies"]}
     width = max([22, *(len(name) for name in names.values())])
     for morphology, summary in report["morphologies"].items():
         distances = ", ".join(f"{e['distance']:.1f}" for e in summary["episodes"])

@@ -195,12 +195,12 @@ def validation_series(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
 
 
 def markdown_table(budget: int, rows: list[dict]) -> str:
-    """The study table: one line per run; list bodies are named by their short labels (`BODY_LABELS`)."""
-    from .envs.body_sets import BODY_LABELS
+    """The study table: one line per run; list bodies are named by their short labels (`body_label`)."""
+    from .envs.body_sets import body_label
 
     bodies = list(dict.fromkeys(body for row in rows for body in row["validation"]))
     header = ["run", "env steps (total)", f"generations in {budget / 1e6:.1f} M", "pop. mean fitness",
-              *(BODY_LABELS.get(body, body) for body in bodies)]
+              *(body_label(body) for body in bodies)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
 
     def number(value) -> str:

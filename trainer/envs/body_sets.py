@@ -140,6 +140,11 @@ BODY_LABELS: dict[str, str] = {
     "front_left:motor:0.4+rear_right:motor:0.4": "diagonal_motors_x0.4",
 }
 
+def body_label(body: str) -> str:
+    """A body's short name for tables: its `BODY_LABELS` label when a list holds it, else the body as written."""
+    return BODY_LABELS.get(body, body)
+
+
 BODY_LISTS: dict[str, tuple[str, ...]] = {"unseen": ALL_UNSEEN_BODIES, **UNSEEN_CATEGORIES,
                                          "validation": VALIDATION_BODIES, "validation2": VALIDATION2_BODIES}
 
