@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,21 @@ JSON
     assert "worst: friction_x1.5" in result.stdout  # the damaged body (1%) is not ranked on
     calls = (workspace / "calls.txt").read_text().splitlines()
     assert all("--suite sim2real --episodes 20 --seed 1000" in call for call in calls)
+
+
+def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+    from hebbkit.trainer.train_config import TrainConfig
+
+    calls = run_queue(workspace, "run_paper_tests.sh")
+    names = [call.split("--run-dir runs/")[1].split()[0] for call in calls if call.startswith("train")]
+    assert names == ["p4-t1-step", "p4-t2-first-release", "p4-t4-early-stop"]
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["30000000", "40000000", "20000000"]
+    step, release, clock = (COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls)
+    stored = ROOT / "models" / "ant-paper" / "checkpoint" / "config.json"
+    paper = TrainConfig.from_json(json.loads(stored.read_text()))
+    assert str(step.init_from) == "models/ant-paper/model.npz"
+    assert (step.es.fitness_shaping, step.es.learning_rate, step.es.sigma) == ("standardized-ranks", 0.0077, 0.0522)
+    assert (release.rule_family, release.es.fitness_shaping) == ("diagonal", "standardized-ranks")
+    assert clock.task.early_stop_clock == "policy" and paper.task.early_stop_clock == "env"
+    assert clock.task == replace(paper.task, early_stop_clock="policy")  # the paper's protocol but for the clock

@@ -25,7 +25,7 @@ from hebbkit.runtime.errors import ConfigError
 from hebbkit.runtime.policy import stored_initial_weights
 
 from .envs.carracing_pool import CarRacingPool, import_envpool
-from .fitness import FitnessProtocol, aggregate_fitness, episode_ends
+from .fitness import FitnessProtocol, aggregate_fitness, counts_negative_streak, episode_ends
 from .torch_twin import PopulationTwin
 from .workers import ChunkResult, EpisodeItem, Job
 
@@ -67,7 +67,8 @@ class Lane:
         observations, rewards, terminated, truncated = self.pool.receive(self.active)
         self.fitness[self.active] += rewards
         self.steps[self.active] = step
-        streak = np.where(rewards < 0, self.negative_streak[self.active] + 1, 0)
+        counting = counts_negative_streak(protocol, step)
+        streak = np.where((rewards < 0) & counting, self.negative_streak[self.active] + 1, 0)
         self.negative_streak[self.active] = streak
         stop = np.broadcast_to(episode_ends(protocol, step, terminated, truncated, streak), streak.shape)
         if stop.any():

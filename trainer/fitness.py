@@ -6,9 +6,12 @@ not stepped); from then on the runtime `Policy` acts and learns every step. Fitn
 `fitness_term` (the progress reward, i.e. distance walked towards the target) after burn-in. The episode stops at
 `max_steps`, or, only after `early_stop_after` steps, on termination or after more than `patience` consecutive
 steps of negative progress; where the protocol says so (CarRacing), termination ends it at any step
-(`episode_ends`, shared with the batched evaluator). The fitness of a candidate aggregates (`episode_aggregate`:
-the mean by default, as the paper) `episodes_per_morphology` episodes on every morphology listed (preset names or
-bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
+(`episode_ends`, shared with the batched evaluator). `early_stop_clock` says how "after `early_stop_after` steps"
+counts: "env" (ours: env steps from the reset, burn-in included; the negative streak counts from the first policy
+step) or "policy" (the seed code's: policy steps from 0 after burn-in, and the streak counts only once the early
+stop is armed, so the earliest stops come 41 and 71 policy steps later). The fitness of a candidate aggregates
+(`episode_aggregate`: the mean by default, as the paper) `episodes_per_morphology` episodes on every morphology
+listed (preset names or bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
 
 Each process keeps the envs it built in an `EnvCache` of at most `ENV_CACHE_CAPACITY` (16), keyed by the protocol's
 env settings and the body's canonical spec; the least recently used env is closed when a new one is needed, so
@@ -32,6 +35,9 @@ from hebbkit.runtime.policy import Policy
 EPISODE_AGGREGATES = ("mean", "worst-half", "min")
 """How a candidate's episodes make its fitness: their mean (the paper), the mean of the worse half of them (CVaR
 at 50%), or the worst one. The last two pay for the bad draws of randomised bodies and actuators, not the average."""
+
+
+EARLY_STOP_CLOCKS = ("env", "policy")
 
 
 def check_episode_aggregate(how: str) -> None:
@@ -82,6 +88,12 @@ class FitnessProtocol:
     episode_aggregate: str = "mean"  # how the episodes make the fitness: EPISODE_AGGREGATES
     termination_ends_episode: bool = False  # CarRacing: an env that terminated must not be stepped on (the Ant's
     # termination, a low torso, is only an early-stop signal after `early_stop_after`, as in the paper)
+    early_stop_clock: str = "env"  # EARLY_STOP_CLOCKS: how `early_stop_after` counts (module docstring)
+
+    def __post_init__(self) -> None:
+        if self.early_stop_clock not in EARLY_STOP_CLOCKS:
+            raise ConfigError(f"early_stop_clock must be one of {', '.join(EARLY_STOP_CLOCKS)}, "
+                              f"got {self.early_stop_clock!r}")
 
     @classmethod
     def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:
@@ -231,10 +243,24 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
             speed = (xs[-1] - xs[-1 - protocol.walk_window]) / (protocol.walk_window * env.dt)
             if speed > protocol.walk_speed:
                 walk_step = step - protocol.burn_in_steps
-        negative_streak = negative_streak + 1 if gain < 0 else 0
+        negative_streak = negative_streak + 1 if gain < 0 and counts_negative_streak(protocol, step) else 0
         if episode_ends(protocol, step, terminated, truncated, negative_streak):
             break
     return EpisodeResult(float(fitness), step, walk_step, morphology, seed)
+
+
+def early_stop_armed(protocol: FitnessProtocol, step: int) -> bool:
+    """Whether the early stop may end an episode after its `step`-th env step: past `early_stop_after` on the
+    protocol's `early_stop_clock` (env steps with burn-in, or policy steps counted from 0 after burn-in)."""
+    if protocol.early_stop_clock == "policy":
+        return step - protocol.burn_in_steps - 1 > protocol.early_stop_after
+    return step > protocol.early_stop_after
+
+
+def counts_negative_streak(protocol: FitnessProtocol, step: int) -> bool:
+    """Whether a negative gain at env step `step` extends the negative streak: from the first policy step on the
+    "env" clock, only once the early stop is armed on the "policy" clock (the seed code)."""
+    return protocol.early_stop_clock == "env" or early_stop_armed(protocol, step)
 
 
 def episode_ends(protocol: FitnessProtocol, step: int, terminated, truncated, negative_streak):
@@ -243,4 +269,4 @@ def episode_ends(protocol: FitnessProtocol, step: int, terminated, truncated, ne
     `patience` consecutive steps of negative gain. Scalars for one episode, or arrays (one entry per car) for the
     batched CarRacing evaluator: one rule for both."""
     return (truncated | (terminated & protocol.termination_ends_episode) | (step >= protocol.max_steps)
-            | ((step > protocol.early_stop_after) & (terminated | (negative_streak > protocol.patience))))
+            | (early_stop_armed(protocol, step) & (terminated | (negative_streak > protocol.patience))))

@@ -252,3 +252,41 @@ def test_episode_end_rule_is_one_for_one_episode_and_for_a_batch_of_cars():
     assert episode_ends(car, 10, True, False, 0)  # CarRacing: always, early stop or not
     assert not episode_ends(car, 10, False, False, 31)  # no early stop: a negative streak goes on
     assert episode_ends(car, 1000, False, False, 0) and episode_ends(ant, 10, False, True, 0)
+
+
+class WalksBackwards:
+    """An Ant-like env in miniature that loses progress every step and, with `falls`, reports termination (a low
+    torso) from the first step on."""
+
+    action_space = type("Box", (), {"shape": (8,)})()
+
+    def __init__(self, falls: bool):
+        self.falls = falls
+
+    def reset(self, seed=None):
+        return np.zeros(28, np.float32), {}
+
+    def step(self, action):
+        return np.zeros(28, np.float32), 0.0, self.falls, False, {"progress": -0.1}
+
+
+@pytest.mark.parametrize(("clock", "falls", "last_step"), [
+    ("env", True, 201), ("env", False, 201),  # armed past env step 200; the streak ran from the first policy step
+    ("policy", True, 242), ("policy", False, 272),  # the seed code: policy steps 202 and 232 after 40 of burn-in
+])
+def test_the_early_stop_clock_decides_when_a_backward_walker_is_stopped(clock, falls, last_step):
+    protocol = FitnessProtocol(max_steps=1000, early_stop_clock=clock)
+    result = run_episode(None, protocol, "standard", seed=0, policy=ScriptedPolicy(np.zeros(8)),
+                         env=WalksBackwards(falls))
+    assert result.steps == last_step
+    assert result.fitness == pytest.approx(-0.1 * (last_step - protocol.burn_in_steps))
+
+
+def test_an_unknown_early_stop_clock_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="early_stop_clock must be one of env, policy, got 'wall'"):
+        FitnessProtocol(early_stop_clock="wall")
+    from hebbkit.trainer.train_config import TaskConfig
+
+    with pytest.raises(ConfigError, match="early_stop_clock must be one of env, policy"):
+        TaskConfig(early_stop_clock="wall")
+    assert TaskConfig(early_stop_clock="policy").protocol().early_stop_clock == "policy"
