@@ -8,6 +8,11 @@ stop) print one row: the distance; the distance walked per 100-step window, firs
 rest (the cruise); the share of steps at which a unit's |activation| exceeds 0.95, per layer (the last layer is the
 action); the dominant frequency of the actions; and the largest |weight| at the episode's end. Activations are
 recomputed from the weights each step acts with (`forward_layer`, as every backend computes them).
+
+`--sign-layers 1 2` asks what saturation costs a network that does not saturate by itself: a static network's units
+of those layers (1-based; the last is the action) are replaced by their sign, +-1, as the Hebbian networks' units
+are after their first 100 steps, and the episodes run again with nothing retrained. Static artifacts only (in a
+plastic network the forced activations would also change the updates).
 """
 
 from __future__ import annotations
@@ -35,9 +40,15 @@ class EpisodeGait:
     max_weight: float  # largest |w| over all layers at the episode's end
 
 
-def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int) -> EpisodeGait:
-    """One episode of the artifact at `path`, traced step by step."""
+def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
+                 sign_layers: tuple[int, ...] = ()) -> EpisodeGait:
+    """One episode of the artifact at `path`, traced step by step; with `sign_layers` (1-based, static artifacts
+    only) the units of those layers act as sign units."""
     artifact = load_artifact(path)
+    if sign_layers and artifact.network.rule != "static":
+        raise ValueError(f"{path}: --sign-layers needs a static network, this one's rule is {artifact.network.rule}")
+    if any(not 1 <= layer <= artifact.network.n_layers for layer in sign_layers):
+        raise ValueError(f"{path}: --sign-layers takes layers 1-{artifact.network.n_layers}, got {list(sign_layers)}")
     protocol = protocol_for(artifact, (body,), max_steps, burn_in, early_stop=False)
     policy = Policy(artifact, "numpy", seed=seed)
     layers: list[list[np.ndarray]] = []
@@ -46,11 +57,13 @@ def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int) 
     def traced_step(observation: np.ndarray) -> np.ndarray:
         post = np.asarray(observation, dtype=np.float32).reshape(-1)
         activations = []
-        for activation, weights in zip(artifact.network.activations, policy.weights, strict=True):
+        for layer, (activation, weights) in enumerate(zip(artifact.network.activations, policy.weights, strict=True)):
             post = forward_layer(activation, post, weights)
+            if layer + 1 in sign_layers:
+                post = np.sign(post).astype(np.float32)
             activations.append(post)
         layers.append(activations)
-        return act(observation)
+        return post if sign_layers else act(observation)  # a static network's step is its forward pass
 
     policy.step = traced_step  # type: ignore[method-assign]
     progress: list[float] = []
@@ -79,16 +92,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=10_000_200, help="first episode's seed")
     parser.add_argument("--max-steps", type=int, default=1000, help="steps per episode, burn-in included")
     parser.add_argument("--burn-in", type=int, default=40, help="zero-action steps at the start")
+    parser.add_argument("--sign-layers", type=int, nargs="+", default=(), metavar="LAYER",
+                        help="static networks only: these layers' units (1-based, the last is the action) act as "
+                             "sign units, +-1")
     args = parser.parse_args()
     print(f"| artifact | distance | first {WINDOW} steps | per {WINDOW} steps after | units > {SATURATED} "
           f"(per layer) | action frequency | max abs weight at the end |")
     print("|---|---|---|---|---|---|---|")
     for path in args.artifacts:
-        gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in)
-                 for i in range(args.episodes)]
+        try:
+            gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in,
+                                  tuple(args.sign_layers)) for i in range(args.episodes)]
+        except ValueError as error:
+            parser.error(str(error))
         windows = np.mean([g.windows for g in gaits], axis=0)
         saturated = np.mean([g.saturated for g in gaits], axis=0)
-        print(f"| {path} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} | {windows[1:].mean():.0f} "
+        label = f"{path}, layers {' '.join(map(str, args.sign_layers))} as sign units" if args.sign_layers else path
+        print(f"| {label} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} | {windows[1:].mean():.0f} "
               f"| {' / '.join(f'{s:.0%}' for s in saturated)} | {np.mean([g.frequency_hz for g in gaits]):.2f} Hz "
               f"| {np.mean([g.max_weight for g in gaits]):,.1f} |")
 

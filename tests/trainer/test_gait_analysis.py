@@ -42,3 +42,24 @@ def test_one_row_per_artifact_with_saturation_per_layer(tmp_path):
     shares = [int(share.rstrip("%")) for share in grown[4].split(" / ")]
     assert len(shares) == 3 and min(shares) >= 95  # saturated from the first steps on
     assert float(grown[6].replace(",", "")) > 100
+
+
+def test_sign_layers_force_a_static_networks_units_to_plus_minus_one_and_refuse_a_plastic_one(tmp_path):
+    sizes = (28, 8, 4, 8)
+    static = NetworkSpec(layer_sizes=sizes, rule="static", init=WeightInit("stored"))
+    small = np.random.default_rng(0).normal(0.0, 0.01, ParameterLayout.of(static).size)  # graded, never > 0.95
+    path = artifact(tmp_path / "small.npz", static, small)
+    run = [sys.executable, str(SCRIPT), str(path), "--episodes", "1", "--max-steps", "120", "--burn-in", "5"]
+    graded, forced = (subprocess.run(run + extra, capture_output=True, text=True)
+                      for extra in ([], ["--sign-layers", "1", "3"]))
+    assert graded.returncode == 0 and forced.returncode == 0, graded.stderr + forced.stderr
+    assert cells(graded.stdout.splitlines()[2])[4] == "0% / 0% / 0%"
+    row = cells(forced.stdout.splitlines()[2])
+    assert row[0].endswith("small.npz, layers 1 3 as sign units") and row[4] == "100% / 0% / 100%"
+    growing = NetworkSpec(layer_sizes=sizes, rule="ABCD_lr")
+    plastic = artifact(tmp_path / "plastic.npz", growing, np.zeros(ParameterLayout.of(growing).size))
+    refused = subprocess.run([sys.executable, str(SCRIPT), str(plastic), "--sign-layers", "1"], capture_output=True,
+                             text=True)
+    assert refused.returncode == 2 and "needs a static network" in refused.stderr
+    beyond = subprocess.run([*run, "--sign-layers", "4"], capture_output=True, text=True)
+    assert beyond.returncode == 2 and "takes layers 1-3" in beyond.stderr
