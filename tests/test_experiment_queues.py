@@ -140,6 +140,40 @@ def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_s
     assert static.task == robust.task and static.es == robust.es and static.seed == robust.seed  # plasticity only
 
 
+def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpoint(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+    from hebbkit.trainer.train_config import TrainConfig
+
+    calls = run_queue(workspace, "run_winner.sh")  # nothing committed: c's settings from scratch, in stages
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
+        "60000000", "90000000", "120000000", "150000000"]
+    winner = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
+    c_run = TrainConfig.from_json(json.loads((ROOT / "experiments" / "study2" / "r2-c-evolved" / "config.json")
+                                             .read_text()))
+    robust = TrainConfig.from_json(json.loads((ROOT / "models" / "ant-robust" / "checkpoint" / "config.json")
+                                              .read_text()))
+    assert (winner.init_weights, c_run.init_weights) == ("evolved", "evolved")
+    assert winner.task == c_run.task == robust.task and winner.es == c_run.es and winner.seed == c_run.seed == 0
+    assert robust.seed == 0  # the same bodies per generation as ant-robust's own run
+
+    (workspace / "calls.txt").unlink()
+    study = workspace / "experiments" / "study2"
+    study.mkdir()
+    (study / "r2-c-evolved").mkdir()
+    for file in ("config.json", "checkpoint.npz", "log.csv"):
+        (study / "r2-c-evolved" / file).write_text("c")
+    run_queue(workspace, "run_winner.sh")
+    assert (workspace / "runs" / "ant-robust-evolved" / "checkpoint.npz").read_text() == "c"  # c's run continued
+
+    (workspace / "calls.txt").unlink()
+    (workspace / "runs" / "ant-robust-evolved" / "checkpoint.npz").unlink()
+    own = committed(workspace, "ant-robust-evolved/checkpoint")
+    (own / "checkpoint.npz").write_text("own")
+    calls = run_queue(workspace, "run_winner.sh")
+    assert (workspace / "runs" / "ant-robust-evolved" / "checkpoint.npz").read_text() == "own"  # a later session's
+    assert all(call.startswith("train --resume runs/ant-robust-evolved") for call in calls)
+
+
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
     from hebbkit.trainer.cli import COMMANDS, build_parser
 
