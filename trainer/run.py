@@ -14,6 +14,7 @@ evaluators in `workers`.
 
 from __future__ import annotations
 
+import csv
 import signal
 import sys
 import time
@@ -102,14 +103,44 @@ class Run:
         self.best_parameters = checkpoint.best_parameters
         return checkpoint.state
 
-    def export(self, name: str, parameters: np.ndarray, state: ESState, fitness: float | None) -> Path:
-        """`parameters` as the policy artifact RUN_DIR/<name>.npz, with the run's provenance."""
+    def export(self, name: str, parameters: np.ndarray, state: ESState, fitness: float | None,
+               generation: int | None = None) -> Path:
+        """`parameters` as the policy artifact RUN_DIR/<name>.npz, with the run's provenance (`generation`: the
+        generation that produced them, `state`'s by default)."""
+        generation = state.generation if generation is None else generation
         provenance = {"command": self.command, "seed": self.config.seed, "git_commit": self.git_commit,
-                      "generations": state.generation, "fitness": fitness, "config": self.config.config,
+                      "generations": generation, "fitness": fitness, "config": self.config.config,
                       "run_dir": self.directory.name,
                       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         artifact = self.layout.to_artifact(parameters, self.profile, self.control_period, provenance)
         return save_artifact(artifact, self.directory / f"{name}.npz")
+
+    def export_missing(self, state: ESState) -> list[str]:
+        """Write latest.npz and best.npz from the checkpoint where they are missing: a run resumed from a committed
+        checkpoint (config, log and checkpoint only) that had already reached its budget runs no generation that
+        would write them. best.npz records the generation whose centre scored best (from log.csv). Returns the
+        names written."""
+        written = []
+        if state.generation == 0:
+            return written
+        if not (self.directory / "latest.npz").exists():
+            self.export("latest", state.mean, state, None)
+            written.append("latest.npz")
+        if not (self.directory / "best.npz").exists() and self.best_parameters is not None:
+            self.export("best", self.best_parameters, state, self.best_center_fitness, self.best_generation())
+            written.append("best.npz")
+        return written
+
+    def best_generation(self) -> int | None:
+        """The ES updates behind the best centre so far, as best.npz records them: the centre scored on log.csv's
+        row g is the mean after g - 1 updates (None if log.csv holds no such row)."""
+        if not self.log.path.exists():
+            return None
+        with self.log.path.open() as stream:
+            for row in csv.DictReader(stream):
+                if float(row["center_fitness"]) == self.best_center_fitness:
+                    return int(row["generation"]) - 1
+        return None
 
     # ------------------------------------------------------------------ one generation
 
@@ -321,6 +352,9 @@ def train(config: TrainConfig, command: str = "hebbkit train", evaluator: Evalua
         print(interrupted_message(run.directory, state.generation, config.generations, checkpointed),
               file=sys.stderr)
         raise KeyboardInterrupt
+    written = run.export_missing(state)
+    if written:
+        print(f"{' and '.join(written)} written from checkpoint.npz (no generation ran to write them)")
     print(f"done: generation {state.generation}, {env_steps:,} env steps, best centre fitness "
           f"{run.best_center_fitness:.2f}; {run.directory / 'best.npz'}, {run.directory / 'latest.npz'}")
     return run.directory

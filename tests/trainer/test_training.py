@@ -165,6 +165,25 @@ def test_a_run_that_never_checkpointed_resumes_from_its_start_and_one_that_lost_
     assert refused.returncode == 1 and "no checkpoint.npz" in refused.stderr
 
 
+def test_a_finished_run_resumed_from_its_committed_files_writes_the_exports_it_lacks(reference_run, tmp_path):
+    # a new machine holds a finished run's config.json, log.csv and checkpoint.npz only (no exports are committed)
+    committed = tmp_path / "committed"
+    committed.mkdir()
+    for name in ("config.json", "log.csv", "checkpoint.npz"):
+        (committed / name).write_bytes((reference_run / name).read_bytes())
+    result = hebbkit("train", "--resume", str(committed), "--generations", "4", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "latest.npz and best.npz written from checkpoint.npz" in result.stdout
+    for name in ("latest", "best"):
+        written, original = load_artifact(committed / f"{name}.npz"), load_artifact(reference_run / f"{name}.npz")
+        for key in ("generations", "fitness", "seed", "config"):
+            assert written.provenance[key] == original.provenance[key], (name, key)
+        for mine, theirs in zip(written.coefficients, original.coefficients, strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+    again = hebbkit("train", "--resume", str(committed), "--generations", "4", "--no-progress")
+    assert again.returncode == 0 and "written from checkpoint.npz" not in again.stdout  # present: left alone
+
+
 def die_once(job):
     """A chunk function whose first call kills its worker process (a stand-in for an OOM kill or a lost node)."""
     marker = Path(os.environ["HEBBKIT_TEST_MARKER"])
