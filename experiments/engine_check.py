@@ -2,7 +2,7 @@
 on whatever pybullet this interpreter imports and says where the trajectories part.
 
 Paper test T3 (docs/experiments.md, "Why `ant-paper` is below the paper"): the seed code ran pybullet==2.6.6, which
-has no wheel for Python 3.11 and builds from source (about 45 CPU-minutes), in a throwaway venv, never hebbkit's:
+has no wheel for Python 3.11 and builds from source (about 10 minutes on 2 cores), in a throwaway venv, never hebbkit's:
 
     python3.11 -m venv /tmp/pb266 && /tmp/pb266/bin/pip install numpy==1.26.4 setuptools wheel
     /tmp/pb266/bin/pip install --no-build-isolation pybullet==2.6.6
