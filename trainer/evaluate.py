@@ -15,6 +15,18 @@ SUITE_NAMES = ("sim2real", "unseen-bodies")
 not import the envs)."""
 
 
+def robot_file_field():
+    """The `--robot` option of the commands that run an artifact (eval, suite, record)."""
+    return field(default=None, metadata={
+        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
+                "profile names them) need none"})
+
+
+def episode_workers_field():
+    """The `--workers` option of the commands that run episodes on a process pool (eval, suite)."""
+    return field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend on it"})
+
+
 def check_episode_options(episodes: int, workers: int, max_steps: int, burn_in: int) -> None:
     """Refuse counts that would crash a worker or silently report nothing (ConfigError, one line)."""
     if episodes < 1:
@@ -53,12 +65,9 @@ class EvalConfig:
                 "`hebbkit train --carracing-env envpool` trains on; its tracks for a seed differ from Gymnasium's)",
         "choices": ("gymnasium", "envpool")})
     json: bool = field(default=False, metadata={"help": "print the report as JSON"})
-    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
-                                                        "on it"})
+    workers: int = episode_workers_field()
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
-    robot: str | None = field(default=None, metadata={
-        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
-                "profile names them) need none"})
+    robot: str | None = robot_file_field()
 
     def __post_init__(self) -> None:
         check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
@@ -87,12 +96,9 @@ class SuiteConfig:
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
     json: bool = field(default=False, metadata={"help": "print the report as JSON instead of the table"})
-    workers: int = field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend "
-                                                        "on it"})
+    workers: int = episode_workers_field()
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
-    robot: str | None = field(default=None, metadata={
-        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
-                "profile names them) need none"})
+    robot: str | None = robot_file_field()
 
     def __post_init__(self) -> None:
         if self.suite not in SUITE_NAMES:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from hebbkit.runtime.errors import ConfigError
 
+from .evaluate import robot_file_field
+
 
 @dataclass(frozen=True)
 class RecordConfig:
@@ -30,9 +32,7 @@ class RecordConfig:
     every: int = field(default=5, metadata={"help": "keep every N-th frame (the GIF still plays in real time)"})
     width: int = field(default=320, metadata={"help": "GIF width in pixels (frames are scaled; 0: as rendered)"})
     backend: str = field(default="numpy", metadata={"help": "policy backend: numpy, c or onnx"})
-    robot: str | None = field(default=None, metadata={
-        "help": "the robot file (.toml) of an artifact trained on your own robot; built-in robots (the artifact's "
-                "profile names them) need none"})
+    robot: str | None = robot_file_field()
 
 
 def default_output(config: RecordConfig) -> Path:
