@@ -4,6 +4,9 @@
 # runs' curves flattened with it decayed to 0.008-0.023) and a sigma near the one it was trained at:
 #   servo-proprio-worst: the servo model scored by the worse of its 2 randomised episodes (`--episode-aggregate min`),
 #       against its target ">= 70% of its speed under every single perturbation" (gen 206: 62%, actuators x1.3);
+#       since 2026-12-06 the servo's joint limits hold (docs/envs.md, "Joint limits") and gen 206 no longer walks
+#       (8.7 on the standard body): this run is then a retraining; if its curve does not recover in the first few
+#       M env steps, score by the mean first (preset servo-proprio) and by the worst episode after;
 #   ant-robust-warm: ant-robust continued with a step that does not vanish (its last 20 M env steps at lr 0.023 moved
 #       the validation curve little).
 # Each resumes runs/NAME, else the committed models/.../checkpoint-NAME (commit it there at a session's end), else starts.

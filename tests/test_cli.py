@@ -143,6 +143,11 @@ def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
     assert list(report["morphologies"]) == ["standard", both_fronts]
     assert report["morphologies"][both_fronts]["episodes"][0]["steps"] == 30
     assert report["morphologies"]["standard"] != report["morphologies"][both_fronts]
+    standard = report["morphologies"]["standard"]  # legged robots: how far any joint went past its limits
+    assert standard["joint_limit_excess_max"] == max(e["joint_limit_excess"] for e in standard["episodes"]) >= 0
+    assert main(["eval", str(tmp_path / "rule.npz"), "--episodes", "1", "--max-steps", "30", "--burn-in", "5",
+                 "--workers", "1", "--no-progress"]) == 0
+    assert "joint limits: largest excess over every episode" in capsys.readouterr().out
 
 
 def test_eval_names_list_bodies_by_their_short_labels_in_its_table(tmp_path, capsys):

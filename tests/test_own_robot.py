@@ -42,6 +42,9 @@ def test_robot_check_prints_what_it_found(tmp_path):
     report = json.loads(hebbkit("robot", "check", str(robot), "--json").stdout)
     assert report["robot"] == "own_dog" and len(report["joints"]) == 12 and report["stands"]
     assert 0.15 < report["standing_height"] < 0.3 and 3.5 < report["mass_kg"] < 4.5
+    limits_line = next(line for line in result.stdout.splitlines() if line.startswith("limits "))
+    assert f"{report['bang_bang_limit_excess']:.3f} rad past their limits" in limits_line
+    assert 0.0 <= report["bang_bang_limit_excess"] < 0.15 and "note         joints slip" not in result.stdout
 
 
 @pytest.mark.parametrize(("edit", "message"), [

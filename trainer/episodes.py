@@ -85,12 +85,12 @@ def run_task(task: EpisodeTask) -> dict:
         env = CarRacingPoolEnv(task.max_steps)
     try:
         result = run_episode(artifact, protocol, task.morphology, task.seed, policy=policy, record_distance=curve,
-                             env=env)
+                             env=env, track_joint_limits=artifact.network.frontend is None)
     finally:
         if env is not None:
             env.close()
     return {"seed": task.seed, "distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step,
-            "curve": curve}
+            "joint_limit_excess": result.joint_limit_excess, "curve": curve}
 
 
 def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress: bool = True,
@@ -111,12 +111,15 @@ def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress:
 
 
 def summarise(outcomes: list[dict]) -> dict:
-    """Mean and std of the distance, median walk step and the share of episodes that walked."""
+    """Mean and std of the distance, median walk step, the share of episodes that walked and, for legged robots,
+    the largest joint-limit excess (rad) of any episode."""
     distances = np.array([o["distance"] for o in outcomes])
     walked = [o["walk_step"] for o in outcomes if o["walk_step"] is not None]
+    excess = [o["joint_limit_excess"] for o in outcomes if o.get("joint_limit_excess") is not None]
     return {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
             "walk_step_median": float(np.median(walked)) if walked else None,
-            "walked_fraction": len(walked) / len(outcomes)}
+            "walked_fraction": len(walked) / len(outcomes),
+            "joint_limit_excess_max": round(max(excess), 4) if excess else None}
 
 
 def walk_phrase(summary: dict) -> str:

@@ -135,7 +135,9 @@ def evaluate(config: EvalConfig) -> dict:
         episodes = outcomes[position * config.episodes:(position + 1) * config.episodes]
         report["morphologies"][morphology] = {
             "episodes": [{"seed": e["seed"], "distance": round(e["distance"], 4), "steps": e["steps"],
-                          "walk_step": e["walk_step"]} for e in episodes],
+                          "walk_step": e["walk_step"],
+                          **({} if e.get("joint_limit_excess") is None
+                             else {"joint_limit_excess": round(e["joint_limit_excess"], 4)})} for e in episodes],
             **summarise(episodes),
         }
     return report
@@ -170,6 +172,14 @@ def run_eval(config: EvalConfig) -> int:
         else:
             print(f"{names[morphology]:>{width}}: distance {mean:8.2f} +- {std:6.2f}   {walk_phrase(summary)}")
         print(f"{'':>{width}}  per episode: {distances}")
+    excess = [s["joint_limit_excess_max"] for s in report["morphologies"].values()
+              if s.get("joint_limit_excess_max") is not None]
+    if excess:
+        from hebbkit.runtime import load_artifact
+
+        soft = load_artifact(config.artifact).profile.actuation == "torque"
+        print(f"joint limits: largest excess over every episode {max(excess):.4f} rad"
+              + (" (torque-driven joints: PyBullet's limits are soft, as in pybullet_envs' Ant)" if soft else ""))
     return 0
 
 

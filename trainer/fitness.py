@@ -131,13 +131,15 @@ class FitnessProtocol:
 
 @dataclass(frozen=True)
 class EpisodeResult:
-    """One episode: fitness (summed progress), steps run, env steps simulated, first step the robot walked."""
+    """One episode: fitness (summed progress), steps run, env steps simulated, first step the robot walked, and
+    (when tracked) the largest joint-limit excess in rad over every step."""
 
     fitness: float
     steps: int
     walk_step: int | None
     morphology: str
     seed: int
+    joint_limit_excess: float | None = None
 
 
 class EnvCache:
@@ -205,11 +207,13 @@ def cached_env(protocol: FitnessProtocol, morphology: str, cache: EnvCache | Non
 def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology: str, seed: int,
                 policy: Policy | None = None, record_distance: list[float] | None = None,
                 backend: str = "numpy", env: Any = None,
-                on_step: Callable[[int, Any], None] | None = None) -> EpisodeResult:
+                on_step: Callable[[int, Any], None] | None = None,
+                track_joint_limits: bool = False) -> EpisodeResult:
     """One episode of `artifact` under `protocol` from `seed` (env seed and initial-weight seed), stepped by a
     `Policy` on `backend` (or the given `policy`, reset to `seed`), on the cached env of (protocol, morphology) or
     the given `env` (e.g. one that renders). `on_step(step, env)` runs after the reset (step 0) and every step
-    (e.g. `envs.video.GifFrames`)."""
+    (e.g. `envs.video.GifFrames`). `track_joint_limits`: record the largest joint-limit excess (legged robots;
+    evaluation only, training skips the cost)."""
     env = env if env is not None else cached_env(protocol, morphology)
     if policy is None:
         policy = Policy(artifact, backend, seed=seed)
@@ -223,11 +227,14 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
     negative_streak = 0
     walk_step = None
     xs: list[float] = []
+    joint_limit_excess = 0.0 if track_joint_limits else None
     step = 0
     for step in range(1, protocol.max_steps + 1):
         burn_in = step <= protocol.burn_in_steps
         action = zeros if burn_in else policy.step(observation)
         observation, reward, terminated, truncated, info = env.step(action)
+        if joint_limit_excess is not None:
+            joint_limit_excess = max(joint_limit_excess, env.joint_limit_excess())
         if on_step is not None:
             on_step(step, env)
         position = info.get("torso_position")
@@ -246,7 +253,7 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
         negative_streak = negative_streak + 1 if gain < 0 and counts_negative_streak(protocol, step) else 0
         if episode_ends(protocol, step, terminated, truncated, negative_streak):
             break
-    return EpisodeResult(float(fitness), step, walk_step, morphology, seed)
+    return EpisodeResult(float(fitness), step, walk_step, morphology, seed, joint_limit_excess)
 
 
 def early_stop_armed(protocol: FitnessProtocol, step: int) -> bool:

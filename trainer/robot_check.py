@@ -1,5 +1,6 @@
 """`hebbkit robot check NAME|FILE`: load a robot file, simulate it standing, and print what was found (joints,
-limits, mass, standing height), or one line saying what is wrong.
+limits, mass, standing height, how far bang-bang commands push its joints past their limits), or one line saying
+what is wrong.
 
 What is wrong, each a `RobotFileError` (one line, exit code 1): a file that is not a robot file (TOML, keys,
 inverted limits: `hebbkit.runtime.robot_file`), a model that is not there or does not load, a joint the model does
@@ -19,6 +20,27 @@ from hebbkit.runtime.errors import RobotFileError
 ACTIONS = ("check",)
 FLOOR_TOLERANCE = 0.05
 """m: a link this far below the floor has fallen through it."""
+LIMIT_SLIP = 0.15
+"""rad: joints that slip further past their limits under bang-bang commands get a note (docs/envs.md, "Joint
+limits"); the servo quadruped with its 50 solver iterations stays below 0.1, with 5 it reached 1.25."""
+BANG_BANG_STEPS = 500
+
+
+def bang_bang_excess(env, seed: int, steps: int = BANG_BANG_STEPS) -> float:
+    """The largest joint-limit excess (rad) of `steps` control steps of bang-bang commands from a reset to `seed`:
+    every joint at -1 or +1, switched every 3-14 steps, what a network of saturated units sends."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    env.reset(seed=seed)
+    n = env.action_space.shape[0]
+    worst, action = 0.0, np.ones(n, dtype=np.float32)
+    for step in range(steps):
+        if step % int(rng.integers(3, 15)) == 0:
+            action = np.sign(rng.uniform(-1, 1, n)).astype(np.float32)
+        env.step(action)
+        worst = max(worst, env.joint_limit_excess())
+    return worst
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,7 @@ def check_robot(value: str | Path, steps: int = 100) -> dict:
                                  f"link at {min(link_heights, default=height):.3f} m after {steps} steps): check its "
                                  "collision shapes and pose.start_height")
         profile = env.profile
+        slip = bang_bang_excess(env, seed=0)
     finally:
         env.close()
     return {
@@ -123,6 +146,7 @@ def check_robot(value: str | Path, steps: int = 100) -> dict:
         "solver_iterations": spec.solver_iterations, "start_height": round(start, 4),
         "standing_height": round(height, 4), "lowest_torso_height": round(lowest, 4),
         "fall_height": spec.fall_height, "stands": lowest > spec.fall_height,
+        "bang_bang_limit_excess": round(slip, 4),
         "observation": profile.observation, "observation_size": profile.n_observations,
         "offers": list(spec.offers),
     }
@@ -147,6 +171,13 @@ def describe(report: dict) -> list[str]:
               f"{', '.join(report['offers'])}",
               f"standing     torso {report['start_height']:.3f} m at reset, {report['standing_height']:.3f} m after "
               f"standing (lowest {report['lowest_torso_height']:.3f} m; falls below {report['fall_height']:g} m)"]
+    lines.append(f"limits       joints up to {report['bang_bang_limit_excess']:.3f} rad past their limits under "
+                 f"{BANG_BANG_STEPS} steps of bang-bang commands")
+    if report["bang_bang_limit_excess"] > LIMIT_SLIP:
+        lines.append(f"note         joints slip more than {LIMIT_SLIP} rad past their limits: raise "
+                     "control.solver_iterations (docs/envs.md, \"Joint limits\")"
+                     + ("; the built-in Ant keeps pybullet_envs' soft limits, for parity" if report["robot"] == "ant"
+                        else ""))
     if not report["stands"]:
         lines.append("note         with zero actions the torso drops below the fall height (fine for a torque "
                      "robot that needs its policy to stand; check the standing pose of a position robot)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hebbkit.runtime import ANT28, NetworkSpec, new_artifact, save_artifact
-from hebbkit.trainer.episodes import EpisodeTask, protocol_for, run_episodes, run_task
+from hebbkit.trainer.episodes import EpisodeTask, protocol_for, run_episodes, run_task, summarise
 from hebbkit.trainer.fitness import run_episode
 
 
@@ -20,6 +20,8 @@ def test_pool_results_do_not_depend_on_the_worker_count_or_order(tmp_path):
     direct = run_episode(artifact, protocol, "damaged_left_front", 2)
     assert one[-1]["distance"] == direct.fitness and one[-1]["steps"] == direct.steps
     assert [o["seed"] for o in one] == [0, 1, 2, 0, 1, 2]
+    assert all(o["joint_limit_excess"] >= 0.0 for o in one)  # tracked in evaluation, for legged robots
+    assert summarise(one)["joint_limit_excess_max"] == round(max(o["joint_limit_excess"] for o in one), 4)
     assert run_episodes([], workers=2) == []
 
 

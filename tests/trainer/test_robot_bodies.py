@@ -14,6 +14,7 @@ from hebbkit.runtime.robot_file import resolve_robot
 from hebbkit.trainer.envs import QuadrupedEnv
 from hebbkit.trainer.envs.bodies import ANT, SERVO_QUADRUPED
 from hebbkit.trainer.envs.robot_body import body_from_spec, body_of_robot, same_physics
+from hebbkit.trainer.robot_check import bang_bang_excess
 
 
 @pytest.mark.parametrize(("name", "body"), [("ant", ANT), ("servo_quadruped", SERVO_QUADRUPED)])
@@ -121,8 +122,6 @@ def test_an_a1_joint_tracks_a_step_as_its_pd_law_does_without_overshoot(joint):
 
 
 def test_the_a1_keeps_its_joint_limits_and_speed_limit_under_random_actions():
-    spec = resolve_robot("unitree_a1")
-    lower, upper = np.array(spec.joint_limits).T
     env = _a1()
     try:
         env.reset(seed=1)
@@ -130,8 +129,8 @@ def test_the_a1_keeps_its_joint_limits_and_speed_limit_under_random_actions():
         worst_limit = worst_speed = 0.0
         for _ in range(400):
             _, _, terminated, truncated, _ = env.step(rng.uniform(-1, 1, 12).astype(np.float32))
-            q, dq = _joint_states(env)
-            worst_limit = max(worst_limit, float(np.max(np.maximum(lower - q, q - upper))))
+            _, dq = _joint_states(env)
+            worst_limit = max(worst_limit, env.joint_limit_excess())
             worst_speed = max(worst_speed, float(np.abs(dq).max()))
             if terminated or truncated:
                 env.reset()
@@ -203,3 +202,29 @@ def test_the_servo_holds_a_load_below_its_stall_torque_and_yields_above_it():
     stall = SERVO_QUADRUPED.servo.stall_torque
     assert abs(_servo_knee_droop(0.7 * stall)) < 0.05
     assert _servo_knee_droop(1.5 * stall) > 0.3
+
+
+def test_joint_limit_excess_is_how_far_the_joint_furthest_past_a_limit_stands_beyond_it():
+    env = QuadrupedEnv(robot="servo_quadruped", observation="proprio", actuation="position")
+    try:
+        env.reset(seed=0)
+        assert env.joint_limit_excess() == 0.0
+        lower = env._joint_limits[1][0]
+        p.resetJointState(env._robot, env._joint_indices[1], lower - 0.3, physicsClientId=env._client)
+        assert env.joint_limit_excess() == pytest.approx(0.3)
+        p.resetJointState(env._robot, env._joint_indices[3], env._joint_limits[3][1] + 0.5,
+                          physicsClientId=env._client)
+        assert env.joint_limit_excess() == pytest.approx(0.5)
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("robot, observation", [("servo_quadruped", "proprio"),
+                                                ("unitree_a1", "proprio_contacts_action")])
+def test_bang_bang_actions_keep_the_position_robots_near_their_joint_limits(robot, observation):
+    env = QuadrupedEnv(robot=robot, observation=observation, actuation="position")
+    try:
+        worst = max(bang_bang_excess(env, seed, steps=1000) for seed in range(3))
+    finally:
+        env.close()
+    assert worst < 0.2  # rad; the servo at 5 solver iterations: 0.7-1.25 (docs/envs.md, "Joint limits")

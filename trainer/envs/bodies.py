@@ -246,6 +246,12 @@ def servo_quadruped_urdf(parameters: ServoQuadrupedParameters, morphology: Morph
     return "\n".join(parts)
 
 
+SERVO_SOLVER_ITERATIONS = 50
+"""The servo quadruped's constraint-solver iterations. With the Ant's 5, bang-bang commands (a saturated Hebbian
+network's) slam its light legs (12-18 g against a 170 g body) into the ground and the solver gives way: the knees
+went 0.7-1.25 rad past their limits, and `servo-proprio` walked on them (docs/envs.md, "Joint limits")."""
+
+
 def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedParameters()) -> Body:
     """The reference servo quadruped as a `Body` (the URDF is generated per morphology)."""
 
@@ -264,6 +270,7 @@ def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedPa
         alive_height=0.5 * parameters.standing_height,
         control_period=parameters.control_period,
         physics_substeps=4,
+        solver_iterations=SERVO_SOLVER_ITERATIONS,
         torque_per_action=parameters.stall_torque,
         servo=Servo(stall_torque=parameters.stall_torque, max_speed=parameters.no_load_speed),
         start_height=parameters.standing_height + 0.005,

@@ -430,6 +430,14 @@ class QuadrupedEnv(gym.Env):
         rotation = np.array(p.getMatrixFromQuaternion(orientation, physicsClientId=self._client)).reshape(3, 3)
         return rotation.T @ np.asarray(angular)
 
+    def joint_limit_excess(self) -> float:
+        """How far (rad) the joint furthest past its limit stands beyond it now; 0 when every joint is inside its
+        limits. PyBullet holds limits with its constraint solver, so a joint driven hard against one can slip past
+        it (docs/envs.md, "Joint limits"); `hebbkit eval` reports the largest excess of every episode."""
+        states = p.getJointStates(self._robot, self._joint_indices, physicsClientId=self._client)
+        positions = np.array([state[0] for state in states])
+        return max(0.0, float((np.abs(positions - self._joint_mid) - self._joint_half_span).max()))
+
     @property
     def last_measurements(self) -> dict[str, np.ndarray]:
         """The raw measurements behind the last observation (profile keys, SI units): what a ROS sim node publishes.
