@@ -120,7 +120,7 @@ class Run:
         checkpoint (config, log and checkpoint only) that had already reached its budget runs no generation that
         would write them. best.npz records the generation whose centre scored best (from log.csv). Returns the
         names written."""
-        written = []
+        written: list[str] = []
         if state.generation == 0:
             return written
         if not (self.directory / "latest.npz").exists():
