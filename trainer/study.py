@@ -156,17 +156,26 @@ class StudyConfig:
     budget: int = field(default=0, metadata={
         "help": "env-step budget of the table (0: the smallest total among the runs); given, the plot also ends there"})
     output: Path | None = field(default=None, metadata={"help": "PNG of the overlaid curves (default: no plot)"})
+    last: int = field(default=1, metadata={
+        "help": "validation cells: mean over the last N snapshots within the budget (1: the last one; 3 damps the "
+                "scatter of 5-episode snapshots, as round 2's comparisons do)"})
+
+    def __post_init__(self) -> None:
+        if self.last < 1:
+            raise ConfigError(f"--last must be >= 1, got {self.last}")
 
 
-def value_at_budget(steps: list[int], values: list[float], budget: int) -> float | None:
-    """The last value logged at or before `budget` env steps (None if the run started later)."""
+def value_at_budget(steps: list[int], values: list[float], budget: int, last: int = 1) -> float | None:
+    """The mean of the last `last` values logged at or before `budget` env steps (fewer if fewer were logged; None
+    if the run started later)."""
     index = int(np.searchsorted(np.asarray(steps), budget, side="right")) - 1
-    return None if index < 0 else values[index]
+    return None if index < 0 else float(np.mean(values[max(0, index - last + 1):index + 1]))
 
 
-def study_rows(run_dirs: tuple[Path, ...], budget: int) -> tuple[int, list[dict]]:
+def study_rows(run_dirs: tuple[Path, ...], budget: int, last: int = 1) -> tuple[int, list[dict]]:
     """The budget used and one summary row per run: population-mean fitness (mean over the last 5 logged
-    generations at or before the budget) and each validation body's distance at the last snapshot within it."""
+    generations at or before the budget) and each validation body's distance, averaged over the last `last`
+    snapshots within it."""
     from .evaluate import read_log, run_name, spent_env_steps
 
     logs = {run_dir: read_log(run_dir) for run_dir in run_dirs}
@@ -181,7 +190,7 @@ def study_rows(run_dirs: tuple[Path, ...], budget: int) -> tuple[int, list[dict]
         row: dict = {"run": run_name(run_dir), "env_steps": int(totals[run_dir]), "generations_in_budget": generations,
                      "fitness_mean": float(np.mean(within[-5:])) if within else None, "validation": {}}
         for body, points in validation_series(run_dir).items():
-            row["validation"][body] = value_at_budget([s for s, _ in points], [v for _, v in points], budget)
+            row["validation"][body] = value_at_budget([s for s, _ in points], [v for _, v in points], budget, last)
         rows.append(row)
     return budget, rows
 
@@ -199,8 +208,10 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
     from .envs.body_sets import body_label
 
     bodies = list(dict.fromkeys(body for row in rows for body in row["validation"]))
+    others = [body for body in bodies if body != "standard"]
+    mean_column = len(others) > 1  # the held-out bodies' mean, the figure round 2 ranks arms by
     header = ["run", "env steps (total)", f"generations in {budget / 1e6:.1f} M", "pop. mean fitness",
-              *(body_label(body) for body in bodies)]
+              *(body_label(body) for body in bodies), *(["mean of the non-standard bodies"] if mean_column else [])]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
 
     def number(value) -> str:
@@ -209,6 +220,9 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
     for row in rows:
         cells = [row["run"], f"{row['env_steps'] / 1e6:.1f} M", str(row["generations_in_budget"]),
                  number(row["fitness_mean"]), *(number(row["validation"].get(body)) for body in bodies)]
+        if mean_column:
+            values = [row["validation"].get(body) for body in others]
+            cells.append(number(None if None in values else float(np.mean(values))))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -278,7 +292,9 @@ def run_study(config: StudyConfig) -> int:
         from hebbkit.runtime.outputs import check_output_file
 
         check_output_file(config.output, "--output")  # before any run is read
-    budget, rows = study_rows(config.run_dirs, config.budget)
+    budget, rows = study_rows(config.run_dirs, config.budget, config.last)
+    if config.last > 1:
+        print(f"validation cells: mean over each run's last {config.last} snapshots within the budget\n")
     print(markdown_table(budget, rows))
     if config.output is not None:
         print(f"plot: {plot_study(config.run_dirs, config.output, config.budget)}")

@@ -135,6 +135,10 @@ def test_study_table_and_plot(snapshot_run, tmp_path):
     assert table.splitlines()[0].startswith("| run | env steps (total) |")
     result = hebbkit("study", str(snapshot_run), "--output", str(tmp_path / "study.png"))
     assert result.returncode == 0, result.stderr
+    averaged = hebbkit("study", str(snapshot_run), "--last", "3")
+    assert averaged.returncode == 0 and "mean over each run's last 3 snapshots" in averaged.stdout
+    refused = hebbkit("study", str(snapshot_run), "--last", "0")
+    assert refused.returncode != 0 and "--last must be >= 1" in refused.stderr
     assert (tmp_path / "study.png").stat().st_size > 10_000
     # a budget cuts both panels there; a run without validation.csv leaves the right panel saying so
     from hebbkit.trainer.study import plot_study
@@ -151,10 +155,24 @@ def test_study_table_names_list_bodies_by_their_labels():
     rows = [{"run": "r", "env_steps": 2e6, "generations_in_budget": 3, "fitness_mean": 5.0,
              "validation": {"standard": 10.0, spec: 4.0, "front_left:upper:0.9": None}}]
     header = markdown_table(2_000_000, rows).splitlines()[0]
-    assert header.endswith("| standard | left_lowers_x0.1 | front_left:upper:0.9 |")
+    assert header.endswith("| standard | left_lowers_x0.1 | front_left:upper:0.9 | mean of the non-standard bodies |")
+
+
+def test_study_table_means_the_non_standard_bodies_when_every_one_is_scored():
+    rows = [{"run": "a", "env_steps": 2e6, "generations_in_budget": 3, "fitness_mean": 5.0,
+             "validation": {"standard": 10.0, "uppers_x1.5": 4.0, "motors_x0.4": 7.0}},
+            {"run": "b", "env_steps": 2e6, "generations_in_budget": 3, "fitness_mean": 5.0,
+             "validation": {"standard": 10.0, "uppers_x1.5": 4.0, "motors_x0.4": None}}]
+    first, second = markdown_table(2_000_000, rows).splitlines()[2:]
+    assert first.endswith("| 10 | 4 | 7 | 6 |") and second.endswith("| 10 | 4 | - | - |")
+    one_body = [{**rows[0], "validation": {"standard": 10.0, "uppers_x1.5": 4.0}}]
+    assert "mean of the non-standard" not in markdown_table(2_000_000, one_body)
 
 
 def test_value_at_budget_takes_the_last_point_within_it():
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 25) == 2.0
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 5) is None
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 30) == 3.0
+    assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 30, last=2) == 2.5  # --last: the mean of the last N
+    assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 25, last=3) == 1.5  # fewer if fewer lie within
+
