@@ -177,9 +177,10 @@ def run_eval(config: EvalConfig) -> int:
     if excess:
         from hebbkit.runtime import load_artifact
 
-        soft = load_artifact(config.artifact).profile.actuation == "torque"
+        ant = load_artifact(config.artifact).profile.robot == "ant"
         print(f"joint limits: largest excess over every episode {max(excess):.4f} rad"
-              + (" (torque-driven joints: PyBullet's limits are soft, as in pybullet_envs' Ant)" if soft else ""))
+              + (" (the Ant: PyBullet does not hold ant.xml's ranges, as in pybullet_envs; its ankles start outside "
+                 "theirs)" if ant else ""))
     return 0
 
 
