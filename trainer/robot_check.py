@@ -176,8 +176,8 @@ def describe(report: dict) -> list[str]:
     if report["bang_bang_limit_excess"] > LIMIT_SLIP:
         lines.append(f"note         joints slip more than {LIMIT_SLIP} rad past their limits: raise "
                      "control.solver_iterations (docs/envs.md, \"Joint limits\")"
-                     + ("; the built-in Ant keeps pybullet_envs' soft limits, for parity" if report["robot"] == "ant"
-                        else ""))
+                     + ("; the built-in Ant's ant.xml ranges are not held by PyBullet at all, as in pybullet_envs "
+                        "(docs/envs.md)" if report["robot"] == "ant" else ""))
     if not report["stands"]:
         lines.append("note         with zero actions the torso drops below the fall height (fine for a torque "
                      "robot that needs its policy to stand; check the standing pose of a position robot)")
