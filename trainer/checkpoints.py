@@ -243,6 +243,16 @@ class TrainingLog:
         if len(rows) > generations + 1:
             atomic_write_bytes(self.path, ("\n".join(rows[: generations + 1]) + "\n").encode())
 
+    def generation_scoring(self, center_fitness: float) -> int | None:
+        """The first logged generation whose centre scored `center_fitness` (None without log.csv or such a row)."""
+        if not self.path.exists():
+            return None
+        with self.path.open() as stream:
+            for row in csv.DictReader(stream):
+                if float(row["center_fitness"]) == center_fitness:
+                    return int(row["generation"])
+        return None
+
     def checked_env_steps(self, checkpoint: Checkpoint) -> int:
         """The env steps the run has spent, once log.csv is checked against `checkpoint`: a valid row for each of
         its generations (rows past it are a killed run's, cut on resume), adding up to its recorded env steps.

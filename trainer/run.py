@@ -14,7 +14,6 @@ evaluators in `workers`.
 
 from __future__ import annotations
 
-import csv
 import signal
 import sys
 import time
@@ -127,20 +126,11 @@ class Run:
             self.export("latest", state.mean, state, None)
             written.append("latest.npz")
         if not (self.directory / "best.npz").exists() and self.best_parameters is not None:
-            self.export("best", self.best_parameters, state, self.best_center_fitness, self.best_generation())
+            scored = self.log.generation_scoring(self.best_center_fitness)  # its centre: the mean after g - 1 updates
+            self.export("best", self.best_parameters, state, self.best_center_fitness,
+                        None if scored is None else scored - 1)
             written.append("best.npz")
         return written
-
-    def best_generation(self) -> int | None:
-        """The ES updates behind the best centre so far, as best.npz records them: the centre scored on log.csv's
-        row g is the mean after g - 1 updates (None if log.csv holds no such row)."""
-        if not self.log.path.exists():
-            return None
-        with self.log.path.open() as stream:
-            for row in csv.DictReader(stream):
-                if float(row["center_fitness"]) == self.best_center_fitness:
-                    return int(row["generation"]) - 1
-        return None
 
     # ------------------------------------------------------------------ one generation
 
