@@ -196,6 +196,19 @@ def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_p
                                                                                 True)
 
 
+def test_the_servo_retraining_learns_to_walk_by_the_mean_then_hardens_on_the_worst_episode(workspace):
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+
+    calls = run_queue(workspace, "run_followups.sh")
+    assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
+        "runs/servo-proprio-limits", "runs/servo-proprio-worst"]
+    limits, worst = (COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls)
+    assert str(limits.init_from) == "models/servo-proprio/model.npz"
+    assert str(worst.init_from) == "runs/servo-proprio-limits/latest.npz"  # stage 2 goes on from stage 1's mean
+    assert (limits.task.episode_aggregate, worst.task.episode_aggregate) == ("mean", "min")
+    assert limits.task.robot == worst.task.robot == "servo_quadruped" and limits.seed != worst.seed
+
+
 def ship(workspace: Path, script: str, *arguments: str) -> subprocess.CompletedProcess:
     for name in ("ship_lib.sh", script):
         (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())
