@@ -20,11 +20,12 @@ import pytest
 rclpy = pytest.importorskip("rclpy", reason="the `ros` extra is not installed")  # installed in CI: never skipped there
 
 from hebb_runtime.controller_node import PARAMETERS, start_note  # noqa: E402
-from hebb_runtime.launcher import DEFAULT_PARAMS, node_process, stop  # noqa: E402
+from hebb_runtime.launcher import DEFAULT_PARAMS, node_process  # noqa: E402
 from hebb_runtime.parameter_rules import controller_change_refusal  # noqa: E402
 
 from hebbkit.runtime.safety import ControllerState  # noqa: E402
 from tests.ros.domain import isolated_ros_domain  # noqa: E402
+from tests.ros.processes import finished  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -100,16 +101,6 @@ def test_the_log_does_not_say_policy_on_while_a_stop_is_latched(untrained):
         assert node.core.state == ControllerState.ESTOP
     finally:
         node.destroy_node()
-
-
-def finished(process, timeout: float = 60.0) -> tuple[int | None, str]:
-    """(exit code, output) of a node process expected to end by itself (None: it kept running and was stopped)."""
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        return process.returncode, output
-    except Exception:
-        (output,) = stop([process])
-        return None, output
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [

@@ -50,6 +50,7 @@ from hebbkit.runtime.loop_stats import LOOP_SAMPLES_KEPT  # noqa: E402
 from hebbkit.runtime.profile import ANT_JOINTS, ROBOTS, SERVO_JOINTS, robot_profile  # noqa: E402
 from hebbkit.runtime.safety import ControllerCore, SafetyConfig  # noqa: E402
 from tests.ros.domain import isolated_ros_domain  # noqa: E402
+from tests.ros.processes import finished  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WALKING_MODEL = ROOT / "models" / "ant-paper" / "model.npz"
@@ -378,16 +379,6 @@ def test_serial_bridge_publishes_the_firmwares_state_and_forwards_commands():
 SERVO_ROBOT = {"robot": "servo_quadruped", "joint_names": "[" + ",".join(f"'{name}'" for name in SERVO_JOINTS) + "]",
                "actuation": "position",
                "measurements": "[joint_position,joint_velocity,roll_pitch_yaw,angular_velocity]"}
-
-
-def finished(process, timeout: float = 60.0) -> tuple[int | None, str]:
-    """(exit code, output) of a node process expected to end by itself (None: it kept running and was stopped)."""
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        return process.returncode, output
-    except Exception:
-        (output,) = stop([process])
-        return None, output
 
 
 def test_controller_refuses_the_ant_torque_model_for_the_servo_robot_in_one_line(untrained):
