@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Not run: on seed 1 c led its control on the standard body (672 vs 601) but not on validation2 (257 vs 295), so
+# round 2 has no winner and ant-robust stays (docs/experiments.md, "Second seeds"). Kept for the record.
 # Round 2's winner (issue 27, section 3), run only if c (evolved initial weights) leads its control again on seed 1
 # (experiments/run_study2_seeds.sh: r2-c-evolved-s1 against r2-control-s1, means over their last three snapshots on
 # the standard body and on validation2). Otherwise no arm beat the control and ant-robust, already trained to 150 M
