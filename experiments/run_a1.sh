@@ -7,9 +7,10 @@
 # and the sim-to-real perturbations drawn per episode (--domain-randomization).
 #   a1-hebbian: ABCD_lr rules, random initial weights every episode; 150 M env steps (ant-robust's budget)
 #   a1-static:  a static network, fan-in-uniform initial weights (the paper's baseline); 60 M (ant-static's budget)
-# An A1 control step costs ~1.3x the Ant's (benchmarks/env_step.py): ~6-9 h and ~2.5-3.7 h at the Ant runs' 5,900-8,600
-# env steps/s (the medians in r2-c-evolved-s1's and ant-robust's log.csv, on two machines). Each resumes where it stopped: runs/NAME if it holds a checkpoint, else the committed
-# models/NAME/checkpoint; a run that reached its env-step budget stops at once. Start it in the background:
+# An A1 control step costs ~1.3x the Ant's (benchmarks/env_step.py): ~6-9 h and ~2.5-3.7 h at the Ant runs'
+# 5,900-8,600 env steps/s (the medians in r2-c-evolved-s1's and ant-robust's log.csv, on two machines). Each resumes
+# where it stopped: runs/NAME if it holds a checkpoint, else the committed models/NAME/checkpoint; a run that reached
+# its env-step budget stops at once. Start it in the background:
 #   nohup experiments/run_a1.sh > runs/a1.log 2>&1 &
 # At the end of a session, copy each run's config.json, log.csv, validation.csv, checkpoint.npz and best.npz to
 # models/NAME/checkpoint and commit them once. Ship the static baseline first, then the Hebbian model against it:

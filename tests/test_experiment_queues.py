@@ -43,6 +43,13 @@ def run_queue(workspace: Path, script: str) -> list[str]:
     return (workspace / "calls.txt").read_text().splitlines()
 
 
+def train_config(call: str):
+    """The TrainConfig that `hebbkit` would build from one recorded call (`train ...`)."""
+    from hebbkit.trainer.cli import COMMANDS, build_parser
+
+    return COMMANDS["train"].parse(build_parser().parse_args(call.split()))
+
+
 def committed(workspace: Path, name: str = "committed") -> Path:
     source = workspace / "models" / name
     source.mkdir(parents=True)
@@ -111,12 +118,10 @@ def test_round_two_queue_starts_its_warm_started_arms_and_leaves_validation_to_i
 
 
 def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_weights(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
-
     calls = run_queue(workspace, "run_study2_seeds.sh")
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
         "runs/r2-f-evolved-warm", "runs/r2-c-evolved-s1", "runs/r2-control-s1"]
-    configs = [COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls]
+    configs = [train_config(call) for call in calls]
     warm, evolved, control = configs
     assert (evolved.seed, control.seed) == (1, 1)  # seed 0 of both exists: r2-c-evolved, ant-robust's own run
     assert (evolved.init_weights, control.init_weights, warm.init_weights) == ("evolved", "random", "evolved")
@@ -126,14 +131,13 @@ def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_w
 
 
 def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_stages(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_baseline.sh")
     # the fake trains nothing, so every stage starts anew here; for real the later stages resume the first
     assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
         "60000000", "90000000", "120000000", "150000000"]
-    static = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
+    static = train_config(calls[0])
     stored = ROOT / "models" / "ant-robust" / "checkpoint" / "config.json"
     robust = TrainConfig.from_json(json.loads(stored.read_text()))
     assert (static.rule, static.static_init) == ("static", "fan-in-uniform")
@@ -141,13 +145,12 @@ def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_s
 
 
 def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpoint(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_winner.sh")  # nothing committed: c's settings from scratch, in stages
     assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
         "60000000", "90000000", "120000000", "150000000"]
-    winner = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
+    winner = train_config(calls[0])
     c_run = TrainConfig.from_json(json.loads((ROOT / "experiments" / "study2" / "r2-c-evolved" / "config.json")
                                              .read_text()))
     robust = TrainConfig.from_json(json.loads((ROOT / "models" / "ant-robust" / "checkpoint" / "config.json")
@@ -175,17 +178,14 @@ def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpo
 
 
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
-
     committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
     calls = run_queue(workspace, "run_a1.sh")
     assert calls == [
         "train --config a1-robust --seed 0 --env-steps-budget 150000000 --generations 100000 --run-dir runs/a1-hebbian "
         "--no-progress",
         "train --resume runs/a1-static --env-steps-budget 60000000 --generations 100000 --workers 0 --no-progress"]
-    hebbian = COMMANDS["train"].parse(build_parser().parse_args(calls[0].split()))
-    static = COMMANDS["train"].parse(build_parser().parse_args(
-        ["train", "--config", "a1-static", "--seed", "0", "--env-steps-budget", "60000000"]))
+    hebbian = train_config(calls[0])
+    static = train_config("train --config a1-static --seed 0 --env-steps-budget 60000000")
     assert (hebbian.rule, hebbian.init_weights, static.rule, static.static_init) == (
         "ABCD_lr", "random", "static", "fan-in-uniform")
     assert (hebbian.env_steps_budget, str(hebbian.run_dir)) == (150_000_000, "runs/a1-hebbian")
@@ -197,12 +197,10 @@ def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_p
 
 
 def test_the_servo_retraining_learns_to_walk_by_the_mean_then_hardens_on_the_worst_episode(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
-
     calls = run_queue(workspace, "run_followups.sh")
     assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
         "runs/servo-proprio-limits", "runs/servo-proprio-worst"]
-    limits, worst = (COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls)
+    limits, worst = (train_config(call) for call in calls)
     assert str(limits.init_from) == "models/servo-proprio/model.npz"
     assert str(worst.init_from) == "runs/servo-proprio-limits/latest.npz"  # stage 2 goes on from stage 1's mean
     assert (limits.task.episode_aggregate, worst.task.episode_aggregate) == ("mean", "min")
@@ -342,14 +340,13 @@ JSON
 
 
 def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
-    from hebbkit.trainer.cli import COMMANDS, build_parser
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_paper_tests.sh")
     names = [call.split("--run-dir runs/")[1].split()[0] for call in calls if call.startswith("train")]
     assert names == ["p4-t1-step", "p4-t2-first-release", "p4-t4-early-stop"]
     assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["30000000", "40000000", "20000000"]
-    step, release, clock = (COMMANDS["train"].parse(build_parser().parse_args(call.split())) for call in calls)
+    step, release, clock = (train_config(call) for call in calls)
     stored = ROOT / "models" / "ant-paper" / "checkpoint" / "config.json"
     paper = TrainConfig.from_json(json.loads(stored.read_text()))
     assert str(step.init_from) == "models/ant-paper/model.npz"
