@@ -4,6 +4,7 @@ nothing trains."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -130,18 +131,27 @@ def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_w
     assert all(config.env_steps_budget == 40_000_000 for config in configs)
 
 
-def test_the_baseline_queue_trains_ant_robusts_protocol_with_static_weights_in_stages(workspace):
+def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_to_an_equal_budget(workspace):
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_baseline.sh")
     # the fake trains nothing, so every stage starts anew here; for real the later stages resume the first
-    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
-        "60000000", "90000000", "120000000", "150000000"]
+    budgets = [int(call.split("--env-steps-budget ")[1].split()[0]) for call in calls]
+    assert budgets == [30_000_000, 60_000_000, 90_000_000]
     static = train_config(calls[0])
-    stored = ROOT / "models" / "ant-robust" / "checkpoint" / "config.json"
-    robust = TrainConfig.from_json(json.loads(stored.read_text()))
-    assert (static.rule, static.static_init) == ("static", "fan-in-uniform")
-    assert static.task == robust.task and static.es == robust.es and static.seed == robust.seed  # plasticity only
+    read = lambda path: TrainConfig.from_json(json.loads((ROOT / path).read_text()))  # noqa: E731
+    robust = read("models/ant-robust/checkpoint/config.json")
+    ant_static = read("models/ant-static/checkpoint/config.json")
+    assert static.rule == "static" and str(static.init_from) == "models/ant-static/model.npz"
+    # ant-robust's bodies and seed, ant-static's ES state at its last generation: only the bodies change
+    assert static.task == robust.task and static.seed == robust.seed == 0
+    last = (ROOT / "models/ant-static/checkpoint/log.csv").read_text().splitlines()[-1].split(",")
+    sigma, learning_rate = float(last[6]), float(last[7])
+    assert static.es == replace(ant_static.es, sigma=round(sigma, 4), learning_rate=round(learning_rate, 4))
+    # with ant-static's own 60 M env steps, ant-robust's total budget (150 M) to within one generation
+    spent = {name: sum(int(row["env_steps"]) for row in csv.DictReader(
+        (ROOT / f"models/{name}/checkpoint/log.csv").open())) for name in ("ant-robust", "ant-static")}
+    assert abs(spent["ant-static"] + budgets[-1] - spent["ant-robust"]) < 400_000
 
 
 def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpoint(workspace):
