@@ -176,6 +176,26 @@ def test_suite_is_its_own_command_and_writes_its_table(tmp_path, capsys):
     assert list(report["results"]) == ["rule"] and report["max_steps"] == 30
 
 
+def test_suite_columns_put_the_hebbian_model_first_whichever_is_the_baseline(tmp_path, capsys):
+    from hebbkit.trainer.evaluate import suite_columns
+
+    for folder, rule in (("ant-robust", "ABCD_lr"), ("ant-paper", "ABCD_lr"), ("ant-static-robust", "static")):
+        (tmp_path / folder).mkdir()
+        assert main(["new", str(tmp_path / folder / "model.npz"), "--rule", rule, "--hidden", "4"]) == 0
+    hebbian, paper, static = (tmp_path / name / "model.npz" for name in ("ant-robust", "ant-paper",
+                                                                            "ant-static-robust"))
+    # a static model shipped with the Hebbian one as its baseline still fills the 'static' column
+    assert suite_columns(static, hebbian) == suite_columns(hebbian, static) == {"hebbian": hebbian, "static": static}
+    assert suite_columns(hebbian, paper) == {"ant-robust": hebbian, "ant-paper": paper}
+    assert suite_columns(hebbian, hebbian) == {"artifact": hebbian, "baseline": hebbian}
+    assert suite_columns(static, None) == {"model": static}
+    assert main(["suite", str(static), "--baseline", str(hebbian), "--suite", "unseen-bodies", "--episodes", "1",
+                 "--max-steps", "12", "--burn-in", "5", "--workers", "1", "--no-progress", "--output",
+                 str(tmp_path / "out")]) == 0
+    report = json.loads((tmp_path / "out" / "suite.json").read_text())
+    assert report["artifacts"] == {"hebbian": str(hebbian), "static": str(static)}
+
+
 @pytest.mark.parametrize("arguments, message, code", [
     (["suite", "{tmp}/rule.npz", "--suite", "moon"], "invalid choice: 'moon'", 2),
     (["suite", "{tmp}/rule.npz", "--episodes", "0"], "hebbkit suite: error: --episodes must be >= 1, got 0", 1),

@@ -88,7 +88,8 @@ class SuiteConfig:
     suite: str = field(default="sim2real", metadata={"help": "the suite of conditions", "choices": SUITE_NAMES})
     baseline: Path | None = field(default=None, metadata={
         "help": "also run this artifact (e.g. the static-weight baseline); the columns are then 'hebbian' and "
-                "'static'"})
+                "'static' (the Hebbian one first, whichever of the two is ARTIFACT), or for two of a kind their "
+                "folder names"})
     output: Path | None = field(default=None, metadata={
         "help": "folder for suite.md, suite.json and the plots (default runs/suite-<artifact name>)"})
     episodes: int = field(default=10, metadata={"help": "episodes per condition"})
@@ -184,17 +185,34 @@ def run_eval(config: EvalConfig) -> int:
     return 0
 
 
+def suite_columns(artifact: Path, baseline: Path | None, load=None) -> dict[str, Path]:
+    """The suite's columns, label -> artifact: ARTIFACT alone under its file stem; with a baseline, a Hebbian and a
+    static artifact as 'hebbian' and 'static' (the Hebbian first, whichever was given as ARTIFACT), two of a kind
+    under their folder names (e.g. 'ant-robust', 'ant-paper'), else 'artifact' and 'baseline'."""
+    if load is None:
+        from hebbkit.runtime import load_artifact as load
+    kinds = {path: "static" if load(path).network.rule == "static" else "hebbian"
+             for path in (artifact, *([baseline] if baseline is not None else []))}
+    if baseline is None:
+        return {artifact.stem: artifact}
+    if kinds[artifact] != kinds[baseline]:
+        hebbian, static = (artifact, baseline) if kinds[artifact] == "hebbian" else (baseline, artifact)
+        return {"hebbian": hebbian, "static": static}
+    names = (artifact.resolve().parent.name, baseline.resolve().parent.name)
+    if names[0] == names[1]:
+        names = (artifact.stem, baseline.stem)
+    if names[0] == names[1]:
+        names = ("artifact", "baseline")
+    return dict(zip(names, (artifact, baseline), strict=True))
+
+
 def run_suite_command(config: SuiteConfig) -> int:
     """`hebbkit suite`: every artifact on every condition of the suite; prints the table (or JSON)."""
     from hebbkit.runtime import load_artifact
 
     from .suite import SUITE_TARGETS, SUITE_TITLES, SUITES, run_suite, write_outputs
 
-    artifacts = {"hebbian" if config.baseline is not None else config.artifact.stem: config.artifact}
-    if config.baseline is not None:
-        artifacts["static"] = config.baseline
-    for path in artifacts.values():
-        load_artifact(path)  # fail now, not after an hour of episodes
+    artifacts = suite_columns(config.artifact, config.baseline, load_artifact)  # loads both: fails now, not later
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
                        config.burn_in, workers=config.workers or None, progress=config.progress,
                        title=SUITE_TITLES[config.suite], target=SUITE_TARGETS[config.suite], robot=config.robot or "")
