@@ -1,0 +1,165 @@
+"""The Hebbian-vs-static table of issue 27's targets, from the files a shipped model's card is built on.
+
+    .venv/bin/python experiments/like_for_like.py models/ant-robust models/ant-static-robust
+
+Reads HEBBIAN/eval_100_episodes.json and STATIC/eval_100_episodes.json (`hebbkit eval --json`, standard body) and the
+two suites that ran both models side by side (`hebbkit suite --suite unseen-bodies` and `--suite sim2real` with one
+as the other's `--baseline`; looked up in STATIC/unseen-bodies and STATIC/suite, then in HEBBIAN's, or given with
+--unseen and --sim2real). Prints one Markdown table: each target, both models' figures, whether it is met and, where
+it is not, by how much. A suite that did not run these two models is refused by name, so a stale table cannot pass
+for a fresh one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+STANDARD_TARGET = 1100.0
+KEPT_TARGET = 0.6
+WALK_STEP_TARGET = 100
+
+
+class TableError(Exception):
+    """A missing or mismatched input file; the message names it."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: what is measured, the two figures, whether the target is met and by how much not."""
+
+    measure: str
+    hebbian: str
+    static: str
+    target: str
+    met: bool
+    miss: str = ""
+
+    def cells(self) -> str:
+        verdict = "yes" if self.met else f"no{': ' + self.miss if self.miss else ''}"
+        return f"| {self.measure} | {self.hebbian} | {self.static} | {self.target} | {verdict} |"
+
+
+def read_json(path: Path) -> dict:
+    """A JSON report, or TableError naming the file."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing (ship the model first: experiments/ship_model.sh)") from None
+    except json.JSONDecodeError as error:
+        raise TableError(f"{path}: not JSON ({error.msg})") from None
+
+
+def standard_episodes(model: Path) -> list[dict]:
+    """The standard body's episodes of MODEL's 100-episode evaluation."""
+    path = model / "eval_100_episodes.json"
+    report = read_json(path)
+    try:
+        return report["morphologies"]["standard"]["episodes"]
+    except (KeyError, TypeError):
+        raise TableError(f"{path}: no standard-body episodes (not a `hebbkit eval --json` report)") from None
+
+
+def find_suite(name: str, hebbian: Path, static: Path, given: Path | None) -> tuple[Path, dict]:
+    """The suite report that ran both models: GIVEN, else the first of STATIC/NAME/suite.json and
+    HEBBIAN/NAME/suite.json whose columns are these two models."""
+    wanted = {"hebbian": str(hebbian / "model.npz"), "static": str(static / "model.npz")}
+    candidates = [given] if given is not None else [static / name / "suite.json", hebbian / name / "suite.json"]
+    found = []
+    for path in candidates:
+        if given is None and not path.exists():
+            continue
+        report = read_json(path)
+        ran = {label: str(Path(artifact)) for label, artifact in report.get("artifacts", {}).items()}
+        if {label: ran.get(label) for label in wanted} == wanted:
+            return path, report
+        found.append(f"{path} ran {ran or 'nothing'}")
+    raise TableError(f"no {name} suite ran {wanted} ({'; '.join(found) or 'none found'}): run `hebbkit suite "
+                     f"{wanted['hebbian']} --baseline {wanted['static']} ...`")
+
+
+def distance(episodes: list[dict]) -> str:
+    values = np.array([episode["distance"] for episode in episodes], dtype=float)
+    return f"{values.mean():,.1f} +- {values.std():,.1f}"
+
+
+def walk_step_median(episodes: list[dict]) -> float:
+    steps = [episode["walk_step"] for episode in episodes if episode.get("walk_step") is not None]
+    return float(np.median(steps)) if steps else float("nan")
+
+
+def conditions_apart_from_standard(report: dict) -> list[dict]:
+    return [condition for condition in report["conditions"] if condition["name"] != "standard"]
+
+
+def mean_distance(report: dict, label: str, names: list[str]) -> float:
+    return float(np.mean([report["results"][label][name]["distance_mean"] for name in names]))
+
+
+def lead_row(measure: str, report: dict, names: list[str]) -> Row:
+    """Hebbian's mean distance over NAMES against static's; met when Hebbian's is larger."""
+    hebbian, static = (mean_distance(report, label, names) for label in ("hebbian", "static"))
+    return Row(measure, f"{hebbian:,.1f}", f"{static:,.1f}", "Hebbian > static", hebbian > static,
+               f"{static - hebbian:,.1f} behind")
+
+
+def rows(hebbian: Path, static: Path, unseen_path: Path | None = None,
+         sim2real_path: Path | None = None) -> tuple[list[Row], list[Path]]:
+    """The table's rows and the files they came from."""
+    episodes = {"hebbian": standard_episodes(hebbian), "static": standard_episodes(static)}
+    unseen_file, unseen = find_suite("unseen-bodies", hebbian, static, unseen_path)
+    sim2real_file, sim2real = find_suite("suite", hebbian, static, sim2real_path)
+    standard = float(np.mean([episode["distance"] for episode in episodes["hebbian"]]))
+    table = [Row(f"standard body, {len(episodes['hebbian'])} episodes", distance(episodes["hebbian"]),
+                 distance(episodes["static"]), f">= {STANDARD_TARGET:,.0f}", standard >= STANDARD_TARGET,
+                 f"{1 - standard / STANDARD_TARGET:.0%} short")]
+    steps = {label: walk_step_median(runs) for label, runs in episodes.items()}
+    table.append(Row("median steps to walk, standard body", f"{steps['hebbian']:.0f}", f"{steps['static']:.0f}",
+                     f"<= {WALK_STEP_TARGET}", steps["hebbian"] <= WALK_STEP_TARGET,
+                     f"{steps['hebbian'] - WALK_STEP_TARGET:.0f} steps over"))
+    bodies = conditions_apart_from_standard(unseen)
+    kept = {label: [unseen["results"][label][body["name"]]["retained"] for body in bodies]
+            for label in ("hebbian", "static")}
+    at_target = {label: sum(value is not None and value >= KEPT_TARGET for value in values)
+                 for label, values in kept.items()}
+    table.append(Row(f"unseen bodies keeping >= {KEPT_TARGET:.0%} of standard", f"{at_target['hebbian']}/{len(bodies)}",
+                     f"{at_target['static']}/{len(bodies)}", "every body", at_target["hebbian"] == len(bodies),
+                     f"{len(bodies) - at_target['hebbian']} bodies below"))
+    names = [body["name"] for body in bodies]
+    table.append(lead_row(f"unseen bodies, mean of {len(names)}", unseen, names))
+    for category in dict.fromkeys(body["category"] for body in bodies if body.get("category")):
+        members = [body["name"] for body in bodies if body.get("category") == category]
+        table.append(lead_row(f"unseen {category}, mean of {len(members)}", unseen, members))
+    perturbations = [condition["name"] for condition in conditions_apart_from_standard(sim2real)]
+    table.append(lead_row(f"sim-to-real suite, mean of {len(perturbations)} conditions", sim2real, perturbations))
+    return table, [hebbian / "eval_100_episodes.json", static / "eval_100_episodes.json", unseen_file,
+                   sim2real_file]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("hebbian", type=Path, help="the Hebbian model's folder (e.g. models/ant-robust)")
+    parser.add_argument("static", type=Path, help="the static baseline's folder (e.g. models/ant-static-robust)")
+    parser.add_argument("--unseen", type=Path, help="the unseen-bodies suite.json that ran both (default: found)")
+    parser.add_argument("--sim2real", type=Path, help="the sim2real suite.json that ran both (default: found)")
+    args = parser.parse_args(argv)
+    try:
+        table, sources = rows(args.hebbian, args.static, args.unseen, args.sim2real)
+    except TableError as error:
+        print(f"like_for_like: error: {error}", file=sys.stderr)
+        return 1
+    print(f"| measure | {args.hebbian.name} (Hebbian) | {args.static.name} (static) | target | met |")
+    print("|---|---|---|---|---|")
+    for row in table:
+        print(row.cells())
+    print("\nfrom " + ", ".join(str(path) for path in sources))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
