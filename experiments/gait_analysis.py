@@ -13,6 +13,10 @@ recomputed from the weights each step acts with (`forward_layer`, as every backe
 of those layers (1-based; the last is the action) are replaced by their sign, +-1, as the Hebbian networks' units
 are after their first 100 steps, and the episodes run again with nothing retrained. Static artifacts only (in a
 plastic network the forced activations would also change the updates).
+
+`--freeze-after 100 200` asks whether a Hebbian network's gait needs its rules once it walks: each artifact runs
+again with learning switched off (`Policy.plastic = False`) after that many policy steps, one row per step count;
+the weights it walks on from then are those its rules had built. Plastic artifacts only.
 """
 
 from __future__ import annotations
@@ -41,10 +45,13 @@ class EpisodeGait:
 
 
 def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
-                 sign_layers: tuple[int, ...] = ()) -> EpisodeGait:
+                 sign_layers: tuple[int, ...] = (), freeze_after: int | None = None) -> EpisodeGait:
     """One episode of the artifact at `path`, traced step by step; with `sign_layers` (1-based, static artifacts
-    only) the units of those layers act as sign units."""
+    only) the units of those layers act as sign units; with `freeze_after` (plastic artifacts only) learning stops
+    after that many policy steps."""
     artifact = load_artifact(path)
+    if freeze_after is not None and artifact.network.rule == "static":
+        raise ValueError(f"{path}: --freeze-after needs a plastic network, this one is static")
     if sign_layers and artifact.network.rule != "static":
         raise ValueError(f"{path}: --sign-layers needs a static network, this one's rule is {artifact.network.rule}")
     if any(not 1 <= layer <= artifact.network.n_layers for layer in sign_layers):
@@ -63,6 +70,8 @@ def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
                 post = np.sign(post).astype(np.float32)
             activations.append(post)
         layers.append(activations)
+        if freeze_after is not None and len(layers) > freeze_after:
+            policy.plastic = False
         return post if sign_layers else act(observation)  # a static network's step is its forward pass
 
     policy.step = traced_step  # type: ignore[method-assign]
@@ -95,23 +104,31 @@ def main() -> None:
     parser.add_argument("--sign-layers", type=int, nargs="+", default=(), metavar="LAYER",
                         help="static networks only: these layers' units (1-based, the last is the action) act as "
                              "sign units, +-1")
+    parser.add_argument("--freeze-after", type=int, nargs="+", default=(), metavar="STEPS",
+                        help="plastic networks only: one row per count, learning switched off after that many "
+                             "policy steps")
     args = parser.parse_args()
     print(f"| artifact | distance | first {WINDOW} steps | per {WINDOW} steps after | units > {SATURATED} "
           f"(per layer) | action frequency | max abs weight at the end |")
     print("|---|---|---|---|---|---|---|")
     for path in args.artifacts:
-        try:
-            gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in,
-                                  tuple(args.sign_layers)) for i in range(args.episodes)]
-        except ValueError as error:
-            parser.error(str(error))
-        windows = np.mean([g.windows for g in gaits], axis=0)
-        saturated = np.mean([g.saturated for g in gaits], axis=0)
-        label = f"{path}, layers {' '.join(map(str, args.sign_layers))} as sign units" if args.sign_layers else path
-        print(f"| {label} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} | {windows[1:].mean():.0f} "
-              f"| {' / '.join(f'{s:.0%}' for s in saturated)} | {np.mean([g.frequency_hz for g in gaits]):.2f} Hz "
-              f"| {np.mean([g.max_weight for g in gaits]):,.1f} |")
-
+        for freeze_after in args.freeze_after or (None,):
+            try:
+                gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in,
+                                      tuple(args.sign_layers), freeze_after) for i in range(args.episodes)]
+            except ValueError as error:
+                parser.error(str(error))
+            windows = np.mean([g.windows for g in gaits], axis=0)
+            saturated = np.mean([g.saturated for g in gaits], axis=0)
+            label = path
+            if args.sign_layers:
+                label += f", layers {' '.join(map(str, args.sign_layers))} as sign units"
+            if freeze_after is not None:
+                label += f", learning off after {freeze_after} steps"
+            print(f"| {label} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} "
+                  f"| {windows[1:].mean():.0f} | {' / '.join(f'{s:.0%}' for s in saturated)} "
+                  f"| {np.mean([g.frequency_hz for g in gaits]):.2f} Hz "
+                  f"| {np.mean([g.max_weight for g in gaits]):,.1f} |")
 
 if __name__ == "__main__":
     main()

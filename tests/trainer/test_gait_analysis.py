@@ -63,3 +63,22 @@ def test_sign_layers_force_a_static_networks_units_to_plus_minus_one_and_refuse_
     assert refused.returncode == 2 and "needs a static network" in refused.stderr
     beyond = subprocess.run([*run, "--sign-layers", "4"], capture_output=True, text=True)
     assert beyond.returncode == 2 and "takes layers 1-3" in beyond.stderr
+
+
+def test_freeze_after_stops_a_plastic_networks_learning_and_refuses_a_static_one(tmp_path):
+    sizes = (28, 8, 4, 8)
+    growing = NetworkSpec(layer_sizes=sizes, rule="ABCD_lr")
+    hebbian = artifact(tmp_path / "grow.npz", growing, np.full(ParameterLayout.of(growing).size, 0.5))
+    run = [sys.executable, str(SCRIPT), str(hebbian), "--episodes", "1", "--max-steps", "120", "--burn-in", "5"]
+    result = subprocess.run([*run, "--freeze-after", "0", "1000"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    frozen, learning = (cells(row) for row in result.stdout.splitlines()[2:])
+    assert frozen[0].endswith("grow.npz, learning off after 0 steps")
+    assert learning[0].endswith("grow.npz, learning off after 1000 steps")  # never reached: learns throughout
+    # frozen from the first step, the weights stay at their N(0, 1)-scale draw; learning, they grow by orders
+    assert float(frozen[6].replace(",", "")) < 10 < float(learning[6].replace(",", ""))
+    static = NetworkSpec(layer_sizes=sizes, rule="static", init=WeightInit("stored"))
+    fixed = artifact(tmp_path / "fixed.npz", static, np.zeros(ParameterLayout.of(static).size))
+    refused = subprocess.run([sys.executable, str(SCRIPT), str(fixed), "--freeze-after", "10"], capture_output=True,
+                             text=True)
+    assert refused.returncode == 2 and "needs a plastic network" in refused.stderr
