@@ -16,7 +16,9 @@ plastic network the forced activations would also change the updates).
 
 `--freeze-after 100 200` asks whether a Hebbian network's gait needs its rules once it walks: each artifact runs
 again with learning switched off (`Policy.plastic = False`) after that many policy steps, one row per step count;
-the weights it walks on from then are those its rules had built. Plastic artifacts only.
+the weights it walks on from then are those its rules had built. Plastic artifacts only. With `--freeze-gain 1 3`
+(one row per gain) each layer's frozen weights are also rescaled to that largest |w|: how much of the gait survives
+when its units are brought back towards tanh's graded range.
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ class EpisodeGait:
 
 
 def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
-                 sign_layers: tuple[int, ...] = (), freeze_after: int | None = None) -> EpisodeGait:
+                 sign_layers: tuple[int, ...] = (), freeze_after: int | None = None,
+                 freeze_gain: float | None = None) -> EpisodeGait:
     """One episode of the artifact at `path`, traced step by step; with `sign_layers` (1-based, static artifacts
     only) the units of those layers act as sign units; with `freeze_after` (plastic artifacts only) learning stops
-    after that many policy steps."""
+    after that many policy steps, and with `freeze_gain` each layer's weights are then rescaled to that largest |w|."""
     artifact = load_artifact(path)
     if freeze_after is not None and artifact.network.rule == "static":
         raise ValueError(f"{path}: --freeze-after needs a plastic network, this one is static")
@@ -70,8 +73,11 @@ def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
                 post = np.sign(post).astype(np.float32)
             activations.append(post)
         layers.append(activations)
-        if freeze_after is not None and len(layers) > freeze_after:
+        if freeze_after is not None and len(layers) == freeze_after + 1:
             policy.plastic = False
+            if freeze_gain is not None:
+                policy.set_weights([(w * (freeze_gain / max(float(np.abs(w).max()), 1e-30))).astype(np.float32)
+                                    for w in policy.weights])
         return post if sign_layers else act(observation)  # a static network's step is its forward pass
 
     policy.step = traced_step  # type: ignore[method-assign]
@@ -107,15 +113,20 @@ def main() -> None:
     parser.add_argument("--freeze-after", type=int, nargs="+", default=(), metavar="STEPS",
                         help="plastic networks only: one row per count, learning switched off after that many "
                              "policy steps")
+    parser.add_argument("--freeze-gain", type=float, nargs="+", default=(), metavar="GAIN",
+                        help="with --freeze-after: one row per gain, each layer's frozen weights rescaled to that "
+                             "largest |w|")
     args = parser.parse_args()
+    if args.freeze_gain and not args.freeze_after:
+        parser.error("--freeze-gain rescales the weights --freeze-after froze: give --freeze-after too")
     print(f"| artifact | distance | first {WINDOW} steps | per {WINDOW} steps after | units > {SATURATED} "
           f"(per layer) | action frequency | max abs weight at the end |")
     print("|---|---|---|---|---|---|---|")
     for path in args.artifacts:
-        for freeze_after in args.freeze_after or (None,):
+        for freeze_after, gain in [(f, g) for f in args.freeze_after or (None,) for g in args.freeze_gain or (None,)]:
             try:
                 gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in,
-                                      tuple(args.sign_layers), freeze_after) for i in range(args.episodes)]
+                                      tuple(args.sign_layers), freeze_after, gain) for i in range(args.episodes)]
             except ValueError as error:
                 parser.error(str(error))
             windows = np.mean([g.windows for g in gaits], axis=0)
@@ -125,6 +136,8 @@ def main() -> None:
                 label += f", layers {' '.join(map(str, args.sign_layers))} as sign units"
             if freeze_after is not None:
                 label += f", learning off after {freeze_after} steps"
+            if gain is not None:
+                label += f", weights rescaled to largest {gain:g}"
             print(f"| {label} | {np.mean([g.distance for g in gaits]):.0f} | {windows[0]:.0f} "
                   f"| {windows[1:].mean():.0f} | {' / '.join(f'{s:.0%}' for s in saturated)} "
                   f"| {np.mean([g.frequency_hz for g in gaits]):.2f} Hz "

@@ -65,7 +65,7 @@ def test_sign_layers_force_a_static_networks_units_to_plus_minus_one_and_refuse_
     assert beyond.returncode == 2 and "takes layers 1-3" in beyond.stderr
 
 
-def test_freeze_after_stops_a_plastic_networks_learning_and_refuses_a_static_one(tmp_path):
+def test_freeze_after_stops_a_plastic_networks_learning_rescales_on_request_and_refuses_a_static_one(tmp_path):
     sizes = (28, 8, 4, 8)
     growing = NetworkSpec(layer_sizes=sizes, rule="ABCD_lr")
     hebbian = artifact(tmp_path / "grow.npz", growing, np.full(ParameterLayout.of(growing).size, 0.5))
@@ -77,6 +77,16 @@ def test_freeze_after_stops_a_plastic_networks_learning_and_refuses_a_static_one
     assert learning[0].endswith("grow.npz, learning off after 1000 steps")  # never reached: learns throughout
     # frozen from the first step, the weights stay at their N(0, 1)-scale draw; learning, they grow by orders
     assert float(frozen[6].replace(",", "")) < 10 < float(learning[6].replace(",", ""))
+    rescaled = subprocess.run([*run, "--freeze-after", "50", "--freeze-gain", "0.5", "2"], capture_output=True,
+                              text=True)
+    assert rescaled.returncode == 0, rescaled.stderr
+    rows = [cells(row) for row in rescaled.stdout.splitlines()[2:]]
+    assert [row[0].split(", ", 1)[1] for row in rows] == [
+        "learning off after 50 steps, weights rescaled to largest 0.5",
+        "learning off after 50 steps, weights rescaled to largest 2"]
+    assert [row[6] for row in rows] == ["0.5", "2.0"]  # frozen at the gain it was given
+    alone = subprocess.run([*run, "--freeze-gain", "1"], capture_output=True, text=True)
+    assert alone.returncode == 2 and "give --freeze-after too" in alone.stderr
     static = NetworkSpec(layer_sizes=sizes, rule="static", init=WeightInit("stored"))
     fixed = artifact(tmp_path / "fixed.npz", static, np.zeros(ParameterLayout.of(static).size))
     refused = subprocess.run([sys.executable, str(SCRIPT), str(fixed), "--freeze-after", "10"], capture_output=True,
