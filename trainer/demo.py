@@ -37,7 +37,7 @@ def run_demo(config: DemoConfig) -> int:
     from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
     from hebbkit.runtime.shipped import locate_model
 
-    from .episodes import summarise, walk_phrase
+    from .episodes import cruise_step, summarise, walk_phrase
     from .fitness import FitnessProtocol, run_episode
 
     config.output.mkdir(parents=True, exist_ok=True)
@@ -64,15 +64,19 @@ def run_demo(config: DemoConfig) -> int:
     for morphology in protocol.morphologies:
         results = []
         for index in range(config.episodes):
-            results.append(run_episode(artifact, protocol, morphology, config.seed + index))
+            curve: list[float] = []
+            result = run_episode(artifact, protocol, morphology, config.seed + index, record_distance=curve)
+            full = result.steps == protocol.max_steps
+            results.append((result, cruise_step(curve) if full else None))
             if progress is not None:
                 progress.update(config.max_steps)
         summary[morphology] = results
     if progress is not None:
         progress.close()
     for morphology, results in summary.items():
-        finals = np.array([r.fitness for r in results])
-        summary_of_body = summarise([{"distance": r.fitness, "walk_step": r.walk_step} for r in results])
+        finals = np.array([r.fitness for r, _ in results])
+        summary_of_body = summarise([{"distance": r.fitness, "walk_step": r.walk_step, "cruise_step": cruise}
+                                     for r, cruise in results])
         held_out = " (held out from training)" if morphology == "damaged_left_front" else ""
         print(f"  {morphology}{held_out}: distance {finals.mean():.1f} +- {finals.std():.1f} "
               f"[{', '.join(f'{d:.0f}' for d in finals)}]; {walk_phrase(summary_of_body)}")

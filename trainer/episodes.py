@@ -68,7 +68,8 @@ def protocol_for(artifact, morphologies: tuple[str, ...], max_steps: int, burn_i
 
 
 def run_task(task: EpisodeTask) -> dict:
-    """Worker: one episode; distance (summed progress), steps, walk step and, if asked, the distance curve."""
+    """Worker: one episode; distance (summed progress), steps, walk and cruise steps and, if asked, the distance
+    curve."""
     from hebbkit.runtime import Policy, load_artifact
 
     from .fitness import run_episode
@@ -76,7 +77,7 @@ def run_task(task: EpisodeTask) -> dict:
     artifact = load_artifact(task.path)
     protocol = protocol_for(artifact, (task.morphology,), task.max_steps, task.burn_in, task.early_stop,
                             perturbations=task.perturbations, robot=task.robot or None)
-    curve: list[float] | None = [] if task.record_curve else None
+    curve: list[float] = []  # always traced (the cruise step needs it); returned only if asked
     policy = Policy(artifact, task.backend, seed=task.seed)
     env = None
     if task.carracing_env == "envpool":
@@ -90,7 +91,31 @@ def run_task(task: EpisodeTask) -> dict:
         if env is not None:
             env.close()
     return {"seed": task.seed, "distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step,
-            "joint_limit_excess": result.joint_limit_excess, "curve": curve}
+            "cruise_step": cruise_step(curve) if result.steps == task.max_steps else None,
+            "joint_limit_excess": result.joint_limit_excess, "curve": curve if task.record_curve else None}
+
+
+CRUISE_WINDOW = 100
+CRUISE_SHARE = 0.9
+
+
+def cruise_step(curve: list[float], window: int = CRUISE_WINDOW, share: float = CRUISE_SHARE) -> int | None:
+    """Policy steps until the robot first moves at `share` of its cruise speed: the end of the first `window`-step
+    stretch whose progress reaches `share` x the mean progress per step over the episode's second half (its cruise).
+    `curve` is the summed progress after each policy step of a full-length episode. None when the episode is
+    shorter than two windows or its second half does not go forward. Walking starts earlier (`walk_step`: a low
+    speed threshold); this is when the gait has reached the speed it keeps."""
+    progress = np.asarray(curve, dtype=float)
+    if len(progress) < 2 * window:
+        return None
+    half = len(progress) // 2
+    cruise = (progress[-1] - progress[half - 1]) / (len(progress) - half)
+    if not cruise > 0:
+        return None
+    after = np.concatenate([[0.0], progress])  # after[k]: the progress after k policy steps
+    stretches = (after[window:] - after[:-window]) / window  # the window ending after k = window, window + 1, ...
+    reached = np.flatnonzero(stretches >= share * cruise)
+    return int(reached[0]) + window if reached.size else None
 
 
 def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress: bool = True,
@@ -111,25 +136,29 @@ def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress:
 
 
 def summarise(outcomes: list[dict]) -> dict:
-    """Mean and std of the distance, median walk step, the share of episodes that walked and, for legged robots,
-    the largest joint-limit excess (rad) of any episode."""
+    """Mean and std of the distance, median walk step, median cruise step (full-length episodes that went forward),
+    the share of episodes that walked and, for legged robots, the largest joint-limit excess (rad) of any episode."""
     distances = np.array([o["distance"] for o in outcomes])
     walked = [o["walk_step"] for o in outcomes if o["walk_step"] is not None]
+    cruised = [o["cruise_step"] for o in outcomes if o.get("cruise_step") is not None]
     excess = [o["joint_limit_excess"] for o in outcomes if o.get("joint_limit_excess") is not None]
     return {"distance_mean": float(distances.mean()), "distance_std": float(distances.std()),
             "walk_step_median": float(np.median(walked)) if walked else None,
+            "cruise_step_median": float(np.median(cruised)) if cruised else None,
             "walked_fraction": len(walked) / len(outcomes),
             "joint_limit_excess_max": round(max(excess), 4) if excess else None}
 
 
 def walk_phrase(summary: dict) -> str:
-    """What a `summarise` summary says about walking: "walks after N steps (median, X% of episodes)" only when the
-    body went forward (mean distance > 0) and reached walking speed; otherwise that it did not walk (a burst of speed
-    in an episode that ends behind its start is not a walk)."""
+    """What a `summarise` summary says about walking: "walks after N steps, at cruise speed after M (medians, X% of
+    episodes walked)" only when the body went forward (mean distance > 0) and reached walking speed; otherwise that
+    it did not walk (a burst of speed in an episode that ends behind its start is not a walk)."""
     fraction, median = summary["walked_fraction"], summary["walk_step_median"]
     if median is None:
         return "did not walk"
     if summary["distance_mean"] <= 0:
         return f"did not walk (distance <= 0; {fraction:.0%} of episodes reached walking speed)"
-    return f"walks after {median:.0f} steps (median, {fraction:.0%} of episodes)"
+    cruise = summary.get("cruise_step_median")
+    at_speed = f", at cruise speed after {cruise:.0f}" if cruise is not None else ""
+    return f"walks after {median:.0f} steps{at_speed} (medians, {fraction:.0%} of episodes walked)"
 

@@ -277,9 +277,10 @@ def test_eval_json_schema(reference_run):
     for morphology in ("standard", "damaged_left_front"):
         summary = report["morphologies"][morphology]
         assert set(summary) == {"episodes", "distance_mean", "distance_std", "walk_step_median", "walked_fraction",
-                                "joint_limit_excess_max"}
+                                "cruise_step_median", "joint_limit_excess_max"}
         assert [e["seed"] for e in summary["episodes"]] == [0, 1]
-        assert set(summary["episodes"][0]) == {"seed", "distance", "steps", "walk_step", "joint_limit_excess"}
+        assert set(summary["episodes"][0]) == {"seed", "distance", "steps", "walk_step", "cruise_step",
+                                               "joint_limit_excess"}
         assert summary["episodes"][0]["steps"] == 80
     table = hebbkit("eval", str(reference_run / "latest.npz"), "--episodes", "1", "--max-steps", "60")
     assert table.returncode == 0 and "distance" in table.stdout
