@@ -185,13 +185,13 @@ def run_eval(config: EvalConfig) -> int:
     return 0
 
 
-def suite_columns(artifact: Path, baseline: Path | None, load=None) -> dict[str, Path]:
+def suite_columns(artifact: Path, baseline: Path | None) -> dict[str, Path]:
     """The suite's columns, label -> artifact: ARTIFACT alone under its file stem; with a baseline, a Hebbian and a
     static artifact as 'hebbian' and 'static' (the Hebbian first, whichever was given as ARTIFACT), two of a kind
     under their folder names (e.g. 'ant-robust', 'ant-paper'), else 'artifact' and 'baseline'."""
-    if load is None:
-        from hebbkit.runtime import load_artifact as load
-    kinds = {path: "static" if load(path).network.rule == "static" else "hebbian"
+    from hebbkit.runtime import load_artifact
+
+    kinds = {path: "static" if load_artifact(path).network.rule == "static" else "hebbian"
              for path in (artifact, *([baseline] if baseline is not None else []))}
     if baseline is None:
         return {artifact.stem: artifact}
@@ -208,11 +208,10 @@ def suite_columns(artifact: Path, baseline: Path | None, load=None) -> dict[str,
 
 def run_suite_command(config: SuiteConfig) -> int:
     """`hebbkit suite`: every artifact on every condition of the suite; prints the table (or JSON)."""
-    from hebbkit.runtime import load_artifact
 
     from .suite import SUITE_TARGETS, SUITE_TITLES, SUITES, run_suite, write_outputs
 
-    artifacts = suite_columns(config.artifact, config.baseline, load_artifact)  # loads both: fails now, not later
+    artifacts = suite_columns(config.artifact, config.baseline)  # loads both: a bad file fails now, not in an hour
     report = run_suite(artifacts, SUITES[config.suite], config.episodes, config.seed, config.max_steps,
                        config.burn_in, workers=config.workers or None, progress=config.progress,
                        title=SUITE_TITLES[config.suite], target=SUITE_TARGETS[config.suite], robot=config.robot or "")
