@@ -122,6 +122,12 @@ def rows(hebbian: Path, static: Path, unseen_path: Path | None = None,
     table.append(Row("median steps to walk, standard body", f"{steps['hebbian']:.0f}", f"{steps['static']:.0f}",
                      f"<= {WALK_STEP_TARGET}", steps["hebbian"] <= WALK_STEP_TARGET,
                      f"{steps['hebbian'] - WALK_STEP_TARGET:.0f} steps over"))
+    cruise = {label: [e["cruise_step"] for e in runs if e.get("cruise_step") is not None]
+              for label, runs in episodes.items()}
+    if all(cruise.values()):  # evaluations made before the cruise step was recorded have none: no row
+        medians = {label: float(np.median(values)) for label, values in cruise.items()}
+        table.append(Row("median steps to cruise speed, standard body", f"{medians['hebbian']:.0f}",
+                         f"{medians['static']:.0f}", "(no target)", True))
     bodies = conditions_apart_from_standard(unseen)
     kept = {label: [unseen["results"][label][body["name"]]["retained"] for body in bodies]
             for label in ("hebbian", "static")}
