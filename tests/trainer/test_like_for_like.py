@@ -34,7 +34,18 @@ def test_the_table_reads_the_shipped_cards_files_and_says_which_targets_are_met(
     assert "| unseen upper-legs, mean of 4 | 481.0 | 692.3 | Hebbian > static | no: 211.3 behind |" in lines
 
 
-def test_a_suite_of_other_models_or_a_model_not_shipped_is_refused_and_cruise_steps_get_a_row(tmp_path):
+def shipped_copy(source: str, folder: Path, cruise_steps: list[int]) -> Path:
+    """models/SOURCE's card files (no binaries) copied to FOLDER, its standard episodes given these cruise steps."""
+    shutil.copytree(ROOT / "models" / source, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("checkpoint", "normal-init-run", "*.png", "*.npz"))
+    report = json.loads((folder / "eval_100_episodes.json").read_text())
+    for index, episode in enumerate(report["morphologies"]["standard"]["episodes"]):
+        episode["cruise_step"] = cruise_steps[index % len(cruise_steps)]
+    (folder / "eval_100_episodes.json").write_text(json.dumps(report))
+    return folder
+
+
+def test_a_suite_of_other_models_or_a_model_not_shipped_is_refused_by_name(tmp_path):
     result = run_script("models/ant-robust", "models/ant-paper")
     assert result.returncode == 1 and "no unseen-bodies suite ran" in result.stderr
     assert "models/ant-paper/unseen-bodies/suite.json ran" in result.stderr  # what it found instead
@@ -43,30 +54,19 @@ def test_a_suite_of_other_models_or_a_model_not_shipped_is_refused_and_cruise_st
     result = run_script("models/ant-robust", str(unshipped))
     assert result.returncode == 1
     assert f"{unshipped / 'eval_100_episodes.json'}: missing (ship the model first" in result.stderr
-    shutil.copytree(ROOT / "models" / "ant-static", unshipped, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-        "checkpoint", "normal-init-run", "*.png", "*.npz"))
-    report = json.loads((unshipped / "eval_100_episodes.json").read_text())
-    for index, episode in enumerate(report["morphologies"]["standard"]["episodes"]):
-        episode["cruise_step"] = 150 + index % 3 * 10  # a median of 160
-    (unshipped / "eval_100_episodes.json").write_text(json.dumps(report))
-    hebbian = tmp_path / "ant-robust"
-    shutil.copytree(ROOT / "models" / "ant-robust", hebbian, ignore=shutil.ignore_patterns("checkpoint", "*.png",
-                                                                                            "*.npz"))
-    report = json.loads((hebbian / "eval_100_episodes.json").read_text())
-    for episode in report["morphologies"]["standard"]["episodes"]:
-        episode["cruise_step"] = 240
-    (hebbian / "eval_100_episodes.json").write_text(json.dumps(report))
-    suites = [hebbian / "unseen-categories" / "suite.json", hebbian / "suite" / "suite.json"]
-    result = run_script(str(hebbian), str(unshipped), "--unseen", str(suites[0]), "--sim2real", str(suites[1]))
-    # the suites ran models/ant-robust and models/ant-static, not these copies: refused
-    assert result.returncode == 1 and "no unseen-bodies suite ran" in result.stderr
-    for suite in suites:  # as if they had run the copies
-        report = json.loads(suite.read_text())
-        report["artifacts"] = {"hebbian": str(hebbian / "model.npz"), "static": str(unshipped / "model.npz")}
-        suite.write_text(json.dumps(report))
-    result = run_script(str(hebbian), str(unshipped), "--unseen", str(suites[0]), "--sim2real", str(suites[1]))
-    assert result.returncode == 0, result.stderr
-    assert "| median steps to cruise speed, standard body | 240 | 160 | (no target) | yes |" in result.stdout
     (unshipped / "eval_100_episodes.json").write_text("{broken")
     result = run_script("models/ant-robust", str(unshipped))
     assert result.returncode == 1 and "eval_100_episodes.json: not JSON" in result.stderr
+
+
+def test_evaluations_with_cruise_steps_get_their_row(tmp_path):
+    static = shipped_copy("ant-static", tmp_path / "ant-static-robust", [150, 160, 170])  # median 160
+    hebbian = shipped_copy("ant-robust", tmp_path / "ant-robust", [240])
+    suites = [hebbian / "unseen-categories" / "suite.json", hebbian / "suite" / "suite.json"]
+    for suite in suites:  # the copied suites name models/ant-robust and models/ant-static: point them at the copies
+        report = json.loads(suite.read_text())
+        report["artifacts"] = {"hebbian": str(hebbian / "model.npz"), "static": str(static / "model.npz")}
+        suite.write_text(json.dumps(report))
+    result = run_script(str(hebbian), str(static), "--unseen", str(suites[0]), "--sim2real", str(suites[1]))
+    assert result.returncode == 0, result.stderr
+    assert "| median steps to cruise speed, standard body | 240 | 160 | (no target) | yes |" in result.stdout
