@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -123,7 +124,7 @@ def main() -> None:
           f"(per layer) | action frequency | max abs weight at the end |")
     print("|---|---|---|---|---|---|---|")
     for path in args.artifacts:
-        for freeze_after, gain in [(f, g) for f in args.freeze_after or (None,) for g in args.freeze_gain or (None,)]:
+        for freeze_after, gain in product(args.freeze_after or (None,), args.freeze_gain or (None,)):
             try:
                 gaits = [episode_gait(path, args.body, args.seed + i, args.max_steps, args.burn_in,
                                       tuple(args.sign_layers), freeze_after, gain) for i in range(args.episodes)]

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hebbkit.trainer.suite import RETAINED_TARGET, category_means
+
 STANDARD_TARGET = 1100.0
-KEPT_TARGET = 0.6
 WALK_STEP_TARGET = 100
+SUMMARY_FIELDS = {"episodes", "distance_mean", "distance_std", "walk_step_median"}
 
 
 class TableError(Exception):
@@ -55,14 +57,14 @@ def read_json(path: Path) -> dict:
         raise TableError(f"{path}: not JSON ({error.msg})") from None
 
 
-def standard_episodes(model: Path) -> list[dict]:
-    """The standard body's episodes of MODEL's 100-episode evaluation."""
+def standard_summary(model: Path) -> dict:
+    """The standard body's block of MODEL's 100-episode evaluation: its episodes and `summarise`'s figures."""
     path = model / "eval_100_episodes.json"
     report = read_json(path)
-    try:
-        return report["morphologies"]["standard"]["episodes"]
-    except (KeyError, TypeError):
-        raise TableError(f"{path}: no standard-body episodes (not a `hebbkit eval --json` report)") from None
+    summary = report.get("morphologies", {}).get("standard") if isinstance(report, dict) else None
+    if not isinstance(summary, dict) or not SUMMARY_FIELDS <= summary.keys():
+        raise TableError(f"{path}: no standard-body episodes (not a `hebbkit eval --json` report)")
+    return summary
 
 
 def find_suite(name: str, hebbian: Path, static: Path, given: Path | None) -> tuple[Path, dict]:
@@ -83,14 +85,12 @@ def find_suite(name: str, hebbian: Path, static: Path, given: Path | None) -> tu
                      f"{wanted['hebbian']} --baseline {wanted['static']} ...`")
 
 
-def distance(episodes: list[dict]) -> str:
-    values = np.array([episode["distance"] for episode in episodes], dtype=float)
-    return f"{values.mean():,.1f} +- {values.std():,.1f}"
+def distance(summary: dict) -> str:
+    return f"{summary['distance_mean']:,.1f} +- {summary['distance_std']:,.1f}"
 
 
-def walk_step_median(episodes: list[dict]) -> float:
-    steps = [episode["walk_step"] for episode in episodes if episode.get("walk_step") is not None]
-    return float(np.median(steps)) if steps else float("nan")
+def median_cell(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
 
 
 def conditions_apart_from_standard(report: dict) -> list[dict]:
@@ -101,46 +101,51 @@ def mean_distance(report: dict, label: str, names: list[str]) -> float:
     return float(np.mean([report["results"][label][name]["distance_mean"] for name in names]))
 
 
-def lead_row(measure: str, report: dict, names: list[str]) -> Row:
-    """Hebbian's mean distance over NAMES against static's; met when Hebbian's is larger."""
-    hebbian, static = (mean_distance(report, label, names) for label in ("hebbian", "static"))
+def lead(measure: str, hebbian: float, static: float) -> Row:
+    """Hebbian's mean distance against static's; met when Hebbian's is larger."""
     return Row(measure, f"{hebbian:,.1f}", f"{static:,.1f}", "Hebbian > static", hebbian > static,
                f"{static - hebbian:,.1f} behind")
+
+
+def lead_row(measure: str, report: dict, names: list[str]) -> Row:
+    """`lead` over the mean distance of the conditions NAMES of a suite report."""
+    return lead(measure, *(mean_distance(report, label, names) for label in ("hebbian", "static")))
 
 
 def rows(hebbian: Path, static: Path, unseen_path: Path | None = None,
          sim2real_path: Path | None = None) -> tuple[list[Row], list[Path]]:
     """The table's rows and the files they came from."""
-    episodes = {"hebbian": standard_episodes(hebbian), "static": standard_episodes(static)}
+    standard = {"hebbian": standard_summary(hebbian), "static": standard_summary(static)}
     unseen_file, unseen = find_suite("unseen-bodies", hebbian, static, unseen_path)
     sim2real_file, sim2real = find_suite("suite", hebbian, static, sim2real_path)
-    standard = float(np.mean([episode["distance"] for episode in episodes["hebbian"]]))
-    table = [Row(f"standard body, {len(episodes['hebbian'])} episodes", distance(episodes["hebbian"]),
-                 distance(episodes["static"]), f">= {STANDARD_TARGET:,.0f}", standard >= STANDARD_TARGET,
-                 f"{1 - standard / STANDARD_TARGET:.0%} short")]
-    steps = {label: walk_step_median(runs) for label, runs in episodes.items()}
-    table.append(Row("median steps to walk, standard body", f"{steps['hebbian']:.0f}", f"{steps['static']:.0f}",
-                     f"<= {WALK_STEP_TARGET}", steps["hebbian"] <= WALK_STEP_TARGET,
-                     f"{steps['hebbian'] - WALK_STEP_TARGET:.0f} steps over"))
-    cruise = {label: [e["cruise_step"] for e in runs if e.get("cruise_step") is not None]
-              for label, runs in episodes.items()}
-    if all(cruise.values()):  # evaluations made before the cruise step was recorded have none: no row
-        medians = {label: float(np.median(values)) for label, values in cruise.items()}
-        table.append(Row("median steps to cruise speed, standard body", f"{medians['hebbian']:.0f}",
-                         f"{medians['static']:.0f}", "(no target)", True))
+    reached = standard["hebbian"]["distance_mean"]
+    table = [Row(f"standard body, {len(standard['hebbian']['episodes'])} episodes", distance(standard["hebbian"]),
+                 distance(standard["static"]), f">= {STANDARD_TARGET:,.0f}", reached >= STANDARD_TARGET,
+                 f"{1 - reached / STANDARD_TARGET:.0%} short")]
+    walk = {label: summary["walk_step_median"] for label, summary in standard.items()}
+    table.append(Row("median steps to walk, standard body", median_cell(walk["hebbian"]), median_cell(walk["static"]),
+                     f"<= {WALK_STEP_TARGET}", walk["hebbian"] is not None and walk["hebbian"] <= WALK_STEP_TARGET,
+                     "never walked" if walk["hebbian"] is None else
+                     f"{walk['hebbian'] - WALK_STEP_TARGET:.0f} steps over"))
+    cruise = {label: summary.get("cruise_step_median") for label, summary in standard.items()}
+    if None not in cruise.values():  # evaluations made before the cruise step was recorded have none: no row
+        table.append(Row("median steps to cruise speed, standard body", median_cell(cruise["hebbian"]),
+                         median_cell(cruise["static"]), "(no target)", True))
     bodies = conditions_apart_from_standard(unseen)
+    target = unseen.get("target", RETAINED_TARGET)
     kept = {label: [unseen["results"][label][body["name"]]["retained"] for body in bodies]
             for label in ("hebbian", "static")}
-    at_target = {label: sum(value is not None and value >= KEPT_TARGET for value in values)
+    at_target = {label: sum(value is not None and value >= target for value in values)
                  for label, values in kept.items()}
-    table.append(Row(f"unseen bodies keeping >= {KEPT_TARGET:.0%} of standard", f"{at_target['hebbian']}/{len(bodies)}",
+    table.append(Row(f"unseen bodies keeping >= {target:.0%} of standard", f"{at_target['hebbian']}/{len(bodies)}",
                      f"{at_target['static']}/{len(bodies)}", "every body", at_target["hebbian"] == len(bodies),
                      f"{len(bodies) - at_target['hebbian']} bodies below"))
     names = [body["name"] for body in bodies]
     table.append(lead_row(f"unseen bodies, mean of {len(names)}", unseen, names))
-    for category in dict.fromkeys(body["category"] for body in bodies if body.get("category")):
-        members = [body["name"] for body in bodies if body.get("category") == category]
-        table.append(lead_row(f"unseen {category}, mean of {len(members)}", unseen, members))
+    categories = category_means(unseen)  # the suite's own per-category figures, as its suite.md shows them
+    for category, figures in categories["hebbian"].items():
+        table.append(lead(f"unseen {category}, mean of {figures['bodies']}", figures["distance_mean"],
+                          categories["static"][category]["distance_mean"]))
     perturbations = [condition["name"] for condition in conditions_apart_from_standard(sim2real)]
     table.append(lead_row(f"sim-to-real suite, mean of {len(perturbations)} conditions", sim2real, perturbations))
     return table, [hebbian / "eval_100_episodes.json", static / "eval_100_episodes.json", unseen_file,

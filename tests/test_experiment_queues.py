@@ -139,18 +139,20 @@ def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_to_an_equ
     budgets = [int(call.split("--env-steps-budget ")[1].split()[0]) for call in calls]
     assert budgets == [30_000_000, 60_000_000, 90_000_000]
     static = train_config(calls[0])
-    read = lambda path: TrainConfig.from_json(json.loads((ROOT / path).read_text()))  # noqa: E731
-    robust = read("models/ant-robust/checkpoint/config.json")
-    ant_static = read("models/ant-static/checkpoint/config.json")
+    configs, logs = {}, {}
+    for name in ("ant-robust", "ant-static"):
+        checkpoint = ROOT / "models" / name / "checkpoint"
+        configs[name] = TrainConfig.from_json(json.loads((checkpoint / "config.json").read_text()))
+        with (checkpoint / "log.csv").open() as stream:
+            logs[name] = list(csv.DictReader(stream))
     assert static.rule == "static" and str(static.init_from) == "models/ant-static/model.npz"
     # ant-robust's bodies and seed, ant-static's ES state at its last generation: only the bodies change
-    assert static.task == robust.task and static.seed == robust.seed == 0
-    last = (ROOT / "models/ant-static/checkpoint/log.csv").read_text().splitlines()[-1].split(",")
-    sigma, learning_rate = float(last[6]), float(last[7])
-    assert static.es == replace(ant_static.es, sigma=round(sigma, 4), learning_rate=round(learning_rate, 4))
+    assert static.task == configs["ant-robust"].task and static.seed == configs["ant-robust"].seed == 0
+    last = logs["ant-static"][-1]
+    assert static.es == replace(configs["ant-static"].es, sigma=round(float(last["sigma"]), 4),
+                                learning_rate=round(float(last["learning_rate"]), 4))
     # with ant-static's own 60 M env steps, ant-robust's total budget (150 M) to within one generation
-    spent = {name: sum(int(row["env_steps"]) for row in csv.DictReader(
-        (ROOT / f"models/{name}/checkpoint/log.csv").open())) for name in ("ant-robust", "ant-static")}
+    spent = {name: sum(int(row["env_steps"]) for row in rows) for name, rows in logs.items()}
     assert abs(spent["ant-static"] + budgets[-1] - spent["ant-robust"]) < 400_000
 
 

@@ -37,7 +37,7 @@ def run_demo(config: DemoConfig) -> int:
     from hebbkit.runtime import ANT28, NetworkSpec, load_artifact, new_artifact, save_artifact
     from hebbkit.runtime.shipped import locate_model
 
-    from .episodes import cruise_step, summarise, walk_phrase
+    from .episodes import episode_cruise_step, summarise, walk_phrase
     from .fitness import FitnessProtocol, run_episode
 
     config.output.mkdir(parents=True, exist_ok=True)
@@ -66,8 +66,7 @@ def run_demo(config: DemoConfig) -> int:
         for index in range(config.episodes):
             curve: list[float] = []
             result = run_episode(artifact, protocol, morphology, config.seed + index, record_distance=curve)
-            full = result.steps == protocol.max_steps
-            results.append((result, cruise_step(curve) if full else None))
+            results.append((result, episode_cruise_step(result.steps, protocol.max_steps, curve)))
             if progress is not None:
                 progress.update(config.max_steps)
         summary[morphology] = results

@@ -91,7 +91,7 @@ def run_task(task: EpisodeTask) -> dict:
         if env is not None:
             env.close()
     return {"seed": task.seed, "distance": result.fitness, "steps": result.steps, "walk_step": result.walk_step,
-            "cruise_step": cruise_step(curve) if result.steps == task.max_steps else None,
+            "cruise_step": episode_cruise_step(result.steps, task.max_steps, curve),
             "joint_limit_excess": result.joint_limit_excess, "curve": curve if task.record_curve else None}
 
 
@@ -116,6 +116,12 @@ def cruise_step(curve: list[float], window: int = CRUISE_WINDOW, share: float = 
     stretches = (after[window:] - after[:-window]) / window  # the window ending after k = window, window + 1, ...
     reached = np.flatnonzero(stretches >= share * cruise)
     return int(reached[0]) + window if reached.size else None
+
+
+def episode_cruise_step(steps: int, max_steps: int, curve: list[float]) -> int | None:
+    """`cruise_step` of an episode that ran all its `max_steps` (env steps, burn-in included); None for one that
+    stopped early, whose second half is not a cruise."""
+    return cruise_step(curve) if steps == max_steps else None
 
 
 def run_episodes(tasks: list[EpisodeTask], workers: int | None = None, progress: bool = True,

@@ -136,7 +136,7 @@ def evaluate(config: EvalConfig) -> dict:
         episodes = outcomes[position * config.episodes:(position + 1) * config.episodes]
         report["morphologies"][morphology] = {
             "episodes": [{"seed": e["seed"], "distance": round(e["distance"], 4), "steps": e["steps"],
-                          "walk_step": e["walk_step"], "cruise_step": e.get("cruise_step"),
+                          "walk_step": e["walk_step"], "cruise_step": e["cruise_step"],
                           **({} if e.get("joint_limit_excess") is None
                              else {"joint_limit_excess": round(e["joint_limit_excess"], 4)})} for e in episodes],
             **summarise(episodes),

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hebbkit.trainer.episodes import summarise
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "experiments" / "like_for_like.py"
 
@@ -35,12 +37,16 @@ def test_the_table_reads_the_shipped_cards_files_and_says_which_targets_are_met(
 
 
 def shipped_copy(source: str, folder: Path, cruise_steps: list[int]) -> Path:
-    """models/SOURCE's card files (no binaries) copied to FOLDER, its standard episodes given these cruise steps."""
+    """models/SOURCE's card files (no binaries) copied to FOLDER, its standard episodes given these cruise steps
+    (cycled)."""
     shutil.copytree(ROOT / "models" / source, folder, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("checkpoint", "normal-init-run", "*.png", "*.npz"))
     report = json.loads((folder / "eval_100_episodes.json").read_text())
-    for index, episode in enumerate(report["morphologies"]["standard"]["episodes"]):
+    standard = report["morphologies"]["standard"]
+    for index, episode in enumerate(standard["episodes"]):
         episode["cruise_step"] = cruise_steps[index % len(cruise_steps)]
+    # as `hebbkit eval --json` writes it: per episode and the body's median (summarise)
+    standard["cruise_step_median"] = summarise(standard["episodes"])["cruise_step_median"]
     (folder / "eval_100_episodes.json").write_text(json.dumps(report))
     return folder
 
