@@ -12,7 +12,11 @@
 # that on a machine whose Ant runs make 3,500-4,500 (2026-12-06/07: bare stepSimulation 2,615 steps/s per core
 # against the 7,574 in docs/envs.md). Each resumes
 # where it stopped: runs/NAME if it holds a checkpoint, else the committed models/NAME/checkpoint; a run that reached
-# its env-step budget stops at once. Start it in the background:
+# its env-step budget stops at once. Each run trains in stages of 30 M env steps, its snapshots validated after each
+# on the standard body and round 2's held-out bodies (validation2: one per category, none in leg-scales-motors), so
+# a flat held-out curve can end a run early (say so in the card). Watch a1-static's first 20 generations: from
+# fan-in-uniform weights under sampled bodies the Ant's static network stood still (docs/experiments.md, "The
+# like-for-like baseline"). Start it in the background:
 #   nohup experiments/run_a1.sh > runs/a1.log 2>&1 &
 # At the end of a session, copy each run's config.json, log.csv, validation.csv, checkpoint.npz and best.npz to
 # models/NAME/checkpoint and commit them once. Ship the static baseline first, then the Hebbian model against it:
@@ -23,5 +27,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-train_run a1-hebbian models/a1-hebbian/checkpoint 150000000 --config a1-robust --seed 0
-train_run a1-static models/a1-static/checkpoint 60000000 --config a1-static --seed 0
+export VALIDATE_FLAGS="--bodies standard validation2"
+
+train_stages a1-hebbian models/a1-hebbian/checkpoint "30000000 60000000 90000000 120000000 150000000" \
+    --config a1-robust --seed 0
+train_stages a1-static models/a1-static/checkpoint "30000000 60000000" --config a1-static --seed 0

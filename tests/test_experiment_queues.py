@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -21,7 +22,13 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "experiments").mkdir()
     (tmp_path / "experiments" / "queue_lib.sh").write_text((ROOT / "experiments" / "queue_lib.sh").read_text())
     fake = tmp_path / "fake-hebbkit"
-    fake.write_text('#!/usr/bin/env bash\necho "$*" >> calls.txt\n')
+    # records its arguments; a new training run leaves a checkpoint, as the real one does, so later stages resume it
+    fake.write_text('#!/usr/bin/env bash\necho "$*" >> calls.txt\n'
+                    'if [ "$1" = train ]; then\n'
+                    '  while [ $# -gt 0 ]; do\n'
+                    '    if [ "$1" = --run-dir ]; then mkdir -p "$2" && touch "$2/checkpoint.npz"; fi; shift\n'
+                    '  done\n'
+                    'fi\n')
     fake.chmod(0o755)
     return tmp_path
 
@@ -135,7 +142,7 @@ def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_to_an_equ
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_baseline.sh")
-    # the fake trains nothing, so every stage starts anew here; for real the later stages resume the first
+    # the first stage starts the run, the later ones resume it
     budgets = [int(call.split("--env-steps-budget ")[1].split()[0]) for call in calls]
     assert budgets == [30_000_000, 60_000_000, 90_000_000]
     static = train_config(calls[0])
@@ -172,6 +179,7 @@ def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpo
     assert robust.seed == 0  # the same bodies per generation as ant-robust's own run
 
     (workspace / "calls.txt").unlink()
+    shutil.rmtree(workspace / "runs")  # a new machine: the first queue's run is gone
     study = workspace / "experiments" / "study2"
     study.mkdir()
     (study / "r2-c-evolved").mkdir()
@@ -192,11 +200,15 @@ def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpo
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
     committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
     calls = run_queue(workspace, "run_a1.sh")
-    assert calls == [
-        "train --config a1-robust --seed 0 --env-steps-budget 150000000 --generations 100000 --run-dir runs/a1-hebbian "
-        "--no-progress",
-        "train --resume runs/a1-static --env-steps-budget 60000000 --generations 100000 --workers 0 --no-progress"]
-    hebbian = train_config(calls[0])
+    # stages of 30 M env steps, each resuming the last (validated after each when the run has snapshots; the
+    # stand-in makes none)
+    assert calls[0] == ("train --config a1-robust --seed 0 --env-steps-budget 30000000 --generations 100000 "
+                        "--run-dir runs/a1-hebbian --no-progress")
+    assert calls[1:] == [
+        f"train --resume runs/{name} --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
+        for name, budget in [("a1-hebbian", 60000000), ("a1-hebbian", 90000000), ("a1-hebbian", 120000000),
+                             ("a1-hebbian", 150000000), ("a1-static", 30000000), ("a1-static", 60000000)]]
+    hebbian = train_config(calls[0].replace("30000000", "150000000"))
     static = train_config("train --config a1-static --seed 0 --env-steps-budget 60000000")
     assert (hebbian.rule, hebbian.init_weights, static.rule, static.static_init) == (
         "ABCD_lr", "random", "static", "fan-in-uniform")
