@@ -92,3 +92,61 @@ def test_freeze_after_stops_a_plastic_networks_learning_rescales_on_request_and_
     refused = subprocess.run([sys.executable, str(SCRIPT), str(fixed), "--freeze-after", "10"], capture_output=True,
                              text=True)
     assert refused.returncode == 2 and "needs a plastic network" in refused.stderr
+
+
+def gait_module():
+    """experiments/gait_analysis.py as a module (the experiments folder is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gait_analysis", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gait_analysis"] = module  # dataclasses resolve their annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_duty_factor_and_stride_frequency_are_read_from_the_feet_after_the_first_100_steps():
+    gait = gait_module()
+    steps = 100 + 400
+    on_off = (np.arange(steps) // 10) % 2 == 0  # 10 steps down, 10 up: a 5 Hz stride at 100 steps per second
+    contacts = np.stack([on_off, np.zeros(steps), np.ones(steps)], axis=1).astype(np.float32)
+    contacts[:100] = 1.0  # the first 100 steps (the gait forming) do not count
+    episode = gait.EpisodeGait(0.0, np.zeros(5), np.zeros(3), 0.0, 0.0, contacts, ("a", "b", "c"), 0.01)
+    assert np.allclose(episode.duty_factors, [0.5, 0.0, 1.0])
+    assert episode.stride_hz == 5.0
+    still = gait.EpisodeGait(0.0, np.zeros(5), np.zeros(3), 0.0, 0.0, np.ones((500, 2), np.float32), ("a", "b"),
+                             0.01)
+    assert still.stride_hz is None  # feet that never lift have no stride
+    blind = gait.EpisodeGait(0.0, np.zeros(5), np.zeros(3), 0.0, 0.0)  # an observation without foot contacts
+    assert blind.duty_factors is None and blind.stride_hz is None
+
+
+def test_the_ants_feet_are_named_by_their_legs_in_the_robot_files_order():
+    gait = gait_module()
+    feet = ["front_left_foot", "front_right_foot", "left_back_foot", "right_back_foot"]  # ant.xml's bodies
+    # ant.xml's right_back_leg stands front-right of +x (docs/envs.md, "Morphologies")
+    assert gait.feet_by_leg("ant", feet) == [(0, "front_left"), (3, "front_right"), (1, "rear_left"),
+                                             (2, "rear_right")]
+    assert gait.feet_by_leg("no-such-robot", ["toe"]) == [(0, "toe")]
+
+
+def test_a_row_gives_each_legs_duty_factor_and_the_gait_diagram_is_drawn(tmp_path):
+    sizes = (28, 8, 4, 8)
+    static = NetworkSpec(layer_sizes=sizes, rule="static", init=WeightInit("stored"))
+    zero = artifact(tmp_path / "zero.npz", static, np.zeros(ParameterLayout.of(static).size))
+    diagram = tmp_path / "gait.png"
+    result = subprocess.run([sys.executable, str(SCRIPT), str(zero), "--episodes", "1", "--max-steps", "250",
+                             "--burn-in", "5", "--gait-diagram", str(diagram), "--diagram-start", "100"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    header, _, row, *_ = result.stdout.splitlines()
+    assert cells(header)[7:] == ["duty factor per foot", "stride frequency"]
+    duty, stride = cells(row)[7:]
+    legs = [part.rsplit(" ", 1) for part in duty.split(", ")]
+    assert [leg for leg, _ in legs] == ["front_left", "front_right", "rear_left", "rear_right"]
+    assert all(share in ("0%", "100%") for _, share in legs)  # zero torques: no foot ever lifts or lands
+    assert stride == "n/a"
+    assert diagram.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"gait diagram: {diagram}" in result.stdout
+    bad = subprocess.run([sys.executable, str(SCRIPT), str(zero), "--diagram-steps", "0"], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "--diagram-steps" in bad.stderr
