@@ -138,13 +138,13 @@ def test_round_two_second_seeds_pair_c_with_its_control_and_warm_start_evolved_w
     assert all(config.env_steps_budget == 40_000_000 for config in configs)
 
 
-def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_to_an_equal_budget(workspace):
+def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_for_the_issues_60_m(workspace):
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_baseline.sh")
     # the first stage starts the run, the later ones resume it
     budgets = [int(call.split("--env-steps-budget ")[1].split()[0]) for call in calls]
-    assert budgets == [30_000_000, 60_000_000, 90_000_000]
+    assert budgets == [30_000_000, 60_000_000]  # stopped at the issue's minimum, its held-out curve flat
     static = train_config(calls[0])
     configs, logs = {}, {}
     for name in ("ant-robust", "ant-static"):
@@ -158,9 +158,9 @@ def test_the_baseline_queue_continues_ant_static_on_ant_robusts_bodies_to_an_equ
     last = logs["ant-static"][-1]
     assert static.es == replace(configs["ant-static"].es, sigma=round(float(last["sigma"]), 4),
                                 learning_rate=round(float(last["learning_rate"]), 4))
-    # with ant-static's own 60 M env steps, ant-robust's total budget (150 M) to within one generation
+    # with ant-static's own 60 M env steps, 120 M in all: 30 M less than ant-robust's 150 M (docs/experiments.md)
     spent = {name: sum(int(row["env_steps"]) for row in rows) for name, rows in logs.items()}
-    assert abs(spent["ant-static"] + budgets[-1] - spent["ant-robust"]) < 400_000
+    assert abs(spent["ant-static"] + budgets[-1] + 30_000_000 - spent["ant-robust"]) < 400_000
 
 
 def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpoint(workspace):
