@@ -10,8 +10,8 @@
 # the ES continues its schedule (plain SGD keeps no other state); only the bodies change. (--static-init normal only
 # clears the preset's fan-in-uniform draw, which --init-from replaces.)
 # Stages of 30 M, each validated on round 2's bodies; the curve says when to stop. It stopped after 60 M on these
-# bodies (120 M in all): over generations 10-180 (55 M) neither the standard body (1,550-1,750) nor the mean of the
-# five validation2 bodies (375-530) moved beyond the noise of 5 episodes, and 60 M on the training bodies is the
+# bodies (120 M in all): over generations 10-210 (60 M) neither the standard body (1,552-1,750) nor the mean of the
+# five validation2 bodies (375-532) moved beyond the noise of 5 episodes, and 60 M on the training bodies is the
 # issue's minimum (docs/experiments.md, "The like-for-like baseline").
 # Resumes runs/ant-static-robust, else the committed models/ant-static-robust/checkpoint, else starts.
 #   nohup experiments/run_baseline.sh > runs/baseline.log 2>&1 &
