@@ -181,7 +181,7 @@ def gait_diagram(rows: list[tuple[str, EpisodeGait]], path: str, start: int, ste
         axis.set_xlim(start * gait.dt, (start + steps) * gait.dt)
         axis.set_title(f"{label}: distance {gait.distance:.0f}, stride {hertz(gait.stride_hz)}", fontsize=9,
                        loc="left")
-    axes[-1, 0].set_xlabel("time in the episode (s); black: foot on the ground")
+    axes[-1, 0].set_xlabel("time since the burn-in ended (s); black: foot on the ground")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
