@@ -10,8 +10,8 @@ action); the dominant frequency of the actions; the largest |weight| at the epis
 observation has foot contacts (the Ant's does), the gait after the first 100 steps: each foot's duty factor (the
 share of steps it is on the ground; feet named by their leg where the robot file names legs) and the stride
 frequency (the dominant frequency of the contacts), so speed = stride length x stride frequency can be split into
-its two factors. Activations are recomputed from the
-weights each step acts with (`forward_layer`, as every backend computes them).
+its two factors. Activations are recomputed from the weights each step acts with (`forward_layer`, as every backend
+computes them).
 
 `--gait-diagram PNG` draws each row's first episode as a gait diagram: one bar per foot where it touches the
 ground, over `--diagram-steps` policy steps from step `--diagram-start`.
@@ -76,8 +76,14 @@ class EpisodeGait:
         cruise = (self.cruise_contacts > 0.5).astype(float)
         if cruise.shape[0] < 4 or not cruise.std(0).any():
             return None
-        spectrum = np.abs(np.fft.rfft(cruise - cruise.mean(0), axis=0)).mean(1)
-        return float(np.fft.rfftfreq(len(cruise), d=self.dt)[1:][np.argmax(spectrum[1:])])
+        return dominant_frequency(cruise, self.dt)
+
+
+def dominant_frequency(signals: np.ndarray, dt: float) -> float:
+    """The frequency (Hz) of the largest non-zero bin of the signals' mean amplitude spectrum ([steps, signals],
+    one sample every `dt` seconds)."""
+    spectrum = np.abs(np.fft.rfft(signals - signals.mean(0), axis=0)).mean(1)
+    return float(np.fft.rfftfreq(len(signals), d=dt)[1:][np.argmax(spectrum[1:])])
 
 
 def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
@@ -134,9 +140,7 @@ def episode_gait(path: str, body: str, seed: int, max_steps: int, burn_in: int,
     saturated = np.array([np.mean([np.mean(np.abs(step[k]) > SATURATED) for step in layers])
                           for k in range(len(layers[0]))])
     actions = np.array([step[-1] for step in layers])
-    spectrum = np.abs(np.fft.rfft(actions - actions.mean(0), axis=0)).mean(1)
-    frequencies = np.fft.rfftfreq(len(actions), d=dt)
-    return EpisodeGait(result.fitness, windows, saturated, float(frequencies[1:][np.argmax(spectrum[1:])]),
+    return EpisodeGait(result.fitness, windows, saturated, dominant_frequency(actions, dt),
                        float(max(np.abs(w).max() for w in policy.weights)),
                        np.asarray(contacts, dtype=np.float32).reshape(len(contacts), len(feet)),
                        tuple(label for _, label in feet), dt)
@@ -151,7 +155,8 @@ def feet_by_leg(robot: str, feet: list[str]) -> list[tuple[int, str]]:
     except (ConfigError, OSError, ValueError):
         legs = []
     named = [(feet.index(body), leg) for leg, body in legs if body in feet]
-    return named + [(index, foot) for index, foot in enumerate(feet) if index not in {i for i, _ in named}]
+    labelled = {index for index, _ in named}
+    return named + [(index, foot) for index, foot in enumerate(feet) if index not in labelled]
 
 
 def mean_or_none(values: list[float | None]) -> float | None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 import pytest
 
@@ -18,6 +23,17 @@ def ant_artifact() -> PolicyArtifact:
 def small_artifact() -> PolicyArtifact:
     """A 4-6-3 network, ABCD_lr, for fast tests."""
     return new_artifact(NetworkSpec(layer_sizes=(4, 6, 3), activations=("tanh", "tanh")), seed=1)
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script of experiments/ or benchmarks/ (folders that are not packages) imported as a module named after its
+    file; registered in sys.modules first, where dataclasses look their module up."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def random_observations(n_inputs: int, steps: int, seed: int) -> np.ndarray:

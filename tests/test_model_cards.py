@@ -11,14 +11,13 @@ episodes themselves replay is `tests/adaptation/`'s job.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from hebbkit.runtime import load_artifact
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted(path.parent.name for path in (ROOT / "models").glob("*/eval_100_episodes.json"))
@@ -57,9 +56,7 @@ def test_a_shipped_driver_also_ships_its_score_on_the_env_it_trained_on(model):
 
 @pytest.mark.parametrize("model", DRIVERS)
 def test_a_driver_card_quotes_its_score_rows_on_both_envs(model):
-    spec = importlib.util.spec_from_file_location("carracing_scores", ROOT / "experiments" / "carracing_scores.py")
-    scores = sys.modules.setdefault("carracing_scores", importlib.util.module_from_spec(spec))
-    spec.loader.exec_module(scores)
+    scores = load_script(ROOT / "experiments" / "carracing_scores.py")
     card = (ROOT / "models" / model / "README.md").read_text()
     for name in ("eval_100_episodes.json", "eval_100_episodes_envpool.json"):
         row = scores.score_row(json.loads((ROOT / "models" / model / name).read_text()))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "ros_ws" / "src" / "hebb_runtime"
 DOCUMENTED_ARGUMENTS = {"sim", "robot", "model", "params_file", "body", "morphology", "port", "namespace",
@@ -295,11 +297,7 @@ def test_the_controller_refuses_run_time_parameter_changes_and_bad_choices_witho
 
 
 def test_the_ros_loop_benchmark_fails_when_it_misses_its_targets():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("ros_loop", ROOT / "benchmarks" / "ros_loop.py")
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)  # rclpy is imported by main() only
+    benchmark = load_script(ROOT / "benchmarks" / "ros_loop.py")  # rclpy is imported by main() only
     met = {"timer": {"nominal_hz": 60.0, "achieved_hz": 60.1, "jitter_p99_ms": 1.0}, "latency": {"p99_ms": 2.0}}
     assert benchmark.missed_targets(met) == []
     slow = met | {"latency": {"p99_ms": 7.5}}

@@ -11,6 +11,7 @@ import numpy as np
 
 from hebbkit.runtime import ANT28, NetworkSpec, WeightInit, save_artifact
 from hebbkit.trainer.parameters import ParameterLayout
+from tests.conftest import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "gait_analysis.py"
 
@@ -94,19 +95,8 @@ def test_freeze_after_stops_a_plastic_networks_learning_rescales_on_request_and_
     assert refused.returncode == 2 and "needs a plastic network" in refused.stderr
 
 
-def gait_module():
-    """experiments/gait_analysis.py as a module (the experiments folder is not a package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gait_analysis", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gait_analysis"] = module  # dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_duty_factor_and_stride_frequency_are_read_from_the_feet_after_the_first_100_steps():
-    gait = gait_module()
+    gait = load_script(SCRIPT)
     steps = 100 + 400
     on_off = (np.arange(steps) // 10) % 2 == 0  # 10 steps down, 10 up: a 5 Hz stride at 100 steps per second
     contacts = np.stack([on_off, np.zeros(steps), np.ones(steps)], axis=1).astype(np.float32)
@@ -122,7 +112,7 @@ def test_duty_factor_and_stride_frequency_are_read_from_the_feet_after_the_first
 
 
 def test_the_ants_feet_are_named_by_their_legs_in_the_robot_files_order():
-    gait = gait_module()
+    gait = load_script(SCRIPT)
     feet = ["front_left_foot", "front_right_foot", "left_back_foot", "right_back_foot"]  # ant.xml's bodies
     # ant.xml's right_back_leg stands front-right of +x (docs/envs.md, "Morphologies")
     assert gait.feet_by_leg("ant", feet) == [(0, "front_left"), (3, "front_right"), (1, "rear_left"),
