@@ -21,7 +21,7 @@ from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted(path.parent.name for path in (ROOT / "models").glob("*/eval_100_episodes.json"))
-README_MODELS = ("ant-robust", "ant-paper", "ant-static")  # the Ant models in the README's Results table
+README_MODELS = ("ant-robust", "ant-static-robust", "ant-paper", "ant-static")  # the README Results table's Ant models
 DRIVERS = [model for model in MODELS  # the CarRacing drivers: a convolutional front end
            if load_artifact(ROOT / "models" / model / "model.npz").network.frontend is not None]
 
