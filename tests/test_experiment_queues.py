@@ -378,3 +378,29 @@ def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
     assert (release.rule_family, release.es.fitness_shaping) == ("diagonal", "standardized-ranks")
     assert clock.task.early_stop_clock == "policy" and paper.task.early_stop_clock == "env"
     assert clock.task == replace(paper.task, early_stop_clock="policy")  # the paper's protocol but for the clock
+
+
+def test_round_three_shapes_the_first_10_m_by_every_foot_then_continues_on_distance_alone(workspace):
+    log = workspace / "runs" / "r3-duty-shaped" / "log.csv"  # what the shaped run's last generation logged
+    log.parent.mkdir(parents=True)
+    log.write_text("generation,fitness_mean,fitness_max,fitness_min,center_fitness,best_center_fitness,sigma,"
+                   "learning_rate,seconds,env_steps,env_steps_per_second,retries\n"
+                   "98,400.0,600.0,-5.0,450.0,470.0,0.0906737,0.122945,30.0,101000,3300.0,0\n")
+    calls = run_queue(workspace, "run_gait_shaping.sh")
+    assert [call.split("--run-dir ")[1].split()[0] for call in calls] == [
+        "runs/r3-duty-shaped", "runs/r3-duty-then-distance"]
+    shaped, distance = (train_config(call) for call in calls)
+    assert (shaped.task.foot_duty_bonus, distance.task.foot_duty_bonus) == (2.0, 0.0)
+    assert replace(shaped.task, foot_duty_bonus=0.0) == distance.task  # only the score changes between stages
+    assert str(distance.init_from) == "runs/r3-duty-shaped/latest.npz"
+    assert (distance.es.sigma, distance.es.learning_rate) == (0.0907, 0.1229)  # the ES schedule continues
+    assert (shaped.env_steps_budget, distance.env_steps_budget) == (10_000_000, 30_000_000)
+    assert shaped.seed == 0 and distance.seed == 1  # seed 0 meets ant-robust's own first episodes
+
+
+def test_round_three_stops_with_one_line_when_the_shaped_run_logged_nothing(workspace):
+    (workspace / "experiments" / "run_gait_shaping.sh").write_text(
+        (ROOT / "experiments" / "run_gait_shaping.sh").read_text())
+    result = subprocess.run(["bash", "experiments/run_gait_shaping.sh"], cwd=workspace, capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    assert result.returncode == 1 and "runs/r3-duty-shaped/log.csv: no generation logged" in result.stderr

@@ -13,6 +13,12 @@ stop is armed, so the earliest stops come 41 and 71 policy steps later). The fit
 (`episode_aggregate`: the mean by default, as the paper) `episodes_per_morphology` episodes on every morphology
 listed (preset names or bodies as text, e.g. `front_left:lower:0.25+front_right:lower:0.25`).
 
+Gait shaping (training only, off by default): with `foot_duty_bonus` k > 0 an episode's forward progress P > 0
+scores P x (1 + k x d), d the duty factor of its least-used foot (the share of policy steps whose observation
+reads > 0.5 at that foot's contact entry). A gait that walks as far on every foot outscores one that holds a leg
+up; standing on all four feet still scores ~0, and backward progress is left as it is. It needs an observation
+with foot contacts (the Ant's `ant28` has them).
+
 Each process keeps the envs it built in an `EnvCache` of at most `ENV_CACHE_CAPACITY` (16), keyed by the protocol's
 env settings and the body's canonical spec; the least recently used env is closed when a new one is needed, so
 bodies sampled anew every generation do not pile up.
@@ -38,6 +44,33 @@ at 50%), or the worst one. The last two pay for the bad draws of randomised bodi
 
 
 EARLY_STOP_CLOCKS = ("env", "policy")
+
+
+def check_foot_duty_bonus(bonus: float, env: str) -> None:
+    """ConfigError unless the gait-shaping weight is a finite number >= 0, and 0 for an env without feet."""
+    if isinstance(bonus, bool) or not isinstance(bonus, (int, float)) or not np.isfinite(bonus) or bonus < 0:
+        raise ConfigError(f"foot_duty_bonus must be a finite number >= 0, got {bonus!r}")
+    if bonus and env != "quadruped":
+        raise ConfigError(f"foot_duty_bonus shapes legged gaits; the {env} env has no feet")
+
+
+def foot_contact_index(artifact: PolicyArtifact) -> list[int]:
+    """The observation entries that report the feet's ground contact, in foot order; ConfigError (one line) when
+    the artifact's observation has none."""
+    names = list(artifact.profile.observation_names)
+    index = [names.index(f"{foot}_contact") for foot in artifact.profile.foot_names if f"{foot}_contact" in names]
+    if not index:
+        raise ConfigError(f"foot_duty_bonus needs foot contacts in the observation; {artifact.profile.observation!r} "
+                          f"of robot {artifact.profile.robot!r} has none (use e.g. ant28 or proprio_contacts)")
+    return index
+
+
+def duty_shaped(progress: float, duty: np.ndarray, bonus: float) -> float:
+    """Forward progress scaled by 1 + `bonus` x the least-used foot's duty factor (`duty`: one share in [0, 1] per
+    foot); progress <= 0 and bonus 0 pass unchanged."""
+    if bonus == 0 or progress <= 0 or len(duty) == 0:
+        return progress
+    return float(progress * (1.0 + bonus * float(np.min(duty))))
 
 
 def check_episode_aggregate(how: str) -> None:
@@ -89,11 +122,13 @@ class FitnessProtocol:
     termination_ends_episode: bool = False  # CarRacing: an env that terminated must not be stepped on (the Ant's
     # termination, a low torso, is only an early-stop signal after `early_stop_after`, as in the paper)
     early_stop_clock: str = "env"  # EARLY_STOP_CLOCKS: how `early_stop_after` counts (module docstring)
+    foot_duty_bonus: float = 0.0  # gait shaping (module docstring); 0: the fitness is the summed progress
 
     def __post_init__(self) -> None:
         if self.early_stop_clock not in EARLY_STOP_CLOCKS:
             raise ConfigError(f"early_stop_clock must be one of {', '.join(EARLY_STOP_CLOCKS)}, "
                               f"got {self.early_stop_clock!r}")
+        check_foot_duty_bonus(self.foot_duty_bonus, self.env)
 
     @classmethod
     def carracing(cls, max_steps: int, episodes: int = 1, early_stop: bool = True) -> FitnessProtocol:
@@ -228,9 +263,16 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
     walk_step = None
     xs: list[float] = []
     joint_limit_excess = 0.0 if track_joint_limits else None
+    contact_index = foot_contact_index(artifact if artifact is not None else policy.artifact) \
+        if protocol.foot_duty_bonus else []
+    feet_down = np.zeros(len(contact_index))
+    policy_steps = 0
     step = 0
     for step in range(1, protocol.max_steps + 1):
         burn_in = step <= protocol.burn_in_steps
+        if contact_index and not burn_in:  # the feet on the ground in the observation the policy acts on
+            feet_down += np.asarray(observation, dtype=np.float64).reshape(-1)[contact_index] > 0.5
+            policy_steps += 1
         action = zeros if burn_in else policy.step(observation)
         observation, reward, terminated, truncated, info = env.step(action)
         if joint_limit_excess is not None:
@@ -253,6 +295,8 @@ def run_episode(artifact: PolicyArtifact, protocol: FitnessProtocol, morphology:
         negative_streak = negative_streak + 1 if gain < 0 and counts_negative_streak(protocol, step) else 0
         if episode_ends(protocol, step, terminated, truncated, negative_streak):
             break
+    if contact_index and policy_steps:
+        fitness = duty_shaped(fitness, feet_down / policy_steps, protocol.foot_duty_bonus)
     return EpisodeResult(float(fitness), step, walk_step, morphology, seed, joint_limit_excess)
 
 

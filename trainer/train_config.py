@@ -69,13 +69,17 @@ class TaskConfig:
         "help": "how the early stop's 200 steps count: env (env steps from the reset, burn-in included; the negative "
                 "streak counts from the first policy step) or policy (the paper's seed code: policy steps after "
                 "burn-in, and the streak counts only once the stop is armed); hebbkit.trainer.fitness"})
+    foot_duty_bonus: float = field(default=0.0, metadata={
+        "help": "gait shaping (legged robots, needs foot contacts in the observation): an episode's forward progress "
+                "P scores P x (1 + this x the duty factor of its least-used foot), so a gait on every foot outscores "
+                "one that holds a leg up; 0 (default): the summed progress, as the paper; hebbkit.trainer.fitness"})
     domain_randomization: bool = field(default=False, metadata={
         "help": "draw actuator strength, ground friction, torso mass, observation noise and latency per episode "
                 "(ranges: hebbkit.trainer.envs.perturbations.SIM2REAL_RANGES)"})
 
     def __post_init__(self) -> None:
         from .envs.body_sets import BODY_DISTRIBUTIONS, VALIDATION_BODIES
-        from .fitness import EARLY_STOP_CLOCKS, check_episode_aggregate
+        from .fitness import EARLY_STOP_CLOCKS, check_episode_aggregate, check_foot_duty_bonus
 
         check_counts(self, {"episodes": 1, "max_steps": 1, "burn_in": 0, "bodies_per_generation": 1})
         if self.env == "quadruped":
@@ -91,6 +95,7 @@ class TaskConfig:
             raise ConfigError(f"bodies {held_out} are validation bodies: no training may use them "
                               f"(hebbkit.trainer.envs.body_sets.VALIDATION_BODIES)")
         check_episode_aggregate(self.episode_aggregate)
+        check_foot_duty_bonus(self.foot_duty_bonus, self.env)
         if self.early_stop_clock not in EARLY_STOP_CLOCKS:
             raise ConfigError(f"early_stop_clock must be one of {', '.join(EARLY_STOP_CLOCKS)}, got "
                               f"{self.early_stop_clock!r}")
@@ -109,7 +114,8 @@ class TaskConfig:
                                morphologies=self.bodies, episodes_per_morphology=self.episodes,
                                max_steps=self.max_steps, burn_in_steps=self.burn_in,
                                randomization=SIM2REAL_RANGES if self.domain_randomization else (),
-                               episode_aggregate=self.episode_aggregate, early_stop_clock=self.early_stop_clock)
+                               episode_aggregate=self.episode_aggregate, early_stop_clock=self.early_stop_clock,
+                               foot_duty_bonus=self.foot_duty_bonus)
 
     def generation_protocol(self, protocol: FitnessProtocol, seed: int, generation: int) -> FitnessProtocol:
         """`protocol` plus the bodies sampled for this generation from the body distribution (drawn from the run

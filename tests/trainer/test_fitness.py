@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from hebbkit.runtime import ANT28, ConfigError, NetworkSpec, Policy, WeightInit
+from hebbkit.runtime import ANT28, ConfigError, NetworkSpec, Policy, WeightInit, load_artifact
+from hebbkit.runtime.profile import proprio_profile
 from hebbkit.trainer.fitness import (
     ENV_CACHE_CAPACITY,
     EnvCache,
     FitnessProtocol,
     aggregate_fitness,
     cached_env,
+    duty_shaped,
     env_key,
     episode_ends,
     run_episode,
 )
 from hebbkit.trainer.parameters import ParameterLayout
+from hebbkit.trainer.train_config import TaskConfig
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_layout_ravels_and_unravels_by_name():
@@ -285,8 +293,58 @@ def test_the_early_stop_clock_decides_when_a_backward_walker_is_stopped(clock, f
 def test_an_unknown_early_stop_clock_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="early_stop_clock must be one of env, policy, got 'wall'"):
         FitnessProtocol(early_stop_clock="wall")
-    from hebbkit.trainer.train_config import TaskConfig
-
     with pytest.raises(ConfigError, match="early_stop_clock must be one of env, policy"):
         TaskConfig(early_stop_clock="wall")
     assert TaskConfig(early_stop_clock="policy").protocol().early_stop_clock == "policy"
+
+
+class RecordingPolicy(Policy):
+    """A real Policy that keeps every observation it acts on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen: list[np.ndarray] = []
+
+    def step(self, observation):
+        self.seen.append(np.array(observation, dtype=np.float64))
+        return super().step(observation)
+
+
+def test_gait_shaping_scales_forward_progress_by_the_least_used_foots_duty_factor():
+    """ant-static walks on all four feet, so its least-used foot's duty factor is well above 0."""
+    artifact = load_artifact(ROOT / "models" / "ant-static" / "model.npz")
+    plain = FitnessProtocol(morphologies=("standard",), max_steps=300, early_stop_after=1000)
+    base = run_episode(artifact, plain, "standard", seed=1)
+    policy = RecordingPolicy(artifact, "numpy", seed=1)
+    shaped = run_episode(artifact, replace(plain, foot_duty_bonus=2.0), "standard", seed=1, policy=policy)
+    index = [artifact.profile.observation_names.index(f"{foot}_contact") for foot in artifact.profile.foot_names]
+    duty = (np.array(policy.seen)[:, index] > 0.5).mean(axis=0)
+    assert len(policy.seen) == 260 and base.fitness > 0 and 0.1 < duty.min() < 1
+    assert shaped.fitness == pytest.approx(base.fitness * (1 + 2.0 * duty.min()))
+    assert (shaped.steps, shaped.walk_step) == (base.steps, base.walk_step)  # the episode itself is the same
+
+
+def test_gait_shaping_leaves_backward_progress_and_a_zero_bonus_alone():
+    assert duty_shaped(100.0, np.array([0.5, 0.1, 0.8, 0.9]), 2.0) == pytest.approx(120.0)
+    assert duty_shaped(-50.0, np.array([0.5, 0.5, 0.5, 0.5]), 2.0) == -50.0
+    assert duty_shaped(100.0, np.array([0.5, 0.5, 0.5, 0.5]), 0.0) == 100.0
+
+
+@pytest.mark.parametrize("bonus, message", [(-1.0, "finite number >= 0"), (float("nan"), "finite number >= 0"),
+                                            ("2", "finite number >= 0")])
+def test_a_bad_gait_shaping_weight_is_refused_in_one_line(bonus, message):
+    with pytest.raises(ConfigError, match=message):
+        FitnessProtocol(foot_duty_bonus=bonus)
+    with pytest.raises(ConfigError, match=message):
+        TaskConfig(foot_duty_bonus=bonus)
+
+
+def test_gait_shaping_needs_feet():
+    with pytest.raises(ConfigError, match="the carracing env has no feet"):
+        TaskConfig(env="carracing", foot_duty_bonus=1.0)
+    assert TaskConfig(foot_duty_bonus=1.5).protocol().foot_duty_bonus == 1.5
+    blind = proprio_profile(["hip", "knee"], [(-1.0, 1.0), (-1.0, 1.0)], robot="servo_quadruped")  # no contacts
+    layout = ParameterLayout.of(NetworkSpec(layer_sizes=(blind.n_observations, 4, 2), activations=("tanh", "tanh")))
+    artifact = layout.to_artifact(np.zeros(layout.size), blind, 0.02)
+    with pytest.raises(ConfigError, match="needs foot contacts in the observation"):
+        run_episode(artifact, FitnessProtocol(foot_duty_bonus=1.0), "standard", seed=0)

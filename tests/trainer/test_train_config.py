@@ -35,6 +35,7 @@ def test_a_legacy_flat_config_json_reads_into_the_nested_parts():
     assert config.run_dir == Path("runs/ant-paper")
     assert config.es.fitness_shaping == "centered-ranks"  # the only shaping before it was an option
     assert config.static_init == "normal"  # likewise the static weights' start
+    assert config.task.foot_duty_bonus == 0.0  # scored on distance alone, as before gait shaping existed
     assert TrainConfig.from_json({**LEGACY, "a_field_that_is_gone": 1}) == config  # unknown keys are ignored
     static = TrainConfig.from_json({**LEGACY, "config": "ant-static", "rule": "static"})
     assert (static.static_init, static.es.fitness_shaping) == ("normal", "centered-ranks")  # not today's preset
