@@ -6,6 +6,8 @@ uses (default: the two training bodies of the paper plus `VALIDATION_BODIES`; a 
 track, scored on Gymnasium's CarRacing-v3 whichever env it trained on) and appends the results to
 `RUN_DIR/validation.csv`, so it can run again as the run grows. `hebbkit study RUN_DIR...` draws one overlaid plot
 of distance against env steps (training fitness and validation bodies) and prints a markdown table at equal budget.
+A run trained in stages (a warm start, `--init-from`, continuing another run) is named `STAGE1+STAGE2`: its stages'
+logs and validations are joined, each stage's env steps counted after the previous stages' total.
 """
 
 from __future__ import annotations
@@ -152,7 +154,9 @@ class StudyConfig:
     """`hebbkit study`: overlay several runs' training fitness and validation distances against env steps, and
     print a markdown table of every run at an equal env-step budget."""
 
-    run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help": "training run directories"})
+    run_dirs: tuple[Path, ...] = field(metadata={"positional": True, "help":
+        "training run directories; a run trained in stages (a warm start continuing another run) as STAGE1+STAGE2, "
+        "its env steps counted from the first stage's start"})
     budget: int = field(default=0, metadata={
         "help": "env-step budget of the table (0: the smallest total among the runs); given, the plot also ends there"})
     output: Path | None = field(default=None, metadata={"help": "PNG of the overlaid curves (default: no plot)"})
@@ -165,6 +169,55 @@ class StudyConfig:
             raise ConfigError(f"--last must be >= 1, got {self.last}")
 
 
+@dataclass(frozen=True)
+class StudyRun:
+    """One run of a study, its stages joined: log rows and validation points in order, env steps counted from the
+    first stage's start."""
+
+    name: str
+    log: list[dict]
+    env_steps: list[int]  # spent up to and including each row of `log`
+    validation: dict[str, list[tuple[int, float]]]  # body -> [(env steps, mean distance)]
+    trained_on: set[str]
+
+    @property
+    def total(self) -> int:
+        return self.env_steps[-1] if self.env_steps else 0
+
+
+def run_stages(run: Path | str) -> list[Path]:
+    """The stage directories of a study argument: itself if it is a directory, else its '+'-joined parts (each must
+    be a directory)."""
+    if Path(run).is_dir() or "+" not in str(run):
+        return [Path(run)]
+    stages = [Path(part) for part in str(run).split("+")]
+    missing = [str(stage) for stage in stages if not stage.is_dir()]
+    if missing or any(not part for part in str(run).split("+")):
+        raise ConfigError(f"{run}: a staged run is STAGE1+STAGE2 with every stage a run directory; "
+                          f"not a directory: {', '.join(missing) or 'an empty part'}")
+    return stages
+
+
+def load_study_run(run: Path | str) -> StudyRun:
+    """A run directory, or '+'-joined stages, as one `StudyRun`."""
+    from .evaluate import read_log, run_name, spent_env_steps
+
+    log: list[dict] = []
+    env_steps: list[int] = []
+    validation: dict[str, list[tuple[int, float]]] = {}
+    trained_on: set[str] = set()
+    stages = run_stages(run)
+    for stage in stages:
+        offset = env_steps[-1] if env_steps else 0
+        rows = read_log(stage)
+        log += rows
+        env_steps += [offset + spent for spent in spent_env_steps(rows)]
+        for body, points in validation_series(stage).items():
+            validation.setdefault(body, []).extend((offset + spent, value) for spent, value in points)
+        trained_on |= training_bodies(stage)
+    return StudyRun(" + ".join(run_name(stage) for stage in stages), log, env_steps, validation, trained_on)
+
+
 def value_at_budget(steps: list[int], values: list[float], budget: int, last: int = 1) -> float | None:
     """The mean of the last `last` values logged at or before `budget` env steps (fewer if fewer were logged; None
     if the run started later)."""
@@ -173,23 +226,18 @@ def value_at_budget(steps: list[int], values: list[float], budget: int, last: in
 
 
 def study_rows(run_dirs: tuple[Path, ...], budget: int, last: int = 1) -> tuple[int, list[dict]]:
-    """The budget used and one summary row per run: population-mean fitness (mean over the last 5 logged
-    generations at or before the budget) and each validation body's distance, averaged over the last `last`
-    snapshots within it."""
-    from .evaluate import read_log, run_name, spent_env_steps
-
-    logs = {run_dir: read_log(run_dir) for run_dir in run_dirs}
-    spent_by_run = {run_dir: spent_env_steps(rows) for run_dir, rows in logs.items()}
-    totals = {run_dir: steps[-1] if steps else 0 for run_dir, steps in spent_by_run.items()}
-    budget = budget or min(totals.values())
+    """The budget used and one summary row per run (a directory or '+'-joined stages): population-mean fitness
+    (mean over the last 5 logged generations at or before the budget) and each validation body's distance, averaged
+    over the last `last` snapshots within it."""
+    runs = [load_study_run(run_dir) for run_dir in run_dirs]
+    budget = budget or min(run.total for run in runs)
     rows = []
-    for run_dir, log in logs.items():
-        steps = spent_by_run[run_dir]
-        within = [float(row["fitness_mean"]) for row, spent in zip(log, steps, strict=True) if spent <= budget]
-        generations = len(within)
-        row: dict = {"run": run_name(run_dir), "env_steps": int(totals[run_dir]), "generations_in_budget": generations,
+    for run in runs:
+        within = [float(row["fitness_mean"]) for row, spent in zip(run.log, run.env_steps, strict=True)
+                  if spent <= budget]
+        row: dict = {"run": run.name, "env_steps": int(run.total), "generations_in_budget": len(within),
                      "fitness_mean": float(np.mean(within[-5:])) if within else None, "validation": {}}
-        for body, points in validation_series(run_dir).items():
+        for body, points in run.validation.items():
             row["validation"][body] = value_at_budget([s for s, _ in points], [v for _, v in points], budget, last)
         rows.append(row)
     return budget, rows
@@ -228,9 +276,10 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
 
 
 def plot_study(run_dirs: tuple[Path, ...], output: Path, budget: int = 0) -> Path:
-    """Left: population-mean fitness against env steps. Right: validation distance, per run the mean over the bodies
-    its training used (solid) and over the held-out bodies (dashed), one colour per run (each body's own curve is in
-    validation.csv). With `budget` > 0 both panels end at that many env steps (a longer run is cut there)."""
+    """Left: population-mean fitness against env steps (a staged run's stages joined). Right: validation distance,
+    per run the mean over the bodies its training used (solid) and over the held-out bodies (dashed), one colour per
+    run (each body's own curve is in validation.csv). With `budget` > 0 both panels end at that many env steps (a
+    longer run is cut there)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -238,18 +287,13 @@ def plot_study(run_dirs: tuple[Path, ...], output: Path, budget: int = 0) -> Pat
 
     from hebbkit.runtime.outputs import writing
 
-    from .evaluate import read_log, run_name, spent_env_steps
-
     figure, (training, validation) = plt.subplots(1, 2, figsize=(15, 4.8), sharey=False)
-    for index, run_dir in enumerate(run_dirs):
-        color, name = f"C{index}", run_name(run_dir)
-        log = read_log(run_dir)
-        steps = [spent / 1e6 for spent in spent_env_steps(log)]
-        training.plot(steps, [float(row["fitness_mean"]) for row in log], color=color, label=name)
-        trained_on = training_bodies(run_dir)
+    for index, run in enumerate(load_study_run(run_dir) for run_dir in run_dirs):
+        color, name = f"C{index}", run.name
+        training.plot([spent / 1e6 for spent in run.env_steps], [float(row["fitness_mean"]) for row in run.log],
+                      color=color, label=name)
         for group, style in ((True, "-"), (False, "--")):
-            series = [points for body, points in validation_series(run_dir).items()
-                      if (body in trained_on) == group]
+            series = [points for body, points in run.validation.items() if (body in run.trained_on) == group]
             if not series:
                 continue
             common = sorted(set.intersection(*(set(s for s, _ in points) for points in series)))

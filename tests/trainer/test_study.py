@@ -176,3 +176,33 @@ def test_value_at_budget_takes_the_last_point_within_it():
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 30, last=2) == 2.5  # --last: the mean of the last N
     assert value_at_budget([10, 20, 30], [1.0, 2.0, 3.0], 25, last=3) == 1.5  # fewer if fewer lie within
 
+
+
+def test_a_run_trained_in_stages_is_joined_with_its_env_steps_counted_from_the_first_stage(snapshot_run, tmp_path):
+    """STAGE1+STAGE2 (a warm start continuing another run): logs joined, stage 2's env steps and validation points
+    counted after stage 1's total; a stage that is not a run directory is refused in one line."""
+    from hebbkit.trainer.study import load_study_run
+
+    stages = []
+    for index, distance in enumerate((10.0, 30.0)):
+        stage = tmp_path / f"stage{index + 1}"
+        stage.mkdir()
+        for name in ("log.csv", "config.json"):
+            (stage / name).write_text((snapshot_run / name).read_text())
+        (stage / "validation.csv").write_text("generation,env_steps,body,episodes,seed,max_steps,distance_mean,"
+                                              f"distance_std\n4,1000,standard,5,0,1000,{distance},1.0\n")
+        stages.append(stage)
+    total = sum(logged_steps(snapshot_run))
+    joined = load_study_run(f"{stages[0]}+{stages[1]}")
+    assert joined.name == "stage1 + stage2" and len(joined.log) == 8
+    assert joined.total == 2 * total and joined.env_steps[4] == total + logged_steps(snapshot_run)[0]
+    assert joined.validation["standard"] == [(1000, 10.0), (total + 1000, 30.0)]
+    budget, rows = study_rows((f"{stages[0]}+{stages[1]}", stages[0]), 0)  # type: ignore[arg-type]
+    assert budget == total and rows[0]["validation"]["standard"] == 10.0
+    _, rows = study_rows((f"{stages[0]}+{stages[1]}",), 2 * total)  # type: ignore[arg-type]
+    assert rows[0]["validation"]["standard"] == 30.0 and rows[0]["generations_in_budget"] == 8
+    result = hebbkit("study", f"{stages[0]}+{stages[1]}", str(stages[0]), "--output", str(tmp_path / "staged.png"))
+    assert result.returncode == 0, result.stderr
+    assert "| stage1 + stage2 |" in result.stdout and (tmp_path / "staged.png").stat().st_size > 10_000
+    refused = hebbkit("study", f"{stages[0]}+{tmp_path / 'nowhere'}")
+    assert refused.returncode != 0 and "not a directory" in refused.stderr and "nowhere" in refused.stderr
