@@ -2,13 +2,30 @@
 # resuming it where it stopped, then score its snapshots on held-out bodies (on Gymnasium, for CarRacing). Source it; it runs nothing by itself.
 HEBBKIT=${HEBBKIT:-.venv/bin/hebbkit}
 
+# hold_queue_lock: one training at a time on these cores. The first queue to train takes runs/.queue.lock (flock,
+# held until that script exits; the queues it starts inherit it through HEBBKIT_QUEUE_LOCK); any other queue stops at
+# once with one line and exit status 75 instead of training beside it.
+hold_queue_lock() {
+    [ -n "${HEBBKIT_QUEUE_LOCK:-}" ] && return 0
+    mkdir -p runs
+    exec 9>> runs/.queue.lock
+    if ! flock -n 9; then
+        echo "another training queue is running ($(cat runs/.queue.pid 2>/dev/null || echo "pid unknown"); it holds" \
+             "runs/.queue.lock): one training at a time on these cores" >&2
+        exit 75
+    fi
+    echo "$$ $0" > runs/.queue.pid
+    export HEBBKIT_QUEUE_LOCK=$$
+}
+
 # train_run NAME SOURCE BUDGET [FLAGS...]: runs/NAME is resumed if it holds a checkpoint; else a committed copy
 # (SOURCE: a directory with config.json and checkpoint.npz; - for none) is copied there and resumed; else a new run
-# starts with FLAGS. BUDGET is the run's total env steps (a resumed run may raise it). Then `hebbkit validate`
-# scores its new snapshots, if it has any (with $VALIDATE_FLAGS, e.g. "--every 5", when set; not with VALIDATE=0).
+# starts with FLAGS; only while no other queue trains (hold_queue_lock). BUDGET is the run's total env steps (a
+# resumed run may raise it). Then `hebbkit validate` scores its new snapshots, if it has any (with $VALIDATE_FLAGS, e.g. "--every 5", when set; not with VALIDATE=0).
 train_run() {
     local name=$1 source=$2 budget=$3
     shift 3
+    hold_queue_lock
     if [ ! -f "runs/$name/checkpoint.npz" ] && [ -f "$source/checkpoint.npz" ]; then
         mkdir -p "runs/$name" && cp -r "$source"/. "runs/$name"/
     fi

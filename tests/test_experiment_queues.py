@@ -404,3 +404,55 @@ def test_round_three_stops_with_one_line_when_the_shaped_run_logged_nothing(work
     result = subprocess.run(["bash", "experiments/run_gait_shaping.sh"], cwd=workspace, capture_output=True,
                             text=True, env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
     assert result.returncode == 1 and "runs/r3-duty-shaped/log.csv: no generation logged" in result.stderr
+
+
+def chain(workspace: Path, *arguments: str, queues: dict[str, str], **env: str) -> subprocess.CompletedProcess:
+    """Run experiments/run_all.sh over stand-in queues (name -> body, each sourcing queue_lib.sh)."""
+    (workspace / "experiments" / "run_all.sh").write_text((ROOT / "experiments" / "run_all.sh").read_text())
+    for name, body in queues.items():
+        (workspace / "experiments" / name).write_text(
+            f'set -euo pipefail\ncd "$(dirname "$0")/.."\nsource experiments/queue_lib.sh\n{body}\n')
+    return subprocess.run(["bash", "experiments/run_all.sh", *arguments], cwd=workspace, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit"),
+                                          "QUEUES": " ".join(queues), **env})
+
+
+def test_the_chain_runs_every_queue_in_order_and_goes_on_after_one_that_fails(workspace):
+    result = chain(workspace, queues={"q1.sh": "train_run one - 10 --config smoke",
+                                      "q2.sh": "echo q2 >> calls.txt; exit 3",
+                                      "q3.sh": "train_run three - 10 --config smoke"})
+    calls = (workspace / "calls.txt").read_text().splitlines()
+    # the queues it starts train under its lock (they inherit it), in the order given
+    assert [call.split()[0] for call in calls] == ["train", "q2", "train"]
+    assert "--run-dir runs/one" in calls[0] and "--run-dir runs/three" in calls[2]
+    assert result.returncode == 1 and "queue q2.sh failed (exit status 3)" in result.stderr
+    assert "failed: q2.sh" in result.stdout
+
+
+def test_the_chain_waits_for_the_queue_started_by_hand(workspace):
+    # a process that is not this test's child (a child of ours would stay a zombie, alive to kill -0, until reaped)
+    started = subprocess.run(["bash", "-c", "sleep 1.5 > /dev/null 2>&1 & echo $!"], capture_output=True, text=True)
+    pid = started.stdout.strip()
+    result = chain(workspace, "--after", pid, POLL_SECONDS="0.1",
+                   queues={"q1.sh": f"kill -0 {pid} 2> /dev/null && echo alive >> calls.txt || echo ended >> "
+                                    "calls.txt"})
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "calls.txt").read_text().split() == ["ended"]
+    assert f"waiting for process {pid} to end" in result.stdout
+
+
+def test_a_second_queue_never_trains_beside_the_first(workspace):
+    holder = subprocess.Popen(["bash", "-c", "source experiments/queue_lib.sh; hold_queue_lock; echo held; sleep 30"],
+                              cwd=workspace, stdout=subprocess.PIPE, text=True,
+                              env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        script = "set -euo pipefail\nsource experiments/queue_lib.sh\ntrain_run two - 10 --config smoke\n"
+        second = subprocess.run(["bash", "-c", script], cwd=workspace, capture_output=True, text=True,
+                                env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+        assert second.returncode == 75 and "another training queue is running" in second.stderr
+        assert str(holder.pid) in second.stderr and not (workspace / "calls.txt").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert train_run(workspace, "two", "-", "10", "--config", "smoke")  # the lock goes with its holder
