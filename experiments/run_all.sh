@@ -8,8 +8,9 @@
 #   nohup experiments/run_all.sh > runs/all.log 2>&1 &
 #   nohup experiments/run_all.sh --after PID > runs/all.log 2>&1 &   # first wait for a queue started by hand
 # It holds runs/.queue.lock (experiments/queue_lib.sh) from the start, so no second queue trains beside it; with
-# --after it waits for process PID to end before the first queue. The cores never sit idle between queues, and a
-# queue that fails is reported (its name and exit status) and the next one runs: they do not depend on each other.
+# --after it waits for process PID and the rest of its process group (the training it started) to end first. The
+# cores never sit idle between queues, and a queue that fails is reported (its name and exit status) and the next one
+# runs: they do not depend on each other.
 # Shipping stays a decision made by hand from each queue's results (its header says how).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,18 @@ if [ "${1:-}" = --after ]; then
 fi
 hold_queue_lock
 if [ -n "$after" ]; then
-    echo "$(date -u +%FT%TZ) waiting for process $after to end"
-    while kill -0 "$after" 2> /dev/null; do sleep "${POLL_SECONDS:-30}"; done
+    # the whole process group: a queue's training goes on if only its script is killed
+    # (a PID already gone is taken as the leader of the group it left behind)
+    group=$(ps -o pgid= -p "$after" | tr -d ' ' || true)
+    group=${group:-$after}
+    if [ "$group" = "$(ps -o pgid= -p $$ | tr -d ' ')" ]; then
+        echo "--after $after: that process is in this script's own process group; start this from another shell" >&2
+        exit 2
+    fi
+    echo "$(date -u +%FT%TZ) waiting for process $after and its process group ($group) to end"
+    while kill -0 "$after" 2> /dev/null || pgrep -g "$group" > /dev/null; do
+        sleep "${POLL_SECONDS:-30}"
+    done
 fi
 failed=()
 for queue in $QUEUES; do

@@ -429,16 +429,24 @@ def test_the_chain_runs_every_queue_in_order_and_goes_on_after_one_that_fails(wo
     assert "failed: q2.sh" in result.stdout
 
 
-def test_the_chain_waits_for_the_queue_started_by_hand(workspace):
-    # a process that is not this test's child (a child of ours would stay a zombie, alive to kill -0, until reaped)
-    started = subprocess.run(["bash", "-c", "sleep 1.5 > /dev/null 2>&1 & echo $!"], capture_output=True, text=True)
-    pid = started.stdout.strip()
-    result = chain(workspace, "--after", pid, POLL_SECONDS="0.1",
-                   queues={"q1.sh": f"kill -0 {pid} 2> /dev/null && echo alive >> calls.txt || echo ended >> "
+def test_the_chain_waits_for_the_queue_started_by_hand_and_the_training_it_left(workspace):
+    import threading
+
+    # a queue in its own process group whose script (0.5 s) ends before the training it started (1.5 s); reaped by a
+    # thread, as a parent would (a zombie stays alive to kill -0)
+    queue = subprocess.Popen(["bash", "-c", "sleep 1.5 & sleep 0.5"], start_new_session=True)
+    threading.Thread(target=queue.wait, daemon=True).start()
+    result = chain(workspace, "--after", str(queue.pid), POLL_SECONDS="0.1",
+                   queues={"q1.sh": f"pgrep -g {queue.pid} > /dev/null && echo alive >> calls.txt || echo ended >> "
                                     "calls.txt"})
     assert result.returncode == 0, result.stderr
     assert (workspace / "calls.txt").read_text().split() == ["ended"]
-    assert f"waiting for process {pid} to end" in result.stdout
+    assert f"waiting for process {queue.pid} and its process group" in result.stdout
+    # a process of the chain's own group would never end first: refused in one line
+    refused = subprocess.run(["bash", "-c", "sleep 5 & bash experiments/run_all.sh --after $!; status=$?; kill $!; "
+                              "exit $status"], cwd=workspace, capture_output=True, text=True, start_new_session=True,
+                             env={"PATH": "/usr/bin:/bin", "QUEUES": "q1.sh"})
+    assert refused.returncode == 2 and "this script's own process group" in refused.stderr
 
 
 def test_a_second_queue_never_trains_beside_the_first(workspace):
