@@ -4,6 +4,7 @@
 #   run_paper_tests.sh      why ant-paper is below the paper (issue 27 section 4: T1, T2, T4)
 #   run_a1.sh               the Unitree A1's Hebbian and static models (issue 29)
 #   run_carracing_static.sh CarRacing's static baseline (issue 30)
+#   run_carracing_driver.sh a driver that loses no track (issue 30)
 # Each queue resumes where it stopped and skips what reached its budget, so this can be started again at any time:
 #   nohup experiments/run_all.sh > runs/all.log 2>&1 &
 #   nohup experiments/run_all.sh --after PID > runs/all.log 2>&1 &   # first wait for a queue started by hand
@@ -16,7 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-QUEUES=${QUEUES:-"run_followups.sh run_paper_tests.sh run_a1.sh run_carracing_static.sh"}
+QUEUES=${QUEUES:-"run_followups.sh run_paper_tests.sh run_a1.sh run_carracing_static.sh run_carracing_driver.sh"}
 after=""
 if [ "${1:-}" = --after ]; then
     after=${2:?"--after needs the PID of the process to wait for"}

@@ -464,3 +464,21 @@ def test_a_second_queue_never_trains_beside_the_first(workspace):
         holder.kill()
         holder.wait()
     assert train_run(workspace, "two", "-", "10", "--config", "smoke")  # the lock goes with its holder
+
+
+def test_the_driver_queue_ranks_candidates_by_their_worst_of_three_shared_tracks(workspace):
+    calls = run_queue(workspace, "run_carracing_driver.sh")
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["10000000", "20000000"]
+    assert calls[1].startswith("train --resume runs/carracing-driver ")  # the second stage continues the first
+    driver = train_config(calls[0])
+    assert (driver.task.episodes, driver.task.shared_episodes, driver.task.episode_aggregate) == (3, True, "min")
+    assert str(driver.init_from) == "models/carracing-paper/model.npz" and driver.rule_family == "diagonal"
+    assert driver.carracing_env == "envpool" and driver.seed == 1
+
+
+def test_the_chain_runs_the_queues_in_the_projects_order_and_each_exists():
+    text = (ROOT / "experiments" / "run_all.sh").read_text()
+    default = text.split('QUEUES=${QUEUES:-"')[1].split('"')[0].split()
+    assert default == ["run_followups.sh", "run_paper_tests.sh", "run_a1.sh", "run_carracing_static.sh",
+                       "run_carracing_driver.sh"]  # servo, paper tests, A1, CarRacing (the guide's order)
+    assert all((ROOT / "experiments" / queue).exists() for queue in default)

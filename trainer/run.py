@@ -139,7 +139,8 @@ class Run:
         return self.config.task.generation_protocol(self.protocol, state.seed, state.generation)
 
     def jobs(self, state: ESState, candidates: list[Candidate], workers: int) -> list[Job]:
-        """The generation's chunks: every candidate on its pair's seeds, and the centre on its own."""
+        """The generation's chunks: every candidate on its pair's seeds (on the generation's with shared episodes),
+        and the centre on its own."""
         protocol = self.generation_protocol(state)
         n_episodes = len(protocol.morphologies) * protocol.episodes_per_morphology
 
@@ -147,7 +148,9 @@ class Run:
             return tuple(int(s) for s in np.random.SeedSequence([state.seed, state.generation, *key])
                          .generate_state(n_episodes))
 
-        items = [EpisodeItem(candidate.index, candidate, seeds(1, candidate.pair)) for candidate in candidates]
+        shared = self.config.task.shared_episodes  # every candidate on the generation's seeds, else its pair's
+        items = [EpisodeItem(candidate.index, candidate, seeds(1) if shared else seeds(1, candidate.pair))
+                 for candidate in candidates]
         items.append(EpisodeItem(len(candidates), None, seeds(2)))  # the centre (the mean itself), own episodes
         n_chunks = max(1, min(len(items), workers * self.config.chunks_per_worker))
         return [Job(state.mean, self.layout, self.profile, self.control_period, protocol,

@@ -59,6 +59,10 @@ class TaskConfig:
                 "single-leg lower damage and holds out the other categories"})
     bodies_per_generation: int = field(default=2, metadata={"help": "bodies sampled per generation"})
     episodes: int = field(default=1, metadata={"help": "episodes per body per candidate"})
+    shared_episodes: bool = field(default=False, metadata={
+        "help": "every candidate of a generation plays the same episode seeds (CarRacing: the same tracks; the "
+                "same initial weights and randomisation draws), new ones every generation, so candidates are "
+                "ranked on the same corners; default: each antithetic pair draws its own (the paper)"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
     burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start of an episode"})
     episode_aggregate: str = field(default="mean", metadata={

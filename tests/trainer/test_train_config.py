@@ -124,3 +124,28 @@ def test_the_worst_case_servo_preset_differs_from_servo_proprio_only_in_its_aggr
     different = {name for name, value in worst.options().items() if servo.options()[name] != value}
     assert different == {"config", "episode_aggregate"}
     assert TrainConfig.from_json({"config": "servo-proprio"}).task.episode_aggregate == "mean"  # older runs: mean
+
+
+def test_shared_episodes_put_every_candidate_of_a_generation_on_the_same_seeds(tmp_path):
+    """--shared-episodes: all candidates on the generation's seeds (CarRacing: the same tracks), new every generation,
+    the centre on its own; by default each antithetic pair draws its own (the paper). Stored, and off for old runs."""
+    from hebbkit.trainer.cli import COMMANDS
+    from hebbkit.trainer.run import prepare_run
+
+    def candidate_seeds(shared: bool, generation: int = 0) -> tuple[list[tuple[int, ...]], tuple[int, ...]]:
+        config = resolve_config({"config": "smoke", "run_dir": tmp_path / f"r{shared}{generation}",
+                                 "shared_episodes": shared, "episodes": 2})
+        run, state = prepare_run(config, "test")
+        state = state.__class__(**{**state.__dict__, "generation": generation})
+        items = sorted((item for job in run.jobs(state, run.strategy.ask(state), workers=2) for item in job.items),
+                       key=lambda item: item.slot)
+        return [item.seeds for item in items[:-1]], items[-1].seeds
+
+    shared, centre = candidate_seeds(True)
+    assert len(set(shared)) == 1 and len(shared[0]) == 2 and centre != shared[0]
+    later, _ = candidate_seeds(True, generation=1)
+    assert later[0] != shared[0]
+    paired, paired_centre = candidate_seeds(False)
+    assert len(set(paired)) == len(paired) // 2 and paired_centre == centre  # one draw per antithetic pair
+    parsed = COMMANDS["train"].parse(build_parser().parse_args(["train", "--config", "smoke", "--shared-episodes"]))
+    assert parsed.task.shared_episodes and not TrainConfig.from_json(LEGACY).task.shared_episodes
