@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Unitree A1's models (issue 29 section 2), one after another on both cores, after the Ant runs (one training at a
-# time). Same protocol for both (presets a1-robust and a1-static, trainer/train_config.py): the A1's robot file
+# time): the static baseline first (a quarter of the Hebbian model's env steps, shipped first, and whether it stands
+# still under sampled bodies shows within its first stage), then the Hebbian model. Same protocol for both (presets a1-robust and a1-static, trainer/train_config.py): the A1's robot file
 # (runtime/robots/unitree_a1.toml: PD position control, 5 ms physics), the observation a real A1 measures
 # (proprio_contacts_action), bodies and actuators randomised as the Ant study found best (ant-robust's two bodies
 # sampled per generation, from leg-scales-motors: segment scales and, in half of them, one leg's motors weakened)
@@ -29,6 +30,6 @@ source experiments/queue_lib.sh
 
 export VALIDATE_FLAGS="--bodies standard validation2"
 
+train_stages a1-static models/a1-static/checkpoint "30000000 60000000" --config a1-static --seed 0
 train_stages a1-hebbian models/a1-hebbian/checkpoint "30000000 60000000 90000000 120000000 150000000" \
     --config a1-robust --seed 0
-train_stages a1-static models/a1-static/checkpoint "30000000 60000000" --config a1-static --seed 0

@@ -200,15 +200,17 @@ def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpo
 def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
     committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
     calls = run_queue(workspace, "run_a1.sh")
-    # stages of 30 M env steps, each resuming the last (validated after each when the run has snapshots; the
-    # stand-in makes none)
-    assert calls[0] == ("train --config a1-robust --seed 0 --env-steps-budget 30000000 --generations 100000 "
+    # the static baseline first, then the Hebbian model; stages of 30 M env steps, each resuming the last (validated
+    # after each when the run has snapshots; the stand-in makes none)
+    assert calls[:2] == [
+        f"train --resume runs/a1-static --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
+        for budget in (30000000, 60000000)]
+    assert calls[2] == ("train --config a1-robust --seed 0 --env-steps-budget 30000000 --generations 100000 "
                         "--run-dir runs/a1-hebbian --no-progress")
-    assert calls[1:] == [
-        f"train --resume runs/{name} --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
-        for name, budget in [("a1-hebbian", 60000000), ("a1-hebbian", 90000000), ("a1-hebbian", 120000000),
-                             ("a1-hebbian", 150000000), ("a1-static", 30000000), ("a1-static", 60000000)]]
-    hebbian = train_config(calls[0].replace("30000000", "150000000"))
+    assert calls[3:] == [
+        f"train --resume runs/a1-hebbian --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
+        for budget in (60000000, 90000000, 120000000, 150000000)]
+    hebbian = train_config(calls[2].replace("30000000", "150000000"))
     static = train_config("train --config a1-static --seed 0 --env-steps-budget 60000000")
     assert (hebbian.rule, hebbian.init_weights, static.rule, static.static_init) == (
         "ABCD_lr", "random", "static", "fan-in-uniform")
