@@ -25,8 +25,9 @@ from hebbkit.trainer.envs import QuadrupedEnv
 from hebbkit.trainer.envs.robot_body import body_from_spec
 
 TARGET = 2000.0
-A1_TARGET_RATIO = 1.5
-"""The A1's cost per control step should stay within ~1.5x the Ant's (its training costs what the Ant's does)."""
+A1_TARGET_RATIO = 1.8
+"""The A1's cost per control step should stay within ~1.8x the Ant's: ~1.3-1.5x with 10 solver iterations, and the 50
+it runs since 2026-12-07 (joint limits held on damaged bodies, docs/robots.md) cost ~1.15x that."""
 REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "ant_pybullet_envs_reference.npz"
 
 

@@ -8,7 +8,8 @@
 # and the sim-to-real perturbations drawn per episode (--domain-randomization).
 #   a1-hebbian: ABCD_lr rules, random initial weights every episode; 150 M env steps (ant-robust's budget)
 #   a1-static:  a static network, fan-in-uniform initial weights (the paper's baseline); 60 M (ant-static's budget)
-# An A1 control step costs ~1.3x the Ant's (benchmarks/env_step.py): ~6-9 h and ~2.5-3.7 h at the Ant runs'
+# An A1 control step cost ~1.3x the Ant's with 10 solver iterations, ~1.5-1.8x with the 50 it runs since 2026-12-07
+# (benchmarks/env_step.py; joint limits held on damaged bodies, docs/robots.md): ~6-9 h and ~2.5-3.7 h at the Ant runs'
 # 5,900-8,600 env steps/s (the medians in r2-c-evolved-s1's and ant-robust's log.csv, on two machines); about twice
 # that on a machine whose Ant runs make 3,500-4,500 (2026-12-06/07: bare stepSimulation 2,615 steps/s per core
 # against the 7,574 in docs/envs.md). Each resumes

@@ -22,7 +22,8 @@ FLOOR_TOLERANCE = 0.05
 """m: a link this far below the floor has fallen through it."""
 LIMIT_SLIP = 0.15
 """rad: joints that slip further past their limits under bang-bang commands get a note (docs/envs.md, "Joint
-limits"); the servo quadruped with its 50 solver iterations stays below 0.1, with 5 it reached 1.25."""
+limits"); the servo quadruped with its 2.5 ms physics steps and 50 solver iterations stays near 0.05 (0.14 with a
+lower leg shortened), with 5 ms and 5 iterations it reached 1.25."""
 BANG_BANG_STEPS = 500
 
 
@@ -175,7 +176,8 @@ def describe(report: dict) -> list[str]:
                  f"{BANG_BANG_STEPS} steps of bang-bang commands")
     if report["bang_bang_limit_excess"] > LIMIT_SLIP:
         lines.append(f"note         joints slip more than {LIMIT_SLIP} rad past their limits: raise "
-                     "control.solver_iterations (docs/envs.md, \"Joint limits\")"
+                     "control.physics_substeps (a shorter physics step) and control.solver_iterations (docs/envs.md, "
+                     "\"Joint limits\")"
                      + ("; the built-in Ant's ant.xml ranges are not held by PyBullet at all, as in pybullet_envs "
                         "(docs/envs.md)" if report["robot"] == "ant" else ""))
     if not report["stands"]:

@@ -43,7 +43,7 @@ def test_the_a1_file_has_the_published_numbers_and_a_real_robots_observation():
     assert {joint.torque_limit for joint in a1.joints} == {33.5} and {j.speed_limit for j in a1.joints} == {21.0}
     assert [(joint.kp, joint.kd) for joint in a1.joints[:3]] == [(60.0, 5.0), (40.0, 4.0), (80.0, 7.0)]
     assert a1.actuation == "position" and a1.actuator == "pd" and a1.pd_solver == "motor"
-    assert (a1.physics_substeps, a1.solver_iterations) == (4, 10)  # 5 ms physics steps (docs/robots.md)
+    assert (a1.physics_substeps, a1.solver_iterations) == (4, 50)  # 5 ms physics steps (docs/robots.md)
     for (lower, upper), (low, high), stand in zip(a1.joint_limits, a1.command_limits, a1.stand_pose, strict=True):
         assert lower <= low < stand < high <= upper
     profile = a1.profile(check=True)

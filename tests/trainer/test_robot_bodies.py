@@ -227,4 +227,4 @@ def test_bang_bang_actions_keep_the_position_robots_near_their_joint_limits(robo
         worst = max(bang_bang_excess(env, seed, steps=1000) for seed in range(3))
     finally:
         env.close()
-    assert worst < 0.2  # rad; the servo at 5 solver iterations: 0.7-1.25 (docs/envs.md, "Joint limits")
+    assert worst < 0.2  # rad; the servo at 5 ms and 5 solver iterations: 0.7-1.25 (docs/envs.md, "Joint limits")

@@ -246,10 +246,15 @@ def servo_quadruped_urdf(parameters: ServoQuadrupedParameters, morphology: Morph
     return "\n".join(parts)
 
 
+SERVO_PHYSICS_SUBSTEPS = 8
 SERVO_SOLVER_ITERATIONS = 50
-"""The servo quadruped's constraint-solver iterations. With the Ant's 5, bang-bang commands (a saturated Hebbian
-network's) slam its light legs (12-18 g against a 170 g body) into the ground and the solver gives way: the knees
-went 0.7-1.25 rad past their limits, and `servo-proprio` walked on them (docs/envs.md, "Joint limits")."""
+"""The servo quadruped's physics: 8 steps of 2.5 ms per 20 ms control step, 50 constraint-solver iterations each.
+Bang-bang commands (a saturated Hebbian network's) slam its light legs (12-18 g against a 170 g body) into the
+ground. PyBullet meets a joint limit only once the joint stands past it, so an impact carries the joint a joint
+speed x one physics step beyond: with the Ant's 5 iterations the knees went 0.7-1.25 rad past their limits and
+`servo-proprio` walked on them; 50 iterations at 5 ms held them to ~0.1 rad under bang-bang commands and ~0.2 under
+a trained gait, and more iterations did not help at that step; halving the physics step took it to ~0.05 under
+bang-bang commands, ~0.14 on a damaged body (docs/envs.md, "Joint limits")."""
 
 
 def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedParameters()) -> Body:
@@ -269,7 +274,7 @@ def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedPa
         foot_links=tuple(f"{leg}_lower" for leg in LEGS),
         alive_height=0.5 * parameters.standing_height,
         control_period=parameters.control_period,
-        physics_substeps=4,
+        physics_substeps=SERVO_PHYSICS_SUBSTEPS,
         solver_iterations=SERVO_SOLVER_ITERATIONS,
         torque_per_action=parameters.stall_torque,
         servo=Servo(stall_torque=parameters.stall_torque, max_speed=parameters.no_load_speed),
