@@ -252,9 +252,9 @@ SERVO_SOLVER_ITERATIONS = 50
 Bang-bang commands (a saturated Hebbian network's) slam its light legs (12-18 g against a 170 g body) into the
 ground. PyBullet meets a joint limit only once the joint stands past it, so an impact carries the joint a joint
 speed x one physics step beyond: with the Ant's 5 iterations the knees went 0.7-1.25 rad past their limits and
-`servo-proprio` walked on them; 50 iterations at 5 ms held them to ~0.1 rad under bang-bang commands and ~0.2 under
-a trained gait, and more iterations did not help at that step; halving the physics step took it to ~0.05 under
-bang-bang commands, ~0.14 on a damaged body (docs/envs.md, "Joint limits")."""
+`servo-proprio` walked on them; 50 iterations at 5 ms left up to 0.23 rad under bang-bang commands (worst of 10
+seeds) and ~0.2 under a trained gait, and more iterations did not help at that step; halving the physics step took
+it to 0.05, 0.14 on a damaged body (docs/envs.md, "Joint limits")."""
 
 
 def make_servo_quadruped(parameters: ServoQuadrupedParameters = ServoQuadrupedParameters()) -> Body:
