@@ -90,7 +90,7 @@ def test_the_results_tables_quote_the_shipped_ant_models(document, heading):
 POSITION_MODELS = [model for model in MODELS
                    if load_artifact(ROOT / "models" / model / "model.npz").profile.actuation == "position"]
 KNOWN_LIMIT_SLIP = {"servo-proprio": "trained while the servo's solver let its knees pass their stops (docs/envs.md, "
-                                    "\"Joint limits\"); its retraining is queued"}
+                                    "\"Joint limits\"); its retraining is not shipped yet"}
 
 
 @pytest.mark.parametrize("model", [
