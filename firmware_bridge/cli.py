@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .link import LinkStats
 
 
 @dataclass(frozen=True)
@@ -52,5 +56,21 @@ def run_bridge(config: BridgeConfig) -> int:
                 if config.action == "monitor":
                     print(message, flush=True)
             time.sleep(0.001)
-        print(link.stats if config.action == "stats" else f"-- {link.stats}")
+        if config.action == "monitor":
+            print("--")
+        print("\n".join(stats_table(link.stats)))
     return 0
+
+
+def stats_table(stats: LinkStats) -> list[str]:
+    """The lines of `hebbkit bridge stats`: one counter of the link (`LinkStats`) per line, and the round trips'
+    count, median and maximum in ms."""
+    from dataclasses import asdict
+
+    counters = {name: value for name, value in asdict(stats).items() if name != "round_trips"}
+    width = max(len(name) for name in counters)
+    lines = [f"{name.replace('_', ' '):<{width}}  {value:>8,}" for name, value in counters.items()]
+    trips = np.array(stats.round_trips) * 1e3
+    lines.append(f"{'round trips':<{width}}  {trips.size:>8,}" + (
+        f"  (median {np.median(trips):.2f} ms, max {trips.max():.2f} ms)" if trips.size else ""))
+    return lines

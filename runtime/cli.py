@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import json
 import math
+import re
 import sys
 import types
 import typing
@@ -23,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from .artifact import METADATA_CHECKSUM_KEY
+from .artifact import METADATA_CHECKSUM_KEY, PolicyArtifact
 from .errors import ConfigError, HebbkitWarning
 from .families import FAMILIES
+from .network import NetworkSpec, fan_in_uniform
 from .profile import BUILTIN_PROFILES
 from .rules import RULES
 
@@ -57,7 +59,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
         default = item.default if item.default is not dataclasses.MISSING else (
             item.default_factory() if item.default_factory is not dataclasses.MISSING else None
         )
-        kwargs: dict[str, Any] = {"help": help_text + (f" (default: {default})" if has_default else "")}
+        kwargs: dict[str, Any] = {"help": help_text + (default_text(help_text, default) if has_default else "")}
         origin = typing.get_origin(hint)
         arguments = [a for a in typing.get_args(hint) if a is not type(None)]
         if origin in (typing.Union, types.UnionType) and len(arguments) == 1:
@@ -79,7 +81,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
         if aliases:
             kwargs["help"] += f" (formerly {', '.join(map(flag_name, aliases))})"
         if item.metadata.get("positional"):
-            parser.add_argument(item.name, metavar=item.name.upper(), **kwargs)
+            parser.add_argument(item.name, metavar=positional_metavar(item.name, kwargs.get("choices")), **kwargs)
         else:
             if has_default:
                 kwargs["default"] = argparse.SUPPRESS if suppress_defaults else default
@@ -87,6 +89,26 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_type: type, sup
                 kwargs["required"] = True
             parser.add_argument(flag_name(item.name), dest=item.name, **kwargs)
             add_deprecated_flags(parser, item.name, aliases, kwargs)
+
+
+DEFAULT_IN_HELP = re.compile(r"\(default\b|\bdefault:")
+"""A help text that already says what happens by default ("(default runs/...)", "default: the robot's")."""
+
+
+def default_text(help_text: str, default: object) -> str:
+    """The ` (default: ...)` that ends a flag's help: the default as one would type it (a tuple's entries separated
+    by spaces: `128 64`); nothing when the help already says what the default does, or for no value (None, empty)."""
+    if DEFAULT_IN_HELP.search(help_text) or default is None or default == "" or default == ():
+        return ""
+    shown = " ".join(map(str, default)) if isinstance(default, tuple | list) else str(default)
+    return f" (default: {shown})".replace("%", "%%")  # argparse %-formats help texts
+
+
+def positional_metavar(name: str, choices: object) -> str:
+    """How usage lines name a positional argument: its choices (`{ping,monitor,stats}`), else its name in capitals."""
+    if isinstance(choices, tuple | list) and choices:
+        return "{" + ",".join(map(str, choices)) + "}"
+    return name.upper()
 
 
 def flag_name(name: str) -> str:
@@ -195,7 +217,7 @@ class NewConfig:
     hidden: tuple[int, ...] = field(default=(128, 64), metadata={"help": "hidden layer sizes"})
     inputs: int = field(default=28, metadata={"help": "input size, for the 'generic' profile"})
     outputs: int = field(default=8, metadata={"help": "output size, for the 'generic' profile"})
-    seed: int = field(default=0, metadata={"help": "seed of the N(0, 1) coefficients"})
+    seed: int = field(default=0, metadata={"help": "seed of the N(0, 1) coefficients (rule static: of its weights)"})
     control_period: float | None = field(default=None, metadata={
         "help": "seconds per control step (default: the robot's, or 0.0165)"})
     robot: str | None = field(default=None, metadata={
@@ -203,6 +225,7 @@ class NewConfig:
                 "actuation unless --observation, --actuation say otherwise) instead of --profile"})
     observation: str | None = field(default=None, metadata={"help": "with --robot: the observation layout"})
     actuation: str | None = field(default=None, metadata={"help": "with --robot: torque or position"})
+    force: bool = field(default=False, metadata={"help": "overwrite OUTPUT if it exists"})
 
     def __post_init__(self) -> None:
         if self.seed < 0:
@@ -217,7 +240,21 @@ class NewConfig:
 
 
 def run_new(config: NewConfig) -> int:
-    from . import NetworkSpec, generic_profile, new_artifact, save_artifact
+    """`hebbkit new`: refuse to overwrite OUTPUT without --force, build the untrained artifact, write it."""
+    from . import save_artifact
+
+    if config.output.exists() and not config.output.is_dir() and not config.force:
+        raise ConfigError(f"{config.output} exists; pass --force to overwrite it")
+    artifact = untrained_artifact(config)
+    path = save_artifact(artifact, config.output)
+    print(f"wrote {path}: {describe_untrained(artifact.network, config.seed)}")
+    return 0
+
+
+def untrained_artifact(config: NewConfig) -> PolicyArtifact:
+    """The artifact `hebbkit new` writes: a rule's coefficients drawn N(0, 1), or for rule static its fixed
+    weights (`static_weights`)."""
+    from . import WeightInit, generic_profile, new_artifact
 
     control_period = config.control_period
     if config.robot is not None:
@@ -237,11 +274,32 @@ def run_new(config: NewConfig) -> int:
         spec, profile=profile, control_period=control_period or 0.0165, seed=config.seed,
         provenance={"command": " ".join(["hebbkit", *sys.argv[1:]]) or "hebbkit new"},
     )
-    path = save_artifact(artifact, config.output)
+    if spec.rule_spec.n_coefficients:
+        return artifact
+    stored = dataclasses.replace(spec, init=WeightInit("stored"))
+    artifact = dataclasses.replace(artifact, network=stored, static_tensors=static_weights(stored, config.seed))
+    artifact.validate()
+    return artifact
+
+
+def static_weights(spec: NetworkSpec, seed: int) -> dict[str, np.ndarray]:
+    """An untrained static network's fixed weights by tensor name: layer l drawn U(-1/sqrt(in_l), 1/sqrt(in_l)),
+    PyTorch's nn.Linear default (where `hebbkit train --rule static --static-init fan-in-uniform` starts)."""
+    rng = np.random.default_rng(seed)
+    return {f"initial_weights/{layer}": fan_in_uniform(rng, (n_in, n_out), n_in).astype(np.float32)
+            for layer, (n_in, n_out) in enumerate(spec.layer_shapes)}
+
+
+def describe_untrained(spec: NetworkSpec, seed: int) -> str:
+    """What `hebbkit new` wrote, for its report line."""
+    sizes = "-".join(map(str, spec.layer_sizes))
+    if not spec.rule_spec.n_coefficients:
+        weights = sum(n_in * n_out for n_in, n_out in spec.layer_shapes)
+        return (f"UNTRAINED static network on {sizes}: no rule, {weights:,} fixed weights stored, drawn "
+                f"U(-1/sqrt(fan-in), +1/sqrt(fan-in)), seed {seed}")
     family = "" if spec.family == "synapse" else f" ({spec.family} family)"
-    print(f"wrote {path}: UNTRAINED rule {spec.rule}{family} on {'-'.join(map(str, sizes))}, "
-          f"{spec.n_coefficients:,} coefficients ~ N(0, 1), seed {config.seed}")
-    return 0
+    return (f"UNTRAINED rule {spec.rule}{family} on {sizes}, {spec.n_coefficients:,} coefficients ~ N(0, 1), "
+            f"seed {seed}")
 
 
 # ---------------------------------------------------------------------------------------------------- inspect
@@ -336,16 +394,49 @@ def describe_weight_norm(network: dict) -> str:
             "standardize": "standardize (each layer to zero mean, unit variance)"}.get(mode, repr(mode))
 
 
-def describe_init(network: dict) -> str:
-    """Which initial weights a network's metadata says it starts from (never fails)."""
+def describe_init(network: dict, untrained: bool = False) -> str:
+    """Which initial weights a network's metadata says it starts from (never fails); `untrained`: written by
+    `hebbkit new`, so stored weights are drawn, not evolved."""
     init = network.get("init")
     if not isinstance(init, dict):
         init = {}
     if init.get("distribution") == "stored":
         what = ("the static network's fixed weights" if network.get("rule") == "static"
                 else "every episode and boot starts from them, then the rule adapts them")
-        return f"evolved, stored in the artifact (static/initial_weights/<l>): {what}"
+        origin = "drawn once (untrained)" if untrained else "evolved"
+        return f"{origin}, stored in the artifact (static/initial_weights/<l>): {what}"
     return f"random, drawn every episode and boot: {init.get('distribution')} scale {init.get('scale')}"
+
+
+def shown(value: object) -> str:
+    """A metadata value as inspect prints it: "-" for an absent one (None), a list of names joined by "/", a
+    number or text as is, anything else as found (repr)."""
+    if value is None:
+        return "-"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "/".join(value)
+    return str(value) if isinstance(value, str | int | float) else repr(value)
+
+
+def describe_profile(profile: dict, network: dict) -> str:
+    """The profile line's text: an image's shape for a pixel network (its front end's input), the observation count
+    otherwise; a robot's actuation, or the action names of a profile without joints (a car's steer/gas/brake)."""
+    names = profile.get("observation_names")
+    frontend = network.get("frontend")
+    shape = frontend.get("input_shape") if isinstance(frontend, dict) else None
+    if isinstance(shape, list) and all(type(size) is int for size in shape):
+        observed = f"a {'x'.join(map(str, shape))} image (channels x height x width)"
+    else:
+        observed = f"{len(names) if isinstance(names, list) else '?'} observations"
+    actions = profile.get("action_names")
+    count = len(actions) if isinstance(actions, list) else "?"
+    if profile.get("joint_names"):
+        acted = f"{count} actions ({shown(profile.get('action_mode'))})"
+    elif isinstance(actions, list) and 0 < len(actions) <= 6:
+        acted = f"{count} actions ({shown(actions)})"
+    else:
+        acted = f"{count} actions"
+    return f"{profile.get('name')}: {observed}, {acted}"
 
 
 def describe_metadata(metadata: dict) -> list[str]:
@@ -357,20 +448,18 @@ def describe_metadata(metadata: dict) -> list[str]:
     def count(value: object) -> str:
         return f"{value:,}" if type(value) is int else repr(value)
 
-    def size(value: object) -> str:
-        return str(len(value)) if isinstance(value, list) else "?"
-
     network, profile = section(metadata.get("network")), section(metadata.get("profile"))
+    provenance = section(metadata.get("provenance"))
     sizes = network.get("layer_sizes")
+    head = network.get("action_head")
     lines = [
         f"format       {metadata.get('format')} schema v{metadata.get('schema_version')!r}",
         f"network      {'-'.join(map(str, sizes)) if isinstance(sizes, list) else repr(sizes)}, activations "
-        f"{network.get('activations')}, action head {network.get('action_head')}",
+        f"{shown(network.get('activations'))}" + ("" if head is None else f", action head {shown(head)}"),
         f"rule         {network.get('rule')}, family {network.get('family', 'synapse')}, "
         f"{count(metadata.get('n_coefficients'))} coefficients, weight norm {describe_weight_norm(network)}",
-        f"init         {describe_init(network)}",
-        f"profile      {profile.get('name')}: {size(profile.get('observation_names'))} observations, "
-        f"{size(profile.get('action_names'))} actions ({profile.get('action_mode')})",
+        f"init         {describe_init(network, untrained=provenance.get('generations') == 0)}",
+        f"profile      {describe_profile(profile, network)}",
         f"control      every {metadata.get('control_period')!r} s",
     ]
     for name, info in sorted(section(metadata.get("tensors")).items()):
@@ -378,8 +467,8 @@ def describe_metadata(metadata: dict) -> list[str]:
     lines.append(f"sha256       {metadata.get('sha256')} (tensors)")
     lines.append(f"             {metadata[METADATA_CHECKSUM_KEY]} (metadata)" if METADATA_CHECKSUM_KEY in metadata
                  else "             no metadata checksum (written before hebbkit recorded one)")
-    for key, value in section(metadata.get("provenance")).items():
-        lines.append(f"provenance   {key}: {value}")
+    for key, value in provenance.items():
+        lines.append(f"provenance   {key}: {shown(value)}")
     return lines
 
 
@@ -437,8 +526,9 @@ def run_export(config: ExportConfig) -> int:
         spec = artifact.network
         print(f"wrote {len(files) - (onnx_path is not None)} files to {folder}: {spec.rule} on "
               f"{'-'.join(map(str, spec.layer_sizes))}, profile {artifact.profile.name}, sha256 "
-              f"{artifact.sha256()[:16]}...; build with the kernel: cc -std=c99 -ffp-contract=off {folder}/*.c -lm "
-              "(board: firmware_bridge/firmware/board, make onboard MODEL_DIR=...)")
+              f"{artifact.sha256()[:16]}...")
+        for line in c_build_lines(folder):
+            print(line)
     if onnx_path is not None:
         print(f"wrote {onnx_path} ({len(files[onnx_path]):,} bytes): onnx.checker full check passed")
     if report is not None:
@@ -446,6 +536,22 @@ def run_export(config: ExportConfig) -> int:
               f"difference| {report['max_action_diff']:.2e}, max relative weight difference "
               f"{report['max_weight_rel_diff']:.2e} (one step from the same state each time)")
     return 0
+
+
+C_FLAGS = "-std=c99 -ffp-contract=off"
+"""What the exported C needs: C99, and no fused multiply-adds (so its steps match the NumPy backend's)."""
+
+
+def c_build_lines(folder: Path) -> list[str]:
+    """How to build `hebbkit export --c`'s folder, which has no main: with one's own main.c (it includes
+    hebb_model.h and calls hebb_model_init, hebb_model_step), or into objects to link into a firmware."""
+    import shlex
+
+    where = shlex.quote(str(folder))
+    return [f"build with your own main.c (it includes hebb_model.h, calls hebb_model_init and hebb_model_step): "
+            f"cc {C_FLAGS} -I {where} -o controller main.c {where}/*.c -lm",
+            f"or compile to objects to link into a firmware: cc {C_FLAGS} -c {where}/*.c (the reference board: "
+            f"make onboard MODEL_DIR={shlex.quote(str(folder.resolve()))} in firmware_bridge/firmware/board)"]
 
 
 def check_fits_robot(profile, robot: str) -> None:

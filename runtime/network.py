@@ -346,6 +346,13 @@ def forward_layer(activation: str, pre: np.ndarray, weights: np.ndarray) -> np.n
     return wide.astype(np.float32)
 
 
+def fan_in_uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+    """A float64 tensor drawn U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's `nn.Linear` / `nn.Conv2d` default bound,
+    where the paper's static networks start. The one draw the trainer's static start and `hebbkit new --rule static`
+    share."""
+    return rng.uniform(-1.0, 1.0, size=shape) / math.sqrt(fan_in)
+
+
 def normalize_by_max_abs(matrix: np.ndarray) -> np.ndarray:
     """Divide a weight matrix by its largest |w| (unchanged when all zero)."""
     peak = np.max(np.abs(matrix))

@@ -374,7 +374,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) \
                 or not low <= value <= high:
             kind = "an integer" if integer else "a finite number"
-            raise RobotFileError(f"{self.path}: {self._key(where, key)} should be {kind} within [{low:g}, {high:g}], "
+            raise RobotFileError(f"{self.path}: {self._key(where, key)} should be {kind}{bounds_text(low, high)}, "
                                  f"found {value!r}")
         return float(value)
 
@@ -389,6 +389,18 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
             raise RobotFileError(f"{self.path}: {self._key(where, key)} should be a list of names, found {value!r}")
         return tuple(value)
+
+
+def bounds_text(low: float, high: float) -> str:
+    """How a number's bounds read in a message: " within [low, high]", " >= low", " <= high", or nothing when it
+    has none (not "within [-inf, inf]")."""
+    if math.isinf(low) and math.isinf(high):
+        return ""
+    if math.isinf(high):
+        return f" >= {low:g}"
+    if math.isinf(low):
+        return f" <= {high:g}"
+    return f" within [{low:g}, {high:g}]"
 
 
 def _read_joints(reader: _Reader, data: Mapping, model_limits: Mapping[str, tuple[float, float]],

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hebbkit.trainer.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "ant-paper" / "model.npz"
+CAR = ROOT / "models" / "carracing-paper" / "model.npz"
 
 
 def run_cli(*arguments: str) -> subprocess.CompletedProcess:
@@ -147,7 +155,8 @@ def test_eval_on_a_custom_body_written_as_text(tmp_path, capsys):
     assert standard["joint_limit_excess_max"] == max(e["joint_limit_excess"] for e in standard["episodes"]) >= 0
     assert main(["eval", str(tmp_path / "rule.npz"), "--episodes", "1", "--max-steps", "30", "--burn-in", "5",
                  "--workers", "1", "--no-progress"]) == 0
-    assert "joint limits: largest excess over every episode" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "joint limits: largest excess over every episode" in out and ", 1 episode per body," in out
 
 
 def test_eval_names_list_bodies_by_their_short_labels_in_its_table(tmp_path, capsys):
@@ -171,7 +180,7 @@ def test_suite_is_its_own_command_and_writes_its_table(tmp_path, capsys):
     assert main(["suite", str(tmp_path / "rule.npz"), "--suite", "unseen-bodies", "--episodes", "1", "--max-steps",
                  "30", "--burn-in", "5", "--workers", "2", "--no-progress", "--output", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Bodies it never saw: 1 episodes per condition") and "| front_lowers_x0.25 |" in out
+    assert out.startswith("Bodies it never saw: 1 episode per condition") and "| front_lowers_x0.25 |" in out
     report = json.loads((tmp_path / "out" / "suite.json").read_text())
     assert list(report["results"]) == ["rule"] and report["max_steps"] == 30
 
@@ -336,3 +345,233 @@ def test_a_file_without_a_metadata_checksum_warns_in_one_line(tmp_path):
     inspected = run_cli("inspect", str(path))
     assert inspected.returncode == 0 and inspected.stderr == ""
     assert f"\nwarning      {path}: no metadata_sha256" in inspected.stdout
+
+
+# ------------------------------------------------------------------------------ pipes, version, help text
+
+
+def cli_env(buffered: bool) -> dict[str, str]:
+    """The environment of a `hebbkit` subprocess, with stdout block-buffered (as on a pipe) or not."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    return env if buffered else {**env, "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+@pytest.mark.parametrize("arguments, codes", [
+    (("inspect", str(MODEL)), {141}), (("inspect", str(MODEL), "--json"), {141}), (("--version",), {141}),
+    (("--help",), {0, 141}), (("eval", "--help"), {0, 141}),  # 0: argparse drops a help it cannot write itself
+])
+def test_output_into_a_pipe_nobody_reads_ends_quietly_with_exit_141(arguments, codes, buffered):
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before hebbkit writes anything: every write meets a broken pipe
+    try:
+        result = subprocess.run([sys.executable, "-m", "hebbkit.trainer.cli", *arguments], stdout=write,
+                                stderr=subprocess.PIPE, text=True, env=cli_env(buffered), timeout=120)
+    finally:
+        os.close(write)
+    assert result.returncode in codes and result.stderr == ""
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_inspect_piped_into_head_shows_its_first_line_and_no_traceback(buffered):
+    hebbkit = subprocess.Popen([sys.executable, "-m", "hebbkit.trainer.cli", "inspect", str(MODEL)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(buffered))
+    head = subprocess.run(["head", "-1"], stdin=hebbkit.stdout, capture_output=True, text=True, timeout=120)
+    assert hebbkit.stdout is not None and hebbkit.stderr is not None
+    hebbkit.stdout.close()
+    error = hebbkit.stderr.read().decode()
+    assert hebbkit.wait(timeout=120) in (0, 141) and error == ""  # 0: it wrote all before head left
+    assert head.stdout.startswith(f"artifact     {MODEL} (")
+
+
+def test_version_prints_the_package_version_and_the_checkouts_commit():
+    from importlib.metadata import version
+
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stderr == ""
+    found = re.fullmatch(r"hebbkit (\S+)(?: \(git ([0-9a-f]{40})(\+dirty)?\))?\n", result.stdout)
+    assert found is not None, result.stdout
+    assert found.group(1) == version("hebbkit")
+    if shutil.which("git") and (ROOT / ".git").exists():
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        assert found.group(2) == head
+
+
+def command_help(command: str, capsys) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_help_ends_with_examples_from_the_cli_docs(command, capsys):
+    docs = (ROOT / "docs" / "cli.md").read_text()
+    examples = COMMANDS[command].examples
+    assert 1 <= len(examples) <= 2
+    lines = command_help(command, capsys).rstrip("\n").splitlines()
+    assert lines[-1 - len(examples)] == "examples:"
+    for example, line in zip(examples, lines[-len(examples):], strict=True):
+        invocation = example.split("  # ")[0]
+        assert line == f"  {example}" and invocation.startswith(f"hebbkit {command}")
+        assert invocation in docs, invocation
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_help_shows_a_default_as_none_as_empty_or_as_a_python_tuple(command, capsys):
+    help_text = " ".join(command_help(command, capsys).split())
+    for wrong in ("(default: None)", "(default: )", "(default: ("):
+        assert wrong not in help_text
+    assert not re.search(r"\(default[^)]*\) \(default", help_text)
+
+
+def test_help_shows_tuple_defaults_as_typed_and_explained_defaults_once(capsys):
+    new = " ".join(command_help("new", capsys).split())
+    assert "hidden layer sizes (default: 128 64)" in new
+    assert "seconds per control step (default: the robot's, or 0.0165) --robot" in new
+    evaluate = " ".join(command_help("eval", capsys).split())
+    assert "lists replaced by their entries (default: standard) (formerly --morphologies)" in evaluate
+    train = " ".join(command_help("train", capsys).split())
+    assert "(default: standard damaged_right_front)" in train and "(default runs/<config>-<time>) --resume" in train
+    bench = " ".join(command_help("bench", capsys).split())
+    assert "(the others are named as skipped) --seed" in bench
+
+
+@pytest.mark.parametrize("command, usage", [("robot", "{check} ROBOT"), ("bridge", "{ping,monitor,stats}")])
+def test_usage_names_the_choices_of_an_action_argument(command, usage, capsys):
+    assert usage in command_help(command, capsys).split("\n\n")[0]
+
+
+# ------------------------------------------------------------------------------------------------- new
+
+
+def test_new_refuses_to_overwrite_a_file_unless_forced(tmp_path, capsys):
+    path = tmp_path / "rule.npz"
+    path.write_bytes(b"keep me")
+    assert main(["new", str(path), "--hidden", "4"]) == 1
+    assert capsys.readouterr().err == f"hebbkit new: error: {path} exists; pass --force to overwrite it\n"
+    assert path.read_bytes() == b"keep me"
+    assert main(["new", str(path), "--hidden", "4", "--force"]) == 0
+    assert path.read_bytes() != b"keep me"
+
+
+def test_new_static_stores_its_fixed_weights_and_says_so(tmp_path, capsys):
+    from hebbkit.runtime import load_artifact
+
+    path = tmp_path / "static.npz"
+    assert main(["new", str(path), "--rule", "static", "--hidden", "16", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "coefficients" not in out and "N(0, 1)" not in out
+    assert "UNTRAINED static network on 28-16-8: no rule, 576 fixed weights stored" in out
+    artifact = load_artifact(path)
+    assert artifact.network.init.distribution == "stored" and artifact.network.rule == "static"
+    first = artifact.static_tensors["initial_weights/0"]
+    assert first.shape == (28, 16) and 0 < abs(first).max() <= 1 / 28 ** 0.5
+    assert main(["inspect", str(path)]) == 0
+    assert "init         drawn once (untrained), stored in the artifact" in capsys.readouterr().out
+
+
+def test_new_static_draws_the_weights_the_trainers_static_start_draws(tmp_path):
+    """One fan-in-uniform draw: `hebbkit new --rule static --seed S` holds the weights a `--static-init
+    fan-in-uniform` training run's layout draws from the same seed."""
+    import numpy as np
+
+    from hebbkit.runtime import load_artifact
+    from hebbkit.trainer.parameters import ParameterLayout
+
+    path = tmp_path / "static.npz"
+    assert main(["new", str(path), "--rule", "static", "--hidden", "16", "8", "--seed", "11"]) == 0
+    artifact = load_artifact(path)
+    layout = ParameterLayout.of(artifact.network)
+    drawn = layout.unravel(layout.fan_in_uniform(np.random.default_rng(11)))
+    for name, tensor in drawn.items():
+        np.testing.assert_array_equal(artifact.static_tensors[name], tensor)
+
+
+# ------------------------------------------------------------------------------------------------- inspect
+
+
+def test_inspect_describes_a_pixel_profile_and_a_cars_actions_and_prints_no_none(capsys):
+    assert main(["inspect", str(CAR)]) == 0
+    out = capsys.readouterr().out
+    assert "profile      carracing84: a 3x84x84 image (channels x height x width), 3 actions (steer/gas/brake)\n" in out
+    assert "torque" not in out and "None" not in out and "['" not in out
+    assert "action head tanh/sigmoid/sigmoid" in out and "provenance   fitness: -\n" in out
+    assert main(["inspect", str(MODEL)]) == 0
+    out = capsys.readouterr().out
+    assert "profile      ant28: 28 observations, 8 actions (torque)\n" in out
+    assert "action head" not in out and "activations tanh/tanh/tanh\n" in out
+
+
+# ------------------------------------------------------------------------------------------------- export
+
+
+def test_the_printed_c_build_commands_build(tmp_path):
+    compiler = shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler (cc)")
+    folder = tmp_path / "model c"  # a space: the printed paths are quoted for the shell
+    result = run_cli("export", str(MODEL), "--c", str(folder))
+    assert result.returncode == 0, result.stderr
+    commands = re.findall(r"(cc -std=c99 .*?)(?: \(|$)", result.stdout, flags=re.MULTILINE)
+    assert len(commands) == 2 and "main.c" in commands[0] and " -c " in commands[1], result.stdout
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\n#include "hebb_model.h"\nstatic hebb_model model;\n'
+        "int main(void) {\n    float observation[HEBB_MODEL_N_INPUTS] = {0};\n    hebb_model_init(&model, 1);\n"
+        "    const float *action = hebb_model_step(&model, observation, 1);\n"
+        '    printf("%d %d\\n", HEBB_MODEL_N_ACTIONS, action[0] == action[0]);\n    return 0;\n}\n')
+    for command in commands:
+        built = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert built.returncode == 0, (command, built.stderr)
+    ran = subprocess.run([str(tmp_path / "controller")], capture_output=True, text=True, timeout=60)
+    assert ran.stdout == "8 1\n"
+    assert {path.name for path in tmp_path.glob("*.o")} == {"hebb_model.o", "hebb_kernel.o", "hebb_rng.o"}
+
+
+# ------------------------------------------------------------------------------------------ bench, eval
+
+
+def test_bench_scales_its_default_warmup_to_a_short_run_and_keeps_a_given_one():
+    from hebbkit.runtime.bench import BenchConfig
+
+    assert BenchConfig().warmup == 200 and BenchConfig(max_steps=10).warmup == 2
+    assert BenchConfig(max_steps=10, warmup_steps=0).warmup == 0
+    result = run_cli("bench", "--json", "--episodes", "1", "--max-steps", "10", "--backends", "numpy")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["config"]["warmup_steps"] == 2 and report["backends"]["numpy"]["steps"] == 8
+
+
+def test_eval_within_the_default_burn_in_names_the_flag_to_pass(capsys):
+    assert main(["eval", str(MODEL), "--max-steps", "10"]) == 1
+    assert capsys.readouterr().err == ("hebbkit eval: error: --max-steps 10 leaves no step after the default "
+                                       "--burn-in of 40 zero-action steps: pass a smaller one with it, e.g. "
+                                       "--burn-in 2\n")
+    assert main(["suite", str(MODEL), "--max-steps", "30", "--burn-in", "30"]) == 1
+    assert "need 0 <= --burn-in < --max-steps, got burn-in 30, max-steps 30" in capsys.readouterr().err
+
+
+def test_eval_of_an_unknown_body_names_the_flag_and_the_lists(capsys):
+    assert main(["eval", str(MODEL), "--bodies", "standard", "bogus"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("hebbkit eval: error: --bodies: unknown body 'bogus'; expected a preset (")
+    assert "a list (unseen, " in err and "validation" in err and "leg:segment:scale" in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------ bridge, record
+
+
+def test_bridge_stats_prints_a_table_of_counters():
+    pytest.importorskip("serial")
+    result = run_cli("bridge", "stats", "--port", "loop://", "--seconds", "0.2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "LinkStats" not in result.stdout and len(lines) == 13
+    assert re.fullmatch(r"crc errors +0", next(line for line in lines if line.startswith("crc")))
+    assert re.fullmatch(r"round trips +0", lines[-1])
+
+
+def test_record_reports_sizes_below_a_megabyte_in_kb():
+    from hebbkit.trainer.record import file_size
+
+    assert file_size(37_000) == "37 KB" and file_size(2_400_000) == "2.4 MB" and file_size(512) == "512 bytes"

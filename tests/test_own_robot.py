@@ -45,6 +45,23 @@ def test_robot_check_prints_what_it_found(tmp_path):
     limits_line = next(line for line in result.stdout.splitlines() if line.startswith("limits "))
     assert f"{report['bang_bang_limit_excess']:.3f} rad past their limits" in limits_line
     assert 0.0 <= report["bang_bang_limit_excess"] < 0.15 and "note         joints slip" not in result.stdout
+    assert report["limits_beyond_model"] == [] and "exceed the model's" not in result.stdout
+
+
+def test_robot_check_notes_each_joint_whose_file_limits_exceed_the_models(tmp_path):
+    robot = write_robot(tmp_path)  # the URDF's abduction joints: [-0.5, 0.5]
+    wide = 'name = "front_left_abduction"\nlower = -3.0\nupper = 3.0'
+    robot.write_text(robot.read_text().replace('name = "front_left_abduction"', wide, 1))
+    result = hebbkit("robot", "check", str(robot))
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stdout.splitlines() if "exceed the model's" in line]
+    assert notes == ["note         joint front_left_abduction: the file's limits [-3.0000, +3.0000] exceed the "
+                     "model's [-0.5000, +0.5000]: the simulated joint stops at the model's, while position commands "
+                     "and the safety layer use the file's (a typo, or a model to update?)"]
+    assert result.stdout.rstrip().endswith("check        OK")
+    report = json.loads(hebbkit("robot", "check", str(robot), "--json").stdout)
+    assert report["limits_beyond_model"] == [{"name": "front_left_abduction", "file": [-3.0, 3.0],
+                                              "model": [-0.5, 0.5]}]
 
 
 @pytest.mark.parametrize(("edit", "message"), [

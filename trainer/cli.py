@@ -7,13 +7,15 @@ things at the top (their config classes), so `hebbkit inspect` works on a robot 
 A run function returns the exit code. Anything that goes wrong on purpose is a `HebbkitError`: it ends as one line
 `hebbkit COMMAND: error: ...` on stderr and exit code 1 (`error_exit`); so does an optional package that is not
 installed, naming the extra that adds it (`EXTRA_OF_MODULE`); Ctrl-C ends with exit code 130; argparse's own usage
-errors exit with 2.
+errors exit with 2; output piped into a command that stops reading early (`hebbkit inspect M | head -1`) ends quietly
+with exit code 141, as a shell reports a command ended by SIGPIPE (`broken_pipe_exit`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -25,6 +27,7 @@ from hebbkit.runtime.errors import DependencyError, HebbkitError, HebbkitWarning
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `cat big | head -1`'s cat
 
 EXTRA_OF_MODULE = {
     **dict.fromkeys(("torch", "pybullet", "pybullet_data", "gymnasium", "matplotlib", "PIL", "Box2D", "pygame",
@@ -47,6 +50,7 @@ class Command:
     config: str  # the frozen config dataclass: one option per field (see hebbkit.runtime.cli)
     run: str  # run(config) -> exit code
     help: str  # one line, for `hebbkit --help`
+    examples: tuple[str, ...] = ()  # "COMMAND LINE  # what it does", from docs/cli.md: the end of `--help`
     from_cli: str | None = None  # from_cli(namespace) -> config, for commands whose unset flags must stay unset
     # (a preset supplies them); otherwise every flag has its default and `config_from_args` builds the config
 
@@ -67,32 +71,100 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {command.name: command for command in (
-    Command("demo", "hebbkit.trainer.demo", "DemoConfig", "run_demo", "run the demo (what `make demo` runs)"),
-    Command("new", "hebbkit.runtime.cli", "NewConfig", "run_new", "write a freshly initialised (untrained) rule"),
-    Command("inspect", "hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact"),
+    Command("demo", "hebbkit.trainer.demo", "DemoConfig", "run_demo", "run the demo (what `make demo` runs)",
+            examples=("hebbkit demo  # what `make demo` runs",)),
+    Command("new", "hebbkit.runtime.cli", "NewConfig", "run_new", "write a freshly initialised (untrained) rule",
+            examples=("hebbkit new OUT.npz [--rule ABCD_lr] [--profile ant28]  # an untrained rule",)),
+    Command("inspect", "hebbkit.runtime.cli", "InspectConfig", "run_inspect", "print and validate a policy artifact",
+            examples=("hebbkit inspect ARTIFACT [--json]  # metadata, sizes, checksum, validation result",)),
     Command("export", "hebbkit.runtime.cli", "ExportConfig", "run_export",
-            "export the ONNX twin of a control step (--onnx) or C99 source for a firmware (--c)"),
-    Command("bench", "hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend"),
+            "export the ONNX twin of a control step (--onnx) or C99 source for a firmware (--c)",
+            examples=("hebbkit export ARTIFACT --onnx OUT.onnx [--c DIR]  # checked ONNX graph; C99 for a firmware",)),
+    Command("bench", "hebbkit.runtime.bench", "BenchConfig", "run_bench", "time a control step on every backend",
+            examples=("hebbkit bench [--json]  # control-step latency per backend vs a naive baseline",)),
     Command("train", "hebbkit.trainer.run", "TrainConfig", "run_train", "evolve Hebbian rules with ES (local or Ray)",
+            examples=("hebbkit train --config ant-paper [--executor ray]  # evolve rules; --resume RUN_DIR continues",),
             from_cli="train_config_from_cli"),
     Command("eval", "hebbkit.trainer.evaluate", "EvalConfig", "run_eval",
-            "evaluate an artifact from random weights"),
+            "evaluate an artifact from random weights",
+            examples=("hebbkit eval ARTIFACT  # distance, steps-to-walk from fresh random weights",
+                      "hebbkit eval ARTIFACT --bodies unseen  # the bodies it never saw")),
     Command("suite", "hebbkit.trainer.evaluate", "SuiteConfig", "run_suite_command",
-            "run an evaluation suite (sim2real, unseen-bodies): a table, JSON and plots"),
-    Command("plot", "hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve"),
+            "run an evaluation suite (sim2real, unseen-bodies): a table, JSON and plots",
+            examples=("hebbkit suite ARTIFACT [--suite sim2real] [--baseline B]  # the adaptation suite",
+                      "hebbkit suite ARTIFACT --suite unseen-bodies  # share of the standard distance kept")),
+    Command("plot", "hebbkit.trainer.evaluate", "PlotConfig", "run_plot", "draw a run's training curve",
+            examples=("hebbkit plot RUN_DIR [RUN_DIR ...] [--x env-steps]  # training curve(s)",)),
     Command("record", "hebbkit.trainer.record", "RecordConfig", "run_record",
-            "a GIF of one episode from random weights (any robot, or CarRacing)"),
+            "a GIF of one episode from random weights (any robot, or CarRacing)",
+            examples=("hebbkit record ARTIFACT [--body B] [--seed S]  # GIF of one episode from random weights",)),
     Command("validate", "hebbkit.trainer.study", "ValidateConfig", "run_validate",
-            "score a run's snapshots on bodies and seeds its training never used"),
+            "score a run's snapshots on bodies and seeds its training never used",
+            examples=("hebbkit validate RUN_DIR  # held-out validation curves",)),
     Command("study", "hebbkit.trainer.study", "StudyConfig", "run_study",
-            "compare runs at an equal env-step budget: overlaid curves and a table"),
+            "compare runs at an equal env-step budget: overlaid curves and a table",
+            examples=("hebbkit study RUN_DIR ...  # runs compared at equal budget",)),
     Command("robot", "hebbkit.trainer.robot_check", "RobotConfig", "run_robot",
-            "check a robot description file: loads, stands and prints joints, limits, mass, standing height"),
+            "check a robot description file: loads, stands and prints joints, limits, mass, standing height",
+            examples=("hebbkit robot check ROBOT.toml  # a robot description file: loads, stands, prints",)),
     Command("ros-demo", "hebb_runtime.ros_demo", "RosDemoConfig", "run_ros_demo",
-            "the ROS 2 nodes without ros2 launch"),
+            "the ROS 2 nodes without ros2 launch",
+            examples=("hebbkit ros-demo  # the ROS 2 nodes over DDS, without ros2 launch",)),
     Command("bridge", "hebbkit.firmware_bridge.cli", "BridgeConfig", "run_bridge",
-            "ping or monitor the robot's firmware"),
+            "ping or monitor the robot's firmware",
+            examples=("hebbkit bridge ping|monitor|stats --port URL  # the robot's microcontroller",)),
 )}
+
+
+EXAMPLES_HEADING = "examples:"
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter, except that the examples paragraph that ends a command's `--help` (`examples_epilog`)
+    is kept line by line as written instead of being refilled."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join("\n".join(indent + line for line in paragraph.splitlines())
+                           if paragraph.startswith(EXAMPLES_HEADING)
+                           else super(HelpFormatter, self)._fill_text(paragraph, width, indent)
+                           for paragraph in text.split("\n\n"))
+
+
+def examples_epilog(examples: tuple[str, ...]) -> str | None:
+    """The end of a command's `--help`: its example invocations, one per indented line."""
+    if not examples:
+        return None
+    return EXAMPLES_HEADING + "".join(f"\n  {example}" for example in examples)
+
+
+def version_text() -> str:
+    """`hebbkit --version`: the installed package's version, and the git commit when it runs from a checkout (what
+    artifact provenance records, "+dirty" if modified)."""
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    try:
+        number = version("hebbkit")
+    except PackageNotFoundError:
+        number = "unknown (not installed)"
+    commit = None
+    if (Path(__file__).resolve().parents[1] / "pyproject.toml").is_file():  # a source checkout, not site-packages
+        from hebbkit.runtime.artifact import current_git_commit
+
+        commit = current_git_commit()
+    return f"hebbkit {number}" + (f" (git {commit})" if commit else "")
+
+
+class VersionAction(argparse.Action):
+    """`--version`: print `version_text()` and exit 0 (computed only when asked: it may run git)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,11 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Every episode starts from random weights; the rules reshape them at every control step.",
         epilog="Run `hebbkit COMMAND --help` for a command's options.",
     )
+    parser.add_argument("--version", action=VersionAction,
+                        help="print the version (and the git commit of a checkout) and exit")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS.values():
         config_type = command.config_type()
         sub = subcommands.add_parser(command.name, help=command.help,
-                                     description=(config_type.__doc__ or command.help).strip())
+                                     description=(config_type.__doc__ or command.help).strip(),
+                                     epilog=examples_epilog(command.examples), formatter_class=HelpFormatter)
         add_config_arguments(sub, config_type, suppress_defaults=command.from_cli is not None)
     return parser
 
@@ -144,6 +219,17 @@ def one_line_warnings(command: str, show: Callable[..., None]) -> Callable[..., 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hebbkit` console script."""
+    try:
+        try:
+            return run_command(argv)
+        finally:
+            sys.stdout.flush()  # now, where a reader that went away is caught, not at exit
+    except BrokenPipeError:
+        return broken_pipe_exit()
+
+
+def run_command(argv: Sequence[str] | None) -> int:
+    """Parse `argv` and run its command; the exit code (see the module docstring)."""
     arguments = build_parser().parse_args(argv)
     command = COMMANDS[arguments.command]
     try:
@@ -160,6 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"hebbkit {command.name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def broken_pipe_exit() -> int:
+    """End quietly after the reader of stdout went away (`hebbkit inspect M | head -1`): what is left unwritten is
+    dropped (stdout now points at /dev/null, so Python's flush at exit cannot fail again); exit code 141."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

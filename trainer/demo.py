@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .evaluate import plural
+
 SHIPPED_MODEL = Path("models/ant-robust/model.npz")  # found from any folder: hebbkit.runtime.shipped
 
 
@@ -57,8 +59,8 @@ def run_demo(config: DemoConfig) -> int:
         save_artifact(artifact, config.output / "untrained_ant28.npz")
     protocol = FitnessProtocol(morphologies=("standard", "damaged_left_front"), max_steps=config.max_steps,
                                early_stop_after=config.max_steps)
-    print(f"\n{config.episodes} episodes per body, {config.max_steps} steps each (40 zero-action burn-in), fresh "
-          "random weights U[-0.1, 0.1] every episode, no reward signal to the network:", flush=True)
+    print(f"\n{plural(config.episodes, 'episode')} per body, {config.max_steps} steps each (40 zero-action burn-in), "
+          "fresh random weights U[-0.1, 0.1] every episode, no reward signal to the network:", flush=True)
     progress = _progress_bar(len(protocol.morphologies) * config.episodes * config.max_steps)
     summary = {}
     for morphology in protocol.morphologies:

@@ -15,6 +15,11 @@ SUITE_NAMES = ("sim2real", "unseen-bodies")
 not import the envs)."""
 
 
+def plural(count: int, noun: str) -> str:
+    """`count` and `noun`, plural unless there is one: "1 episode", "10 episodes"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def robot_file_field():
     """The `--robot` option of the commands that run an artifact (eval, suite, record)."""
     return field(default=None, metadata={
@@ -27,12 +32,25 @@ def episode_workers_field():
     return field(default=0, metadata={"help": "worker processes (0: one per core); results do not depend on it"})
 
 
+DEFAULT_BURN_IN = 40
+"""Zero-action steps at the start of a legged robot's episode unless --burn-in says otherwise (the protocol)."""
+
+
 def check_episode_options(episodes: int, workers: int, max_steps: int, burn_in: int) -> None:
     """Refuse counts that would crash a worker or silently report nothing (ConfigError, one line)."""
     if episodes < 1:
         raise ConfigError(f"--episodes must be >= 1, got {episodes}")
     if workers < 0:
         raise ConfigError(f"--workers must be >= 0 (0: one per core), got {workers}")
+    check_burn_in(max_steps, burn_in)
+
+
+def check_burn_in(max_steps: int, burn_in: int) -> None:
+    """ConfigError unless 0 <= burn_in < max_steps. A short --max-steps within the default burn-in (a quick test
+    run that left --burn-in alone) is told it met the default and which flag to pass; the default stays."""
+    if max_steps >= 1 and burn_in == DEFAULT_BURN_IN and max_steps <= burn_in:
+        raise ConfigError(f"--max-steps {max_steps} leaves no step after the default --burn-in of {burn_in} "
+                          f"zero-action steps: pass a smaller one with it, e.g. --burn-in {max_steps // 4}")
     if max_steps < 1 or not 0 <= burn_in < max_steps:
         raise ConfigError(f"need 0 <= --burn-in < --max-steps, got burn-in {burn_in}, max-steps {max_steps}")
 
@@ -56,7 +74,7 @@ class EvalConfig:
     episodes: int = field(default=10, metadata={"help": "episodes per body"})
     seed: int = field(default=0, metadata={"help": "episode i of a body uses seed + i"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
-    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
+    burn_in: int = field(default=DEFAULT_BURN_IN, metadata={"help": "zero-action steps at the start"})
     early_stop: bool = field(default=False, metadata={"help": "apply the training protocol's early stop"})
     backend: str = field(default="numpy", metadata={"help": "runtime backend: numpy, onnx or c (the C kernel)"})
     carracing_env: str = field(default="gymnasium", metadata={
@@ -95,7 +113,7 @@ class SuiteConfig:
     episodes: int = field(default=10, metadata={"help": "episodes per condition"})
     seed: int = field(default=0, metadata={"help": "episode i of a condition uses seed + i (for every artifact)"})
     max_steps: int = field(default=1000, metadata={"help": "control steps per episode, burn-in included"})
-    burn_in: int = field(default=40, metadata={"help": "zero-action steps at the start"})
+    burn_in: int = field(default=DEFAULT_BURN_IN, metadata={"help": "zero-action steps at the start"})
     json: bool = field(default=False, metadata={"help": "print the report as JSON instead of the table"})
     workers: int = episode_workers_field()
     progress: bool = field(default=True, metadata={"help": "progress bar on stderr"})
@@ -107,18 +125,30 @@ class SuiteConfig:
         check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
 
 
+def expand_body_flag(names: tuple[str, ...], flag: str = "--bodies") -> tuple[str, ...]:
+    """`expand_bodies` of the bodies given with `flag`; a name that is no preset, list or body written as text is a
+    ConfigError naming the flag and every name it accepts (the lists too, as its --help does)."""
+    from .envs.body_sets import BODY_LISTS, expand_bodies
+    from .envs.morphology import MORPHOLOGIES, SPEC_SYNTAX
+
+    for name in names:
+        if name not in MORPHOLOGIES and name not in BODY_LISTS and ":" not in name and "+" not in name:
+            raise ConfigError(f"{flag}: unknown body {name!r}; expected a preset ({', '.join(sorted(MORPHOLOGIES))}), "
+                              f"a list ({', '.join(BODY_LISTS)}) or {SPEC_SYNTAX}")
+    return expand_bodies(names)
+
+
 def evaluate(config: EvalConfig) -> dict:
     """Per-morphology episode results and summary statistics (the `--json` report), keyed by the bodies as given
     (a list name such as "unseen" replaced by its entries, repeats dropped)."""
     from hebbkit.runtime import load_artifact
 
-    from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, artifact_robot, run_episodes, summarise
 
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
     if artifact.network.frontend is None:
         artifact_robot(artifact.profile, config.robot)  # a robot that is not built in needs its file
-    bodies = expand_bodies(config.bodies)  # lists expanded; a misspelt body fails now
+    bodies = expand_body_flag(config.bodies)  # lists expanded; a misspelt body fails now
     if artifact.network.frontend is not None and bodies != ("standard",):
         raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --bodies "
                           f"{' '.join(config.bodies)} does not apply (omit it)")
@@ -159,7 +189,7 @@ def run_eval(config: EvalConfig) -> int:
     if config.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {config.episodes} episodes per body, "
+    print(f"{report['artifact']} (sha256 {report['sha256'][:12]}), {plural(config.episodes, 'episode')} per body, "
           f"fresh random weights each")
     pixels = load_metadata_network(config.artifact).get("frontend") is not None
     names = {body: body_label(body) for body in report["morphologies"]}

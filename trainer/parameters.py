@@ -17,7 +17,7 @@ import numpy as np
 
 from hebbkit.runtime.artifact import PolicyArtifact
 from hebbkit.runtime.errors import ConfigError
-from hebbkit.runtime.network import NetworkSpec, WeightInit
+from hebbkit.runtime.network import NetworkSpec, WeightInit, fan_in_uniform
 from hebbkit.runtime.profile import RobotProfile
 
 
@@ -96,7 +96,7 @@ class ParameterLayout:
         parts = []
         for name, shape in zip(self.names, self.shapes, strict=True):
             fan_in = math.prod(shape[1:]) if name.startswith("frontend/") else shape[0]
-            parts.append(rng.uniform(-1.0, 1.0, size=shape).reshape(-1) / math.sqrt(fan_in))
+            parts.append(fan_in_uniform(rng, shape, fan_in).reshape(-1))
         return np.concatenate(parts)
 
     @property

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hebbkit.runtime.errors import ConfigError
 
-from .evaluate import robot_file_field
+from .evaluate import DEFAULT_BURN_IN, check_burn_in, robot_file_field
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class RecordConfig:
         "help": "body, as `hebbkit eval --bodies` reads it (CarRacing: ignored)", "aliases": ("morphology",)})
     seed: int = field(default=0, metadata={"help": "env seed and initial-weight seed, as `hebbkit eval --seed`"})
     max_steps: int = field(default=1000, metadata={"help": "control steps of the episode"})
-    burn_in: int = field(default=40, metadata={"help": "zero-action steps first (legged robots; CarRacing has none)"})
+    burn_in: int = field(default=DEFAULT_BURN_IN, metadata={
+        "help": "zero-action steps first (legged robots; CarRacing has none)"})
     every: int = field(default=5, metadata={"help": "keep every N-th frame (the GIF still plays in real time)"})
     width: int = field(default=320, metadata={"help": "GIF width in pixels (frames are scaled; 0: as rendered)"})
     backend: str = field(default="numpy", metadata={"help": "policy backend: numpy, c or onnx"})
@@ -55,8 +56,8 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
     artifact = load_artifact(config.artifact)
     protocol = protocol_for(artifact, (config.body,), config.max_steps, config.burn_in, early_stop=False,
                             robot=config.robot)
-    if protocol.env != "carracing" and config.burn_in >= config.max_steps:
-        raise ConfigError(f"burn_in ({config.burn_in}) must be below max_steps ({config.max_steps})")
+    if protocol.env != "carracing":
+        check_burn_in(config.max_steps, config.burn_in)
     env = protocol.make_env(config.body, render_mode="rgb_array")
     frames = GifFrames(config.every, config.width or None)
     try:
@@ -73,5 +74,12 @@ def record(config: RecordConfig) -> tuple[Path, float, int, str]:
 def run_record(config: RecordConfig) -> int:
     path, score, steps, label = record(config)
     print(f"{config.artifact} on {config.body}, seed {config.seed}: {steps} steps, {label} {score:.1f}")
-    print(f"GIF: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    print(f"GIF: {path} ({file_size(path.stat().st_size)})")
     return 0
+
+
+def file_size(size: int) -> str:
+    """A file's size for a report: KB below a megabyte (a 37 KB GIF is not "0.0 MB"), MB above."""
+    if size < 1e3:
+        return f"{size} bytes"
+    return f"{size / 1e3:.0f} KB" if size < 1e6 else f"{size / 1e6:.1f} MB"

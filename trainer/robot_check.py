@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hebbkit.runtime.errors import RobotFileError
+from hebbkit.runtime.robot_file import RobotSpec
 
 ACTIONS = ("check",)
 FLOOR_TOLERANCE = 0.05
@@ -86,6 +87,19 @@ def model_inventory(spec) -> tuple[dict[str, int], set[str], float]:
         p.disconnect(physicsClientId=client)
 
 
+def limits_beyond_model(spec: RobotSpec) -> list[dict]:
+    """The joints whose limits in the robot file reach past the model's (its URDF's <limit>, read as PyBullet reads
+    it, `urdf_joint_limits`): name, the file's and the model's [lower, upper]. The simulated joint stops at the
+    model's; position commands and the safety layer use the file's. Empty for a model that gives none (MJCF,
+    generated)."""
+    from hebbkit.runtime.robot_file import urdf_joint_limits
+
+    model = urdf_joint_limits(spec.model) if spec.model_format == "urdf" and spec.model else {}
+    return [{"name": joint.name, "file": [joint.lower, joint.upper], "model": list(model[joint.name])}
+            for joint in spec.joints
+            if joint.name in model and (joint.lower < model[joint.name][0] or joint.upper > model[joint.name][1])]
+
+
 def check_robot(value: str | Path, steps: int = 100) -> dict:
     """The report of `hebbkit robot check`; RobotFileError (one line) when the robot cannot be used."""
     import numpy as np
@@ -147,7 +161,7 @@ def check_robot(value: str | Path, steps: int = 100) -> dict:
         "solver_iterations": spec.solver_iterations, "start_height": round(start, 4),
         "standing_height": round(height, 4), "lowest_torso_height": round(lowest, 4),
         "fall_height": spec.fall_height, "stands": lowest > spec.fall_height,
-        "bang_bang_limit_excess": round(slip, 4),
+        "bang_bang_limit_excess": round(slip, 4), "limits_beyond_model": limits_beyond_model(spec),
         "observation": profile.observation, "observation_size": profile.n_observations,
         "offers": list(spec.offers),
     }
@@ -180,6 +194,11 @@ def describe(report: dict) -> list[str]:
                      "\"Joint limits\")"
                      + ("; the built-in Ant's ant.xml ranges are not held by PyBullet at all, as in pybullet_envs "
                         "(docs/envs.md)" if report["robot"] == "ant" else ""))
+    for joint in report["limits_beyond_model"]:
+        lines.append(f"note         joint {joint['name']}: the file's limits [{joint['file'][0]:+.4f}, "
+                     f"{joint['file'][1]:+.4f}] exceed the model's [{joint['model'][0]:+.4f}, "
+                     f"{joint['model'][1]:+.4f}]: the simulated joint stops at the model's, while position "
+                     "commands and the safety layer use the file's (a typo, or a model to update?)")
     if not report["stands"]:
         lines.append("note         with zero actions the torso drops below the fall height (fine for a torque "
                      "robot that needs its policy to stand; check the standing pose of a position robot)")

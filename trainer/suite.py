@@ -26,6 +26,7 @@ import numpy as np
 
 from .envs.body_sets import BODY_LABELS, UNSEEN_CATEGORIES
 from .envs.morphology import resolve_morphology
+from .evaluate import plural
 
 BREAK_STEP = 500
 RECOVERY_WINDOW = 50
@@ -216,7 +217,7 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     conditions = [c["name"] for c in report["conditions"]]
     title = report.get("title", "Sim-to-real suite")
     target = report.get("target", RETAINED_TARGET)
-    lines = [f"{title}: {report['episodes']} episodes per condition, fresh random weights each (seeds "
+    lines = [f"{title}: {plural(report['episodes'], 'episode')} per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
              f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
              "episode after burn-in; kept = share of the standard condition's distance (n/a: the model does not "

@@ -85,6 +85,19 @@ def test_a_broken_robot_file_is_one_line(tmp_path, text, message):
     assert "\n" not in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    (BASE.replace("lower = -1.0", 'lower = "wide"'), r"lower should be a finite number, found 'wide'$"),
+    (BASE + "[control]\nperiod = 5.0\n", r"control.period should be a finite number within \[0.0001, 1\], found 5.0$"),
+    (BASE + "[actuation]\ntorque_limit = -2.0\n", r"torque_limit should be a finite number >= 0, found -2.0$"),
+])
+def test_a_bad_number_names_its_bounds_only_when_it_has_some(tmp_path, text, message):
+    path = tmp_path / "bot.toml"
+    path.write_text(text)
+    with pytest.raises(RobotFileError, match=message) as caught:
+        load_robot_file(path)
+    assert "inf" not in str(caught.value)
+
+
 def test_unknown_names_list_the_built_in_robots():
     with pytest.raises(RobotFileError, match=r"unknown robot 'dog'; expected one of \['ant', 'servo_quadruped'"):
         resolve_robot("dog")

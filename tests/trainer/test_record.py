@@ -35,8 +35,10 @@ def test_gif_shows_the_episode_eval_scores(tmp_path, model, morphology, steps, b
 
 
 def test_bad_requests_are_refused_before_anything_runs(tmp_path):
-    with pytest.raises(ConfigError, match="burn_in"):
+    with pytest.raises(ConfigError, match="--max-steps 40 leaves no step after the default --burn-in of 40"):
         record(RecordConfig(ANT, tmp_path / "x.gif", max_steps=40, burn_in=40))
+    with pytest.raises(ConfigError, match="need 0 <= --burn-in < --max-steps, got burn-in 50, max-steps 40"):
+        record(RecordConfig(ANT, tmp_path / "x.gif", max_steps=40, burn_in=50))
     with pytest.raises(ConfigError, match="every"):
         record(RecordConfig(ANT, tmp_path / "x.gif", every=0))
     result = subprocess.run([sys.executable, "-m", "hebbkit.trainer.cli", "record", str(tmp_path / "missing.npz")],

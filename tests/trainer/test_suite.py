@@ -86,7 +86,7 @@ def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
     assert report["conditions"][1]["morphology"] == "front_left:lower:0.25+front_right:lower:0.25"
     write_outputs(report, tmp_path / "out")
     table = (tmp_path / "out" / "suite.md").read_text()
-    assert table.startswith("Bodies it never saw: 1 episodes per condition") and "| front_lowers_x0.25 |" in table
+    assert table.startswith("Bodies it never saw: 1 episode per condition") and "| front_lowers_x0.25 |" in table
     assert "target for a deployable model: >= 60%" in table  # issue 12's bar for unseen bodies
     assert "| lower-legs | 1 |" in table  # the per-category table: one body of that category in this report
 
