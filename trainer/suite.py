@@ -105,6 +105,7 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
             summary = {"distance_mean": overview["distance_mean"], "distance_std": overview["distance_std"],
                        "distances": [round(float(d), 3) for d in distances],
                        "walk_step_median": overview["walk_step_median"],
+                       "walked_fraction": overview["walked_fraction"],
                        **speed_summary(distances, max_steps - burn_in, report["body_lengths_m"][label])}
             if condition.name.startswith("leg_breaks"):
                 curves = np.array([np.pad(o["curve"], (0, max_steps - burn_in - len(o["curve"])), mode="edge")
@@ -220,10 +221,12 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     lines = [f"{title}: {plural(report['episodes'], 'episode')} per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
              f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
-             "episode after burn-in; kept = share of the standard condition's distance (n/a: the model does not "
-             f"walk on the standard body; target for a deployable model: >= {target:.0%}).", "",
-             "| condition | " + " | ".join(f"{label} distance | speed | kept" for label in labels) + " |",
-             "|---|" + "---|---|---|" * len(labels)]
+             "episode after burn-in; walked = share of the episodes that reached walking speed (a model that "
+             "walks or stands loses distance by standing more often); kept = share of the standard condition's "
+             "distance (n/a: the model does not walk on the standard body; target for a deployable model: >= "
+             f"{target:.0%}).", "",
+             "| condition | " + " | ".join(f"{label} distance | speed | walked | kept" for label in labels) + " |",
+             "|---|" + "---|---|---|---|" * len(labels)]
     for name in conditions:
         cells = []
         for label in labels:
@@ -238,7 +241,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
             retained = summary.get("retained")
             kept = "n/a" if retained is None else f"{retained:.0%}" + (
                 " (below target)" if retained < target else "")
-            cells.append(f"{cell} | {speed} | {kept}")
+            walked = summary.get("walked_fraction")  # absent from reports written before it was recorded
+            cells.append(f"{cell} | {speed} | {'-' if walked is None else f'{walked:.0%}'} | {kept}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += category_table(report, target)
     written[1].write_text("\n".join(lines) + "\n")

@@ -91,6 +91,26 @@ def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
     assert "| lower-legs | 1 |" in table  # the per-category table: one body of that category in this report
 
 
+def test_the_table_says_which_share_of_the_episodes_walked(tmp_path):
+    """A walks-or-stands model loses distance by standing more often: each condition reports the share of its
+    episodes that reached walking speed; a report written before that was recorded shows "-" there."""
+    def summary(distance, walked=None):
+        entry = {"distance_mean": distance, "distance_std": 1.0, "speed_m_per_s": distance / 960,
+                 "speed_body_lengths_per_s": None, "retained": distance / 100.0}
+        return entry if walked is None else {**entry, "walked_fraction": walked}
+
+    report = {"title": "Sim-to-real suite", "target": 0.7, "episodes": 20, "seed": 0, "max_steps": 1000,
+              "burn_in": 40, "conditions": [{"name": "standard"}, {"name": "obs_noise_0.05"}, {"name": "old"}],
+              "results": {"hebbian": {"standard": summary(100.0, 0.85), "obs_noise_0.05": summary(54.0, 0.5),
+                                      "old": summary(60.0)}}}
+    write_outputs(report, tmp_path)
+    table = (tmp_path / "suite.md").read_text()
+    assert "| condition | hebbian distance | speed | walked | kept |" in table
+    assert "| standard | 100.0 +- 1.0 | 0.104 m/s | 85% | 100% |" in table
+    assert "| obs_noise_0.05 | 54.0 +- 1.0 | 0.056 m/s | 50% | 54% (below target) |" in table
+    assert "| old | 60.0 +- 1.0 | 0.062 m/s | - | 60% (below target) |" in table
+
+
 def test_category_means_average_each_categorys_rows():
     from hebbkit.trainer.suite import category_means, category_table
 
