@@ -77,6 +77,11 @@ SUITE_TITLES = {"sim2real": "Sim-to-real suite", "unseen-bodies": "Bodies it nev
 SUITE_TARGETS = {"sim2real": RETAINED_TARGET, "unseen-bodies": 0.6}  # issue 12: >= 60% of standard on unseen bodies
 
 
+WALKING_SHARE_OF_STANDARD = 0.5
+"""An episode counts as walking in a condition when it covers at least this share of the standard condition's mean
+distance."""
+
+
 def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 10, seed: int = 0,
               max_steps: int = 1000, burn_in: int = 40, workers: int | None = None, progress: bool = True,
               title: str = "Sim-to-real suite", target: float = RETAINED_TARGET, robot: str = "") -> dict:
@@ -105,7 +110,6 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
             summary = {"distance_mean": overview["distance_mean"], "distance_std": overview["distance_std"],
                        "distances": [round(float(d), 3) for d in distances],
                        "walk_step_median": overview["walk_step_median"],
-                       "walked_fraction": overview["walked_fraction"],
                        **speed_summary(distances, max_steps - burn_in, report["body_lengths_m"][label])}
             if condition.name.startswith("leg_breaks"):
                 curves = np.array([np.pad(o["curve"], (0, max_steps - burn_in - len(o["curve"])), mode="edge")
@@ -117,13 +121,19 @@ def run_suite(artifacts: dict[str, Path], conditions=SIM2REAL, episodes: int = 1
 
 
 def add_retained(report: dict) -> dict:
-    """Each condition's share of the standard condition's distance ("kept"), for every artifact that walks on the
+    """Each condition's share of the standard condition's distance ("kept") and the share of its episodes that
+    covered at least half the standard condition's mean distance ("walking": a model that walks or stands loses
+    distance by standing more often, one that walks slower by walking slower), for every artifact that walks on the
     standard body (mean speed >= WALKS_M_PER_S); None otherwise, where a share would mean nothing."""
     for results in report["results"].values():
         nominal = results.get("standard", {})
         walks = nominal.get("speed_m_per_s", 0.0) >= WALKS_M_PER_S
         for summary in results.values():
             summary["retained"] = summary["distance_mean"] / nominal["distance_mean"] if walks else None
+            distances = summary.get("distances")
+            summary["walking_share"] = (float(np.mean(np.asarray(distances) >= WALKING_SHARE_OF_STANDARD
+                                                      * nominal["distance_mean"]))
+                                        if walks and distances else None)
     return report
 
 
@@ -221,11 +231,11 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
     lines = [f"{title}: {plural(report['episodes'], 'episode')} per condition, fresh random weights each (seeds "
              f"{report['seed']}..{report['seed'] + report['episodes'] - 1}), {report['max_steps']} steps incl. "
              f"{report['burn_in']} burn-in. Distance = summed progress; speed = mean forward speed over the "
-             "episode after burn-in; walked = share of the episodes that reached walking speed (a model that "
-             "walks or stands loses distance by standing more often); kept = share of the standard condition's "
-             "distance (n/a: the model does not walk on the standard body; target for a deployable model: >= "
-             f"{target:.0%}).", "",
-             "| condition | " + " | ".join(f"{label} distance | speed | walked | kept" for label in labels) + " |",
+             "episode after burn-in; walking = share of the episodes that covered at least half the standard "
+             "condition's mean distance (it tells standing more often from walking slower); kept = share of the "
+             "standard condition's distance (n/a: the model does not walk on the standard body; target for a "
+             f"deployable model: >= {target:.0%}).", "",
+             "| condition | " + " | ".join(f"{label} distance | speed | walking | kept" for label in labels) + " |",
              "|---|" + "---|---|---|---|" * len(labels)]
     for name in conditions:
         cells = []
@@ -241,8 +251,8 @@ def write_outputs(report: dict, folder: Path) -> list[Path]:
             retained = summary.get("retained")
             kept = "n/a" if retained is None else f"{retained:.0%}" + (
                 " (below target)" if retained < target else "")
-            walked = summary.get("walked_fraction")  # absent from reports written before it was recorded
-            cells.append(f"{cell} | {speed} | {'-' if walked is None else f'{walked:.0%}'} | {kept}")
+            walking = summary.get("walking_share")  # absent from reports written before it was recorded
+            cells.append(f"{cell} | {speed} | {'n/a' if walking is None else f'{walking:.0%}'} | {kept}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += category_table(report, target)
     written[1].write_text("\n".join(lines) + "\n")

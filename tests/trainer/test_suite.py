@@ -92,23 +92,30 @@ def test_a_body_suite_runs_and_reports_the_share_kept(tmp_path):
 
 
 def test_the_table_says_which_share_of_the_episodes_walked(tmp_path):
-    """A walks-or-stands model loses distance by standing more often: each condition reports the share of its
-    episodes that reached walking speed; a report written before that was recorded shows "-" there."""
-    def summary(distance, walked=None):
-        entry = {"distance_mean": distance, "distance_std": 1.0, "speed_m_per_s": distance / 960,
-                 "speed_body_lengths_per_s": None, "retained": distance / 100.0}
-        return entry if walked is None else {**entry, "walked_fraction": walked}
+    """A walks-or-stands model loses distance by standing more often, a slower one by walking slower: each condition
+    reports the share of its episodes that covered at least half the standard condition's mean distance; n/a where
+    the model does not walk on the standard body or the report holds no distances."""
+    from hebbkit.trainer.suite import add_retained
 
-    report = {"title": "Sim-to-real suite", "target": 0.7, "episodes": 20, "seed": 0, "max_steps": 1000,
-              "burn_in": 40, "conditions": [{"name": "standard"}, {"name": "obs_noise_0.05"}, {"name": "old"}],
-              "results": {"hebbian": {"standard": summary(100.0, 0.85), "obs_noise_0.05": summary(54.0, 0.5),
-                                      "old": summary(60.0)}}}
+    def summary(distances):
+        return {"distance_mean": sum(distances) / len(distances), "distance_std": 1.0, "distances": distances,
+                "speed_m_per_s": sum(distances) / len(distances) / 960, "speed_body_lengths_per_s": None}
+
+    report = {"title": "Sim-to-real suite", "target": 0.7, "episodes": 4, "seed": 0, "max_steps": 1000,
+              "burn_in": 40, "conditions": [{"name": "standard"}, {"name": "stands_often"}, {"name": "slower"}],
+              "results": {"hebbian": {"standard": summary([150.0, 150.0, 150.0, 150.0]),
+                                      "stands_often": summary([150.0, 150.0, 0.0, 0.0]),
+                                      "slower": summary([75.0, 75.0, 75.0, 75.0])}}}
+    results = add_retained(report)["results"]["hebbian"]
+    assert [results[name]["walking_share"] for name in ("standard", "stands_often", "slower")] == [1.0, 0.5, 1.0]
     write_outputs(report, tmp_path)
     table = (tmp_path / "suite.md").read_text()
-    assert "| condition | hebbian distance | speed | walked | kept |" in table
-    assert "| standard | 100.0 +- 1.0 | 0.104 m/s | 85% | 100% |" in table
-    assert "| obs_noise_0.05 | 54.0 +- 1.0 | 0.056 m/s | 50% | 54% (below target) |" in table
-    assert "| old | 60.0 +- 1.0 | 0.062 m/s | - | 60% (below target) |" in table
+    assert "| condition | hebbian distance | speed | walking | kept |" in table
+    assert "| stands_often | 75.0 +- 1.0 | 0.078 m/s | 50% | 50% (below target) |" in table
+    assert "| slower | 75.0 +- 1.0 | 0.078 m/s | 100% | 50% (below target) |" in table
+    del results["slower"]["walking_share"]  # a report written before the share was recorded
+    write_outputs(report, tmp_path)
+    assert "| slower | 75.0 +- 1.0 | 0.078 m/s | n/a | 50% (below target) |" in (tmp_path / "suite.md").read_text()
 
 
 def test_category_means_average_each_categorys_rows():
