@@ -20,7 +20,11 @@ from tests.conftest import random_observations
 from tests.firmware_bridge.boards import SERVO
 
 FEED_SEED = 21
-FLOAT_AGREEING_STEPS = 4
+FLOAT_AGREEING_STEPS = 1
+"""FORWARD=float is asserted to agree with NumPy on the first step only: one forward pass from identical weights, where
+float32 sums differ from the reference's by rounding (~1e-7). From the next step on the weights carry the previous
+update's rounding, which the rule amplifies at a rate set by the model's coefficients (the servo model shipped on
+2026-12-07 parts by 2e-4 at its third step, the one before it only after its fourth)."""
 
 
 @pytest.fixture(scope="module", params=["double", "float"])
@@ -44,7 +48,7 @@ def test_flash_and_ram_fit_the_stm32f405(bench_elf):
 def test_board_matches_numpy_and_reports_its_step_cost(bench_elf):
     """The board and NumPy draw their PCG32 weights from one seed and run free on the same fed observations.
     FORWARD=double keeps the reference's rounding: asserted at rel 1e-5 for 1,000 steps (bit-identical on this
-    machine). FORWARD=float sums in single precision: the first steps agree to 1e-5, then the free-running plastic
+    machine). FORWARD=float sums in single precision: the first step agrees to 1e-5, then the free-running plastic
     trajectories part (the step where they differ by 1e-3 is printed), as two float32 roundings of one rule do."""
     forward, elf = bench_elf
     artifact = load_artifact(SERVO)
