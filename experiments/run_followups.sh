@@ -6,7 +6,10 @@
 # flattened with it decayed to 0.008-0.023) and a sigma near the one it trained at:
 #   servo-proprio-limits: from the shipped rules, scored by the mean of its 2 randomised episodes (preset
 #       servo-proprio): learn to walk again with the limits held. A worst-episode score from a model that does not
-#       walk would rank candidates by how little they fall, not by how they walk;
+#       walk would rank candidates by how little they fall, not by how they walk. It reached its budget and its
+#       final mean ships as models/servo-proprio/model.npz since 2026-12-07. The rules it started from (generation
+#       206 of the first run, the --init-from below when it started) are
+#       `git show a295fdb:models/servo-proprio/model.npz`; a resume never reads --init-from again;
 #   servo-proprio-worst: from stage 1's final mean, scored by the worse of its 2 randomised episodes
 #       (`--episode-aggregate min`), against the target ">= 70% of its speed under every single perturbation".
 #       Stage 1 trained with 5 ms physics steps and 50 solver iterations, which let the knees overshoot their limits
