@@ -4,7 +4,7 @@ DIR receives `hebb_model.h` and `hebb_model.c` (the network's sizes, activations
 as `const float` arrays, which a linker places in flash; the init distribution; the robot profile: joint order and
 limits, action limits and scaling, the observation layout with its sources, scales, offsets and clip; the artifact's
 sha256) and copies of the kernel (`hebb_kernel.{c,h}`) and its generator (`hebb_rng.{c,h}`), so the folder compiles
-on its own: `cc -std=c99 -ffp-contract=off DIR/*.c -lm`.
+on its own with a `main.c` of one's own, or into objects for a firmware (`c_build_lines`).
 
 What reaches C from the artifact is data only: every name (profile, joints, actions, observations) is a string
 literal in which anything but letters, digits, space and safe punctuation is an octal escape (so no quote, backslash,
@@ -384,3 +384,19 @@ float *hebb_model_weights(hebb_model *model) {{ return model->weights; }}
     files = {"hebb_model.h": "\n".join(header).encode(), "hebb_model.c": "\n".join(source).encode()}
     files.update({name: (KERNEL_DIR / name).read_bytes() for name in KERNEL_FILES})
     return files
+
+
+C_FLAGS = "-std=c99 -ffp-contract=off"
+"""What the exported C needs: C99, and no fused multiply-adds (so its steps match the NumPy backend's)."""
+
+
+def c_build_lines(folder: Path) -> list[str]:
+    """How to build `hebbkit export --c`'s folder, which has no main: with one's own main.c (it includes
+    hebb_model.h and calls hebb_model_init, hebb_model_step), or into objects to link into a firmware."""
+    import shlex
+
+    where = shlex.quote(str(folder))
+    return [f"build with your own main.c (it includes hebb_model.h, calls hebb_model_init and hebb_model_step): "
+            f"cc {C_FLAGS} -I {where} -o controller main.c {where}/*.c -lm",
+            f"or compile to objects to link into a firmware: cc {C_FLAGS} -c {where}/*.c (the reference board: "
+            f"make onboard MODEL_DIR={shlex.quote(str(folder.resolve()))} in firmware_bridge/firmware/board)"]

@@ -511,7 +511,7 @@ def run_export(config: ExportConfig) -> int:
         check_fits_robot(artifact.profile, config.robot)
     files: dict[Path, bytes] = {}
     if folder is not None:
-        from .c_export import c_export_files
+        from .c_export import c_build_lines, c_export_files
 
         files.update({folder / name: data for name, data in c_export_files(artifact).items()})
     report = None
@@ -536,22 +536,6 @@ def run_export(config: ExportConfig) -> int:
               f"difference| {report['max_action_diff']:.2e}, max relative weight difference "
               f"{report['max_weight_rel_diff']:.2e} (one step from the same state each time)")
     return 0
-
-
-C_FLAGS = "-std=c99 -ffp-contract=off"
-"""What the exported C needs: C99, and no fused multiply-adds (so its steps match the NumPy backend's)."""
-
-
-def c_build_lines(folder: Path) -> list[str]:
-    """How to build `hebbkit export --c`'s folder, which has no main: with one's own main.c (it includes
-    hebb_model.h and calls hebb_model_init, hebb_model_step), or into objects to link into a firmware."""
-    import shlex
-
-    where = shlex.quote(str(folder))
-    return [f"build with your own main.c (it includes hebb_model.h, calls hebb_model_init and hebb_model_step): "
-            f"cc {C_FLAGS} -I {where} -o controller main.c {where}/*.c -lm",
-            f"or compile to objects to link into a firmware: cc {C_FLAGS} -c {where}/*.c (the reference board: "
-            f"make onboard MODEL_DIR={shlex.quote(str(folder.resolve()))} in firmware_bridge/firmware/board)"]
 
 
 def check_fits_robot(profile, robot: str) -> None:

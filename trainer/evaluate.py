@@ -125,30 +125,18 @@ class SuiteConfig:
         check_episode_options(self.episodes, self.workers, self.max_steps, self.burn_in)
 
 
-def expand_body_flag(names: tuple[str, ...], flag: str = "--bodies") -> tuple[str, ...]:
-    """`expand_bodies` of the bodies given with `flag`; a name that is no preset, list or body written as text is a
-    ConfigError naming the flag and every name it accepts (the lists too, as its --help does)."""
-    from .envs.body_sets import BODY_LISTS, expand_bodies
-    from .envs.morphology import MORPHOLOGIES, SPEC_SYNTAX
-
-    for name in names:
-        if name not in MORPHOLOGIES and name not in BODY_LISTS and ":" not in name and "+" not in name:
-            raise ConfigError(f"{flag}: unknown body {name!r}; expected a preset ({', '.join(sorted(MORPHOLOGIES))}), "
-                              f"a list ({', '.join(BODY_LISTS)}) or {SPEC_SYNTAX}")
-    return expand_bodies(names)
-
-
 def evaluate(config: EvalConfig) -> dict:
     """Per-morphology episode results and summary statistics (the `--json` report), keyed by the bodies as given
     (a list name such as "unseen" replaced by its entries, repeats dropped)."""
     from hebbkit.runtime import load_artifact
 
+    from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, artifact_robot, run_episodes, summarise
 
     artifact = load_artifact(config.artifact)  # fail now, not in a worker
     if artifact.network.frontend is None:
         artifact_robot(artifact.profile, config.robot)  # a robot that is not built in needs its file
-    bodies = expand_body_flag(config.bodies)  # lists expanded; a misspelt body fails now
+    bodies = expand_bodies(config.bodies)  # lists expanded; a misspelt body fails now
     if artifact.network.frontend is not None and bodies != ("standard",):
         raise ConfigError(f"{config.artifact} drives CarRacing from pixels, which has one body; --bodies "
                           f"{' '.join(config.bodies)} does not apply (omit it)")

@@ -101,12 +101,12 @@ def write_validation(run_dir: Path, rows: list[dict]) -> Path:
 
 def validate_run(config: ValidateConfig, run_dir: Path) -> int:
     """Score the run's unscored snapshots; returns how many (snapshot, body) rows were added."""
+    from .envs.body_sets import expand_bodies
     from .episodes import EpisodeTask, run_episodes, summarise
-    from .evaluate import expand_body_flag
     from .train_config import resolve_policy_backend
 
     carracing = run_config(run_dir).get("env", "quadruped") == "carracing"
-    bodies = ("standard",) if carracing else expand_body_flag(config.bodies)
+    bodies = ("standard",) if carracing else expand_bodies(config.bodies)
     if not carracing and config.max_steps <= EpisodeTask.burn_in:
         raise ConfigError(f"max_steps must exceed the {EpisodeTask.burn_in} burn-in steps of a legged robot's episode")
     steps = cumulative_env_steps(run_dir)

@@ -29,7 +29,7 @@ import numpy as np
 
 from hebbkit.runtime.errors import ConfigError
 
-from .morphology import LEGS, PARTS, LegDamage, Morphology, format_spec, resolve_morphology
+from .morphology import LEGS, MORPHOLOGIES, PARTS, SPEC_SYNTAX, LegDamage, Morphology, format_spec, resolve_morphology
 
 
 def every_leg(part: str, scale: float) -> str:
@@ -150,10 +150,15 @@ BODY_LISTS: dict[str, tuple[str, ...]] = {"unseen": ALL_UNSEEN_BODIES, **UNSEEN_
 
 
 def expand_bodies(names: Iterable[str]) -> tuple[str, ...]:
-    """`names` with the list names of `BODY_LISTS` ("unseen", "validation") replaced by their entries, repeats
-    dropped (first occurrence kept, as written). Every entry is checked with `resolve_morphology` (ConfigError)."""
+    """`names` (the `--bodies` of eval and validate) with the list names of `BODY_LISTS` ("unseen", "validation")
+    replaced by their entries, repeats dropped (first occurrence kept, as written). Every entry is checked with
+    `resolve_morphology`; a name that is no preset, list or body written as text is a ConfigError naming the flag
+    and every name it accepts, the lists too (as its --help does)."""
     expanded: list[str] = []
     for name in names:
+        if name not in MORPHOLOGIES and name not in BODY_LISTS and ":" not in name and "+" not in name:
+            raise ConfigError(f"--bodies: unknown body {name!r}; expected a preset "
+                              f"({', '.join(sorted(MORPHOLOGIES))}), a list ({', '.join(BODY_LISTS)}) or {SPEC_SYNTAX}")
         for body in BODY_LISTS.get(name, (name,)):
             resolve_morphology(body)
             if body not in expanded:
