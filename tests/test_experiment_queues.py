@@ -42,12 +42,17 @@ def train_run(workspace: Path, *arguments: str, flags: str = "") -> list[str]:
     return calls.read_text().splitlines() if calls.exists() else []
 
 
-def run_queue(workspace: Path, script: str) -> list[str]:
-    """Run the queue `experiments/SCRIPT` in the workspace with the recording stand-in; the hebbkit calls it made."""
-    (workspace / "experiments" / script).write_text((ROOT / "experiments" / script).read_text())
+def run_queue(workspace: Path, script: str, *helpers: str, stderr: list[str] | None = None) -> list[str]:
+    """Run the queue `experiments/SCRIPT` in the workspace with the recording stand-in; the hebbkit calls it made.
+    HELPERS: the experiments/ scripts it runs besides hebbkit (with this Python); STDERR, if given, gets its stderr."""
+    for name in (script, *helpers):
+        (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())
     result = subprocess.run(["bash", f"experiments/{script}"], cwd=workspace, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit")})
+                            env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit"),
+                                 "PYTHON": sys.executable})
     assert result.returncode == 0, result.stderr
+    if stderr is not None:
+        stderr.append(result.stderr)
     return (workspace / "calls.txt").read_text().splitlines()
 
 
@@ -197,20 +202,33 @@ def test_the_winner_queue_continues_cs_committed_run_and_prefers_its_own_checkpo
     assert all(call.startswith("train --resume runs/ant-robust-evolved") for call in calls)
 
 
-def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
-    committed(workspace, "a1-static/checkpoint")  # the static run resumes its committed checkpoint
-    calls = run_queue(workspace, "run_a1.sh")
-    # the static baseline first, then the Hebbian model; stages of 30 M env steps, each resuming the last (validated
-    # after each when the run has snapshots; the stand-in makes none)
-    assert calls[:2] == [
-        f"train --resume runs/a1-static --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
-        for budget in (30000000, 60000000)]
-    assert calls[2] == ("train --config a1-robust --seed 0 --env-steps-budget 30000000 --generations 100000 "
+def training_log(run: Path, best: float, sigma: float = 0.08, learning_rate: float = 0.15) -> None:
+    """A log.csv of two generations whose best candidate scored `best` (what experiments/left_the_ground.py reads)."""
+    run.mkdir(parents=True, exist_ok=True)
+    header = "generation,fitness_mean,fitness_max,fitness_min,center_fitness,sigma,learning_rate\n"
+    rows = f"1,1.0,3.0,-2.0,1.0,0.1,0.2\n2,2.0,{best},-1.0,2.0,{sigma},{learning_rate}\n"
+    (run / "log.csv").write_text(header + rows)
+
+
+def a1_hebbian_calls(calls: list[str]) -> None:
+    assert calls[0] == ("train --config a1-robust --seed 0 --env-steps-budget 30000000 --generations 100000 "
                         "--run-dir runs/a1-hebbian --no-progress")
-    assert calls[3:] == [
+    assert calls[1:] == [
         f"train --resume runs/a1-hebbian --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
         for budget in (60000000, 90000000, 120000000, 150000000)]
-    hebbian = train_config(calls[2].replace("30000000", "150000000"))
+
+
+def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_parses(workspace):
+    training_log(committed(workspace, "a1-static/checkpoint"), best=35.0)  # resumes its committed checkpoint
+    calls = run_queue(workspace, "run_a1.sh", "left_the_ground.py")
+    # the static baseline first: a pilot of 5 M env steps whose best candidate left the standing plateau, then its
+    # stages of 30 M env steps, each resuming the last (validated after each when the run has snapshots; the
+    # stand-in makes none); then the Hebbian model
+    assert calls[:3] == [
+        f"train --resume runs/a1-static --env-steps-budget {budget} --generations 100000 --workers 0 --no-progress"
+        for budget in (5000000, 30000000, 60000000)]
+    a1_hebbian_calls(calls[3:])
+    hebbian = train_config(calls[3].replace("30000000", "150000000"))
     static = train_config("train --config a1-static --seed 0 --env-steps-budget 60000000")
     assert (hebbian.rule, hebbian.init_weights, static.rule, static.static_init) == (
         "ABCD_lr", "random", "static", "fan-in-uniform")
@@ -220,6 +238,35 @@ def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_p
     assert (task.robot, task.observation, task.actuation) == ("unitree_a1", "proprio_contacts_action", "position")
     assert (task.bodies, task.body_distribution, task.domain_randomization) == (("standard",), "leg-scales-motors",
                                                                                 True)
+
+
+def test_a_static_a1_that_stands_still_starts_on_the_standard_body_then_continues_under_the_full_protocol(workspace):
+    training_log(committed(workspace, "a1-static/checkpoint"), best=4.0)  # the pilot never left the ground
+    training_log(committed(workspace, "a1-static/checkpoint-standard"), best=60.0, sigma=0.09, learning_rate=0.17)
+    calls = run_queue(workspace, "run_a1.sh", "left_the_ground.py")
+    resume = "train --resume runs/{} --env-steps-budget {} --generations 100000 --workers 0 --no-progress"
+    assert calls[:3] == [resume.format("a1-static", 5000000), resume.format("a1-static-standard", 5000000),
+                         resume.format("a1-static-standard", 30000000)]
+    assert calls[3] == ("train --config a1-static --seed 0 --static-init normal --init-from "
+                        "runs/a1-static-standard/latest.npz --sigma 0.09 --learning-rate 0.17 --env-steps-budget "
+                        "30000000 --generations 100000 --run-dir runs/a1-static-robust --no-progress")
+    assert calls[4] == resume.format("a1-static-robust", 60000000)
+    a1_hebbian_calls(calls[5:])
+    standard = train_config("train --config a1-static-standard --seed 0").task
+    robust = train_config(calls[3])  # the ES continues with the standard run's step and noise, on the A1's task
+    assert (standard.bodies, standard.body_distribution, standard.domain_randomization) == (("standard",), None, False)
+    assert robust.task == train_config("train --config a1-robust --seed 0").task
+    assert (robust.rule, robust.es.sigma, robust.es.learning_rate) == ("static", 0.09, 0.17)
+
+
+def test_a_static_a1_that_stands_still_on_the_standard_body_too_is_reported_and_the_hebbian_model_trains(workspace):
+    training_log(committed(workspace, "a1-static/checkpoint"), best=4.0)
+    training_log(committed(workspace, "a1-static/checkpoint-standard"), best=6.0)
+    stderr: list[str] = []
+    calls = run_queue(workspace, "run_a1.sh", "left_the_ground.py", stderr=stderr)
+    assert "static weights stand still on the A1 even on the standard body alone" in stderr[0]
+    assert [call.split()[2] for call in calls[:2]] == ["runs/a1-static", "runs/a1-static-standard"]
+    a1_hebbian_calls(calls[2:])
 
 
 def test_the_servo_retraining_learns_to_walk_by_the_mean_then_hardens_on_the_worst_episode(workspace):
@@ -484,3 +531,15 @@ def test_the_chain_runs_the_queues_in_the_projects_order_and_each_exists():
     assert default == ["run_followups.sh", "run_paper_tests.sh", "run_a1.sh", "run_carracing_static.sh",
                        "run_carracing_driver.sh"]  # servo, paper tests, A1, CarRacing (the guide's order)
     assert all((ROOT / "experiments" / queue).exists() for queue in default)
+
+
+def test_the_plateau_check_says_in_one_line_when_it_cannot_read_a_log(tmp_path):
+    # the queue takes any non-zero status as "did not leave the ground": a missing or empty log must not pass
+    check = [sys.executable, str(ROOT / "experiments" / "left_the_ground.py")]
+    missing = subprocess.run([*check, str(tmp_path / "none")], capture_output=True, text=True)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "log.csv").write_text("generation,fitness_max\n")
+    empty = subprocess.run([*check, str(tmp_path / "empty")], capture_output=True, text=True)
+    for result in (missing, empty):
+        assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith("left_the_ground: cannot read")

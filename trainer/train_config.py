@@ -142,7 +142,8 @@ class TrainConfig:
 
     config: str = field(default="ant-paper", metadata={
         "help": "preset: ant-paper, ant-robust, ant-robust-motors, ant-static, ant-static-robust, servo-proprio, "
-                "servo-proprio-worst, ant-proprio, a1-robust, a1-static, carracing-paper, carracing-static, smoke"})
+                "servo-proprio-worst, ant-proprio, a1-robust, a1-static, a1-static-standard, carracing-paper, "
+                "carracing-static, smoke"})
     run_dir: Path | None = field(default=None, metadata={"help": "run directory (default runs/<config>-<time>)"})
     resume: Path | None = field(default=None, metadata={"help": "continue the run in this directory"})
     generations: int = field(default=300, metadata={"help": "generations to reach (a resumed run continues)"})
@@ -306,6 +307,10 @@ PRESETS: dict[str, dict] = {
                           "rule": "static", "static_init": "fan-in-uniform"},
     "a1-robust": A1_ROBUST,
     "a1-static": {**A1_ROBUST, "rule": "static", "static_init": "fan-in-uniform"},
+    # a1-static's fallback start when its static weights stand still under the full protocol (experiments/run_a1.sh):
+    # the standard body alone, no sampled bodies or randomisation, as ant-static trained on fixed bodies first
+    "a1-static-standard": {**A1_ROBUST, "rule": "static", "static_init": "fan-in-uniform", "body_distribution": None,
+                           "domain_randomization": False},
     "smoke": {"generations": 2, "population": 4, "max_steps": 50, "burn_in": 5, "bodies": ("standard",),
               "hidden": (16,), "workers": 2, "progress": False},
 }
