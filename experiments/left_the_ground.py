@@ -11,17 +11,16 @@ either way, for the queues (experiments/run_a1.sh).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
+from hebbkit.runtime.errors import ConfigError
+from hebbkit.trainer.evaluate import read_log
 
-def best_candidate(log: Path) -> tuple[float, int]:
+
+def best_candidate(run_dir: Path) -> tuple[float, int]:
     """The highest candidate fitness in a run's log.csv, and the number of generations logged."""
-    with log.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows:
-        raise ValueError(f"{log} holds no generation yet")
+    rows = read_log(run_dir)
     return max(float(row["fitness_max"]) for row in rows), len(rows)
 
 
@@ -32,11 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-best", type=float, default=20.0,
                         help="the best candidate's fitness that counts as having left the plateau")
     arguments = parser.parse_args(argv)
-    log = arguments.run_dir / "log.csv"
     try:
-        best, generations = best_candidate(log)
-    except (OSError, ValueError, KeyError) as error:
-        print(f"left_the_ground: cannot read {log}: {error}", file=sys.stderr)
+        best, generations = best_candidate(arguments.run_dir)
+    except (ConfigError, OSError, ValueError, KeyError) as error:
+        print(f"left_the_ground: cannot read {arguments.run_dir / 'log.csv'}: {error}", file=sys.stderr)
         return 2
     left = best >= arguments.min_best
     verdict = "left the standing plateau" if left else "still on the standing plateau"
