@@ -416,10 +416,14 @@ def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
     from hebbkit.trainer.train_config import TrainConfig
 
     calls = run_queue(workspace, "run_paper_tests.sh")
-    names = [call.split("--run-dir runs/")[1].split()[0] for call in calls if call.startswith("train")]
+    names = [call.split("--run-dir runs/")[1].split()[0] for call in calls if "--run-dir" in call]
     assert names == ["p4-t1-step", "p4-t2-first-release", "p4-t4-early-stop"]
-    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["30000000", "40000000", "20000000"]
-    step, release, clock = (train_config(call) for call in calls)
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
+        "30000000", "40000000", "20000000", "40000000"]
+    # T4's second stage resumes its first: the same run, to 40 M env steps
+    assert calls[3] == "train --resume runs/p4-t4-early-stop --env-steps-budget 40000000 --generations 100000 " \
+                       "--workers 0 --no-progress"
+    step, release, clock = (train_config(call) for call in calls[:3])
     stored = ROOT / "models" / "ant-paper" / "checkpoint" / "config.json"
     paper = TrainConfig.from_json(json.loads(stored.read_text()))
     assert str(step.init_from) == "models/ant-paper/model.npz"
