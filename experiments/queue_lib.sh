@@ -53,3 +53,11 @@ train_stages() {
         train_run "$name" "$source" "$budget" "$@"
     done
 }
+
+# last_es_step RUN_DIR: "SIGMA LEARNING_RATE" of the last generation in RUN_DIR/log.csv (columns found by name, values
+# as logged), so a run that continues another carries its ES schedule on; one line and status 1 if none is logged.
+last_es_step() {
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
+        { s = $column["sigma"]; l = $column["learning_rate"] } END { if (NR < 2) exit 1; print s, l }' \
+        "$1/log.csv" 2> /dev/null || { echo "$1/log.csv: no generation logged" >&2; return 1; }
+}

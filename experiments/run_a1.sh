@@ -51,9 +51,8 @@ else
     if "$PYTHON" experiments/left_the_ground.py runs/a1-static-standard --min-best "$MIN_BEST"; then
         train_run a1-static-standard models/a1-static/checkpoint-standard 30000000 --config a1-static-standard \
             --seed 0
-        # the last generation's sigma and learning rate, by column name
-        read -r sigma learning_rate < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
-            { s = $column["sigma"]; l = $column["learning_rate"] } END { print s, l }' runs/a1-static-standard/log.csv)
+        es_step=$(last_es_step runs/a1-static-standard)  # its last generation's sigma and learning rate
+        read -r sigma learning_rate <<< "$es_step"
         train_stages a1-static-robust models/a1-static/checkpoint-robust "30000000 60000000" --config a1-static \
             --seed 0 --static-init normal --init-from runs/a1-static-standard/latest.npz --sigma "$sigma" \
             --learning-rate "$learning_rate"

@@ -21,10 +21,10 @@ export VALIDATE_FLAGS="--bodies standard validation2"
 
 train_run r3-duty-shaped experiments/study3/r3-duty-shaped 10000000 --config ant-robust --seed 0 \
     --foot-duty-bonus 2
-# the shaped run's last sigma and learning rate (log.csv columns 7 and 8), so the ES continues its schedule
-last=$(tail -n 1 runs/r3-duty-shaped/log.csv 2>/dev/null || true)
-if [[ ! $last =~ ^[0-9] ]]; then echo "runs/r3-duty-shaped/log.csv: no generation logged" >&2; exit 1; fi
-sigma=$(printf '%.4f' "$(cut -d, -f7 <<< "$last")")
-learning_rate=$(printf '%.4f' "$(cut -d, -f8 <<< "$last")")
+# the shaped run's last sigma and learning rate (to 4 decimals), so the ES continues its schedule
+es_step=$(last_es_step runs/r3-duty-shaped)
+read -r sigma learning_rate <<< "$es_step"
+sigma=$(printf '%.4f' "$sigma")
+learning_rate=$(printf '%.4f' "$learning_rate")
 train_run r3-duty-then-distance experiments/study3/r3-duty-then-distance 30000000 --config ant-robust --seed 1 \
     --init-from runs/r3-duty-shaped/latest.npz --sigma "$sigma" --learning-rate "$learning_rate"
