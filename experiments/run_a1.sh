@@ -5,7 +5,8 @@
 # (runtime/robots/unitree_a1.toml: PD position control, 5 ms physics), the observation a real A1 measures
 # (proprio_contacts_action), bodies and actuators randomised as the Ant study found best (ant-robust's two bodies
 # sampled per generation, from leg-scales-motors: segment scales and, in half of them, one leg's motors weakened)
-# and the sim-to-real perturbations drawn per episode (--domain-randomization).
+# and the sim-to-real perturbations drawn per episode (--domain-randomization), with the seed code's early-stop clock
+# (--early-stop-clock policy: T4 in docs/experiments.md; with it ant-paper's protocol walked further at equal env steps).
 #   a1-hebbian: ABCD_lr rules, random initial weights every episode; 150 M env steps (ant-robust's budget)
 #   a1-static:  a static network, fan-in-uniform initial weights (the paper's baseline); 60 M (ant-static's budget)
 #               (a pilot first, below)

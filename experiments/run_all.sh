@@ -2,6 +2,7 @@
 # Every training queue still to run, one after another on both cores, in the project's order (the Ant runs first):
 #   run_followups.sh        the servo model's retraining (issue 27 section 5)
 #   run_paper_tests.sh      why ant-paper is below the paper (issue 27 section 4: T1, T2, T4)
+#   run_robust_clock.sh     ant-robust with the seed code's early-stop clock, which T4 found to matter (issue 27 section 3)
 #   run_a1.sh               the Unitree A1's Hebbian and static models (issue 29)
 #   run_carracing_static.sh CarRacing's static baseline (issue 30)
 #   run_carracing_driver.sh a driver that loses no track (issue 30)
@@ -17,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source experiments/queue_lib.sh
 
-QUEUES=${QUEUES:-"run_followups.sh run_paper_tests.sh run_a1.sh run_carracing_static.sh run_carracing_driver.sh"}
+QUEUES=${QUEUES:-"run_followups.sh run_paper_tests.sh run_robust_clock.sh run_a1.sh run_carracing_static.sh run_carracing_driver.sh"}
 after=""
 if [ "${1:-}" = --after ]; then
     after=${2:?"--after needs the PID of the process to wait for"}

@@ -238,6 +238,7 @@ def test_the_a1_queue_trains_both_models_in_one_protocol_with_commands_hebbkit_p
     assert (task.robot, task.observation, task.actuation) == ("unitree_a1", "proprio_contacts_action", "position")
     assert (task.bodies, task.body_distribution, task.domain_randomization) == (("standard",), "leg-scales-motors",
                                                                                 True)
+    assert task.early_stop_clock == "policy"  # the seed code's clock, which T4 found to matter
 
 
 def test_a_static_a1_that_stands_still_starts_on_the_standard_body_then_continues_under_the_full_protocol(workspace):
@@ -433,6 +434,19 @@ def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
     assert clock.task == replace(paper.task, early_stop_clock="policy")  # the paper's protocol but for the clock
 
 
+def test_ant_robust_with_the_paper_clock_changes_that_one_item_of_its_protocol(workspace):
+    from hebbkit.trainer.train_config import TrainConfig
+
+    calls = run_queue(workspace, "run_robust_clock.sh")
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["20000000", "40000000"]
+    assert calls[1].startswith("train --resume runs/ant-robust-clock ")  # the second stage continues the first
+    clock = train_config(calls[0])
+    stored = ROOT / "models" / "ant-robust" / "checkpoint" / "config.json"
+    robust = TrainConfig.from_json(json.loads(stored.read_text()))
+    assert clock.task == replace(robust.task, early_stop_clock="policy") and robust.task.early_stop_clock == "env"
+    assert (clock.seed, clock.es) == (robust.seed, robust.es)  # same bodies per generation, same ES
+
+
 def test_round_three_shapes_the_first_10_m_by_every_foot_then_continues_on_distance_alone(workspace):
     log = workspace / "runs" / "r3-duty-shaped" / "log.csv"  # what the shaped run's last generation logged
     log.parent.mkdir(parents=True)
@@ -532,8 +546,9 @@ def test_the_driver_queue_ranks_candidates_by_their_worst_of_three_shared_tracks
 def test_the_chain_runs_the_queues_in_the_projects_order_and_each_exists():
     text = (ROOT / "experiments" / "run_all.sh").read_text()
     default = text.split('QUEUES=${QUEUES:-"')[1].split('"')[0].split()
-    assert default == ["run_followups.sh", "run_paper_tests.sh", "run_a1.sh", "run_carracing_static.sh",
-                       "run_carracing_driver.sh"]  # servo, paper tests, A1, CarRacing (the guide's order)
+    # servo, paper tests, ant-robust with the paper's clock (the winner's question), A1, CarRacing (the guide's order)
+    assert default == ["run_followups.sh", "run_paper_tests.sh", "run_robust_clock.sh", "run_a1.sh",
+                       "run_carracing_static.sh", "run_carracing_driver.sh"]
     assert all((ROOT / "experiments" / queue).exists() for queue in default)
 
 
