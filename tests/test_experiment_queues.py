@@ -42,17 +42,21 @@ def train_run(workspace: Path, *arguments: str, flags: str = "") -> list[str]:
     return calls.read_text().splitlines() if calls.exists() else []
 
 
-def run_queue(workspace: Path, script: str, *helpers: str, stderr: list[str] | None = None) -> list[str]:
+def run_queue(workspace: Path, script: str, *helpers: str, stderr: list[str] | None = None,
+              stdout: list[str] | None = None, status: int = 0) -> list[str]:
     """Run the queue `experiments/SCRIPT` in the workspace with the recording stand-in; the hebbkit calls it made.
-    HELPERS: the experiments/ scripts it runs besides hebbkit (with this Python); STDERR, if given, gets its stderr."""
+    HELPERS: the experiments/ scripts it runs besides hebbkit (with this Python); STDERR and STDOUT, if given, get its
+    streams; STATUS: the exit status it must end with."""
     for name in (script, *helpers):
         (workspace / "experiments" / name).write_text((ROOT / "experiments" / name).read_text())
     result = subprocess.run(["bash", f"experiments/{script}"], cwd=workspace, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "HEBBKIT": str(workspace / "fake-hebbkit"),
                                  "PYTHON": sys.executable})
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     if stderr is not None:
         stderr.append(result.stderr)
+    if stdout is not None:
+        stdout.append(result.stdout)
     return (workspace / "calls.txt").read_text().splitlines()
 
 
@@ -434,10 +438,37 @@ def test_the_paper_tests_change_one_difference_from_ant_paper_each(workspace):
     assert clock.task == replace(paper.task, early_stop_clock="policy")  # the paper's protocol but for the clock
 
 
+def validated_run(run: Path, standard: float, others: float, generations: int = 4) -> None:
+    """A run directory that trained 40 M env steps in `generations` generations (10 M each), every generation's
+    snapshot validated at `standard` on the standard body and `others` on two other bodies."""
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "config.json").write_text(json.dumps({"bodies": ["standard"]}))
+    (run / "log.csv").write_text("generation,fitness_mean,env_steps\n" + "".join(
+        f"{generation},1.0,10000000\n" for generation in range(1, generations + 1)))
+    rows = [f"{generation},{generation * 10000000},{body},5,10000000,1000,{value},1.0\n"
+            for generation in range(1, generations + 1)
+            for body, value in (("standard", standard), ("damaged_left_front", others),
+                                ("damaged_right_front", others))]
+    (run / "validation.csv").write_text("generation,env_steps,body,episodes,seed,max_steps,distance_mean,"
+                                        "distance_std\n" + "".join(rows))
+
+
+def robust_clock_queue(workspace: Path, standard: float, others: float) -> tuple[list[str], str]:
+    """run_robust_clock.sh after a 40 M run that validated at `standard` / `others` against ant-robust's 600 / 300."""
+    validated_run(workspace / "models" / "ant-robust" / "checkpoint", 600.0, 300.0)
+    validated_run(workspace / "runs" / "ant-robust-clock", standard, others)
+    (workspace / "runs" / "ant-robust-clock" / "checkpoint.npz").write_text("x")
+    stdout: list[str] = []
+    calls = run_queue(workspace, "run_robust_clock.sh", "leads_at_budget.py", stdout=stdout)
+    return calls, stdout[0]
+
+
 def test_ant_robust_with_the_paper_clock_changes_that_one_item_of_its_protocol(workspace):
     from hebbkit.trainer.train_config import TrainConfig
 
-    calls = run_queue(workspace, "run_robust_clock.sh")
+    stderr: list[str] = []  # no reference run here: no verdict, the queue stops with the reason (decide by hand)
+    calls = run_queue(workspace, "run_robust_clock.sh", "leads_at_budget.py", stderr=stderr, status=2)
+    assert "leads_at_budget: cannot compare runs/ant-robust-clock with models/ant-robust/checkpoint" in stderr[0]
     assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["20000000", "40000000"]
     assert calls[1].startswith("train --resume runs/ant-robust-clock ")  # the second stage continues the first
     clock = train_config(calls[0])
@@ -445,6 +476,29 @@ def test_ant_robust_with_the_paper_clock_changes_that_one_item_of_its_protocol(w
     robust = TrainConfig.from_json(json.loads(stored.read_text()))
     assert clock.task == replace(robust.task, early_stop_clock="policy") and robust.task.early_stop_clock == "env"
     assert (clock.seed, clock.es) == (robust.seed, robust.es)  # same bodies per generation, same ES
+
+
+def test_ant_robust_with_the_clock_goes_on_to_150_m_only_if_it_leads_at_40_m(workspace):
+    calls, stdout = robust_clock_queue(workspace, standard=650.0, others=320.0)
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == [
+        "20000000", "40000000", "70000000", "100000000", "150000000"]
+    assert all(call.startswith("train --resume runs/ant-robust-clock ") for call in calls)
+    assert "leads" in stdout and "standard body 650 vs 600, mean of 2 other bodies 320 vs 300" in stdout
+
+
+@pytest.mark.parametrize("standard, others", [(650.0, 280.0), (580.0, 320.0)])
+def test_ant_robust_with_the_clock_stops_at_40_m_unless_it_leads_on_both_figures(workspace, standard, others):
+    calls, stdout = robust_clock_queue(workspace, standard, others)
+    assert [call.split("--env-steps-budget ")[1].split()[0] for call in calls] == ["20000000", "40000000"]
+    assert "does not lead" in stdout and "stops at 40 M env steps" in stdout
+
+
+def test_a_run_short_of_the_budget_is_not_compared(workspace):
+    validated_run(workspace / "short", 900.0, 900.0, generations=3)  # 30 M env steps
+    validated_run(workspace / "reference", 600.0, 300.0)
+    result = subprocess.run([sys.executable, str(ROOT / "experiments" / "leads_at_budget.py"), "short", "reference",
+                             "--budget", "40000000"], cwd=workspace, capture_output=True, text=True)
+    assert result.returncode == 2 and "short has not trained to 40 M env steps yet" in result.stderr
 
 
 def test_round_three_shapes_the_first_10_m_by_every_foot_then_continues_on_distance_alone(workspace):
