@@ -14,19 +14,17 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from hebbkit.runtime.errors import ConfigError
-from hebbkit.trainer.study import study_rows
+from hebbkit.trainer.study import study_rows, validation_mean
 
 
 def standard_and_others(row: dict, others: list[str]) -> tuple[float, float]:
-    """A study row's standard-body distance and its mean over `others` (ValueError if any is missing)."""
-    values = [row["validation"].get(body) for body in ("standard", *others)]
-    if None in values:
-        missing = [body for body, value in zip(("standard", *others), values, strict=True) if value is None]
+    """A study row's standard-body distance and its mean over `others` (the study table's mean column, ValueError if
+    any body is missing)."""
+    missing = [body for body in ("standard", *others) if row["validation"].get(body) is None]
+    if missing:
         raise ValueError(f"{row['run']} has no validation of {', '.join(missing)} within the budget")
-    return values[0], float(np.mean(values[1:]))
+    return row["validation"]["standard"], validation_mean(row, others)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,6 +251,12 @@ def validation_series(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return series
 
 
+def validation_mean(row: dict, bodies: list[str]) -> float | None:
+    """A study row's mean distance over `bodies` (None unless every one of them is scored within the budget)."""
+    values = [row["validation"].get(body) for body in bodies]
+    return None if None in values else float(np.mean(values))
+
+
 def markdown_table(budget: int, rows: list[dict]) -> str:
     """The study table: one line per run; list bodies are named by their short labels (`body_label`)."""
     from .envs.body_sets import body_label
@@ -269,8 +275,7 @@ def markdown_table(budget: int, rows: list[dict]) -> str:
         cells = [row["run"], f"{row['env_steps'] / 1e6:.1f} M", str(row["generations_in_budget"]),
                  number(row["fitness_mean"]), *(number(row["validation"].get(body)) for body in bodies)]
         if mean_column:
-            values = [row["validation"].get(body) for body in others]
-            cells.append(number(None if None in values else float(np.mean(values))))
+            cells.append(number(validation_mean(row, others)))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
